@@ -1,0 +1,182 @@
+//! Command-line flags, parsed once by clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::model::IncidentKind;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "daybook",
+    version,
+    about = "An encrypted journal of protective-order violations.",
+    long_about = "An encrypted journal of protective-order violations.\n\n\
+        The passphrase is asked for at a prompt, or read from DAYBOOK_PASSPHRASE when that is set \
+        (for scripts). It is never taken from the command line, where other users could see it.\n\n\
+        Daybook gives general information, not legal advice."
+)]
+pub struct Cli {
+    /// The journal folder [default: the OS data folder, e.g. ~/.local/share/Daybook]
+    #[arg(long, global = true, env = "DAYBOOK_JOURNAL", value_name = "DIR")]
+    pub journal: Option<PathBuf>,
+
+    /// Unlock with the recovery key instead of the passphrase (asked for, or DAYBOOK_RECOVERY_KEY)
+    #[arg(long, global = true)]
+    pub recovery: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new journal and print its recovery key (shown only this once)
+    Init,
+    /// Change the passphrase (the recovery key keeps working)
+    Passwd,
+    /// Exit 0 if the passphrase (or --recovery key) opens the journal
+    UnlockCheck,
+    /// Protective orders
+    #[command(subcommand)]
+    Order(OrderCommand),
+    /// People: the restrained person, protected persons, witnesses
+    #[command(subcommand)]
+    Person(PersonCommand),
+    /// Record, amend, delete or show incidents
+    #[command(subcommand)]
+    Incident(IncidentCommand),
+    /// Attach files to an incident; prints "ATTACHMENT_ID SHA256 FILE" per file
+    Attach {
+        incident: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// A caption for every file attached by this command
+        #[arg(long)]
+        caption: Option<String>,
+    },
+    /// Captions, transcripts and export of single attachments
+    #[command(subcommand)]
+    Attachment(AttachmentCommand),
+    /// Incidents in the order they happened
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over descriptions, quotes, places, captions and transcripts
+    Search {
+        text: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the journal: database pages, the revision chain and every attachment's hash
+    Verify,
+    /// Fill the journal with realistic sample data (creating it if needed), to look around
+    Demo,
+}
+
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// First day (YYYY-MM-DD, local date where it happened)
+    #[arg(long)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day (YYYY-MM-DD)
+    #[arg(long)]
+    pub to: Option<chrono::NaiveDate>,
+    /// Only this kind, e.g. text_message
+    #[arg(long, value_parser = parse_kind)]
+    pub kind: Option<IncidentKind>,
+    /// Only incidents that violate this order
+    #[arg(long)]
+    pub order: Option<String>,
+    /// Only incidents reported to police
+    #[arg(long, conflicts_with = "not_reported")]
+    pub reported: bool,
+    /// Only incidents not reported to police
+    #[arg(long)]
+    pub not_reported: bool,
+}
+
+fn parse_kind(text: &str) -> Result<IncidentKind, String> {
+    IncidentKind::from_key(text).ok_or_else(|| {
+        let keys: Vec<&str> = IncidentKind::ALL.iter().map(|k| k.key()).collect();
+        format!("unknown kind; use one of: {}", keys.join(", "))
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrderCommand {
+    /// Add an order from JSON (a file, or - for standard input); prints its id
+    Add {
+        #[arg(long, value_name = "FILE|-")]
+        json: PathBuf,
+    },
+    /// List orders
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Add a person from JSON; prints the id
+    Add {
+        #[arg(long, value_name = "FILE|-")]
+        json: PathBuf,
+    },
+    /// List people
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Record an incident from JSON; prints its id
+    Add {
+        #[arg(long, value_name = "FILE|-")]
+        json: PathBuf,
+    },
+    /// Amend an incident with a JSON merge patch (fields given replace, null clears); prints its id
+    Edit {
+        /// Incident id, or its number
+        id: String,
+        #[arg(long, value_name = "FILE|-")]
+        json: PathBuf,
+    },
+    /// Delete an incident (it stays in the history with the reason); prints its id
+    Delete {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Show one incident
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AttachmentCommand {
+    /// Set an attachment's caption and/or transcript ("" clears)
+    Describe {
+        id: String,
+        #[arg(long)]
+        caption: Option<String>,
+        /// Read the transcript from a file (or - for standard input)
+        #[arg(long, value_name = "FILE|-")]
+        transcript_file: Option<PathBuf>,
+    },
+    /// Write an attachment's original bytes to a new file (hash re-checked)
+    Export {
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}

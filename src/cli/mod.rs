@@ -1,0 +1,367 @@
+//! The `daybook` command: flags are parsed once into a [`Config`], then each command is a
+//! few lines over the library.
+
+mod args;
+mod output;
+
+use std::io::{self, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use age::secrecy::SecretString;
+use clap::Parser;
+
+pub use args::Cli;
+use args::{AttachmentCommand, Command, FilterArgs, IncidentCommand, OrderCommand, PersonCommand};
+
+use crate::evidence::EvidenceError;
+use crate::journal::{IncidentFilter, Journal, JournalError, KdfCost, RecoveryKey, Unlock};
+use crate::model::{IncidentInput, OrderInput, PersonInput};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("The JSON in {source_name} is not valid: {error}")]
+    Json {
+        source_name: String,
+        error: serde_json::Error,
+    },
+    #[error("Could not read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{0}")]
+    VerifyFailed(String),
+    #[error("Could not write the output: {0}")]
+    Output(#[source] io::Error),
+}
+
+type Result<T, E = CliError> = std::result::Result<T, E>;
+
+/// `println!` that treats a closed pipe as the end of output rather than a crash.
+macro_rules! print_line {
+    ($($arg:tt)*) => {
+        output::emit(&format!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
+/// Everything a command needs, decided once from flags and environment.
+pub struct Config {
+    pub journal_dir: PathBuf,
+    pub use_recovery: bool,
+    pub kdf_cost: KdfCost,
+}
+
+impl Config {
+    fn from_cli(cli: &Cli) -> Result<Self> {
+        let journal_dir = match &cli.journal {
+            Some(dir) => dir.clone(),
+            None => default_journal_dir()?,
+        };
+        // For scripts and tests only: a fixed scrypt cost (never below 2^17).
+        let kdf_cost = match std::env::var("DAYBOOK_SCRYPT_LOG_N") {
+            Ok(text) => KdfCost::LogN(text.trim().parse().map_err(|_| {
+                CliError::Usage("DAYBOOK_SCRYPT_LOG_N must be a whole number such as 18.".into())
+            })?),
+            Err(_) => KdfCost::Calibrated,
+        };
+        Ok(Self {
+            journal_dir,
+            use_recovery: cli.recovery,
+            kdf_cost,
+        })
+    }
+
+    fn unlock(&self) -> Result<Journal> {
+        let (journal, report) = if self.use_recovery {
+            let key = read_recovery_key()?;
+            Journal::open(&self.journal_dir, Unlock::RecoveryKey(&key))?
+        } else {
+            if !crate::journal::JournalPaths::new(&self.journal_dir).exists() {
+                return Err(JournalError::NoJournal(self.journal_dir.clone()).into());
+            }
+            let passphrase = read_secret("DAYBOOK_PASSPHRASE", "Passphrase: ")?;
+            Journal::open(&self.journal_dir, Unlock::Passphrase(&passphrase))?
+        };
+        if report.orphans_removed > 0 {
+            eprintln!(
+                "Cleaned up {} unfinished import(s) from an earlier interruption; nothing saved was affected.",
+                report.orphans_removed
+            );
+        }
+        Ok(journal)
+    }
+}
+
+pub fn default_journal_dir() -> Result<PathBuf> {
+    dirs::data_dir().map(|d| d.join("Daybook")).ok_or_else(|| {
+        CliError::Usage("No data folder is known for this user; pass --journal DIR.".into())
+    })
+}
+
+/// Entry point of the `daybook` binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("daybook: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let config = Config::from_cli(&cli)?;
+    match cli.command {
+        Command::Init => init(&config),
+        Command::Passwd => {
+            let journal = config.unlock()?;
+            let new = read_new_passphrase("DAYBOOK_NEW_PASSPHRASE", "New passphrase: ")?;
+            journal.change_passphrase(&new, config.kdf_cost)?;
+            print_line!("Passphrase changed. Your recovery key still works.");
+            Ok(())
+        }
+        Command::UnlockCheck => {
+            config.unlock()?;
+            print_line!("The journal opens.");
+            Ok(())
+        }
+        Command::Order(OrderCommand::Add { json }) => {
+            let input: OrderInput = read_json(&json)?;
+            let order = config.unlock()?.add_order(&input)?;
+            print_line!("{}", order.id);
+            Ok(())
+        }
+        Command::Order(OrderCommand::List { json }) => {
+            let orders = config.unlock()?.orders()?;
+            output::orders(&orders, json)
+        }
+        Command::Person(PersonCommand::Add { json }) => {
+            let input: PersonInput = read_json(&json)?;
+            let person = config.unlock()?.add_person(&input)?;
+            print_line!("{}", person.id);
+            Ok(())
+        }
+        Command::Person(PersonCommand::List { json }) => {
+            let people = config.unlock()?.people()?;
+            output::people(&people, json)
+        }
+        Command::Incident(command) => incident(&config, command),
+        Command::Attach {
+            incident,
+            files,
+            caption,
+        } => {
+            let mut journal = config.unlock()?;
+            let id = journal.resolve_incident_ref(&incident)?;
+            for file in &files {
+                let attachment = journal.attach(&id, file, caption.as_deref(), &mut |_, _| true)?;
+                print_line!("{} {} {}", attachment.id, attachment.sha256, file.display());
+            }
+            Ok(())
+        }
+        Command::Attachment(AttachmentCommand::Describe {
+            id,
+            caption,
+            transcript_file,
+        }) => {
+            let transcript = match transcript_file {
+                Some(path) => Some(read_text(&path)?),
+                None => None,
+            };
+            if caption.is_none() && transcript.is_none() {
+                return Err(CliError::Usage(
+                    "Give --caption and/or --transcript-file.".into(),
+                ));
+            }
+            let mut journal = config.unlock()?;
+            let attachment =
+                journal.describe_attachment(&id, caption.as_deref(), transcript.as_deref())?;
+            print_line!("{}", attachment.id);
+            Ok(())
+        }
+        Command::Attachment(AttachmentCommand::Export { id, out }) => {
+            let journal = config.unlock()?;
+            let attachment = journal.export_attachment(&id, &out, &mut |_, _| true)?;
+            print_line!("{} {} {}", attachment.id, attachment.sha256, out.display());
+            Ok(())
+        }
+        Command::List { filter, json } => {
+            let incidents = config.unlock()?.incidents(&to_filter(filter))?;
+            output::incidents(&incidents, json)
+        }
+        Command::Search { text, json } => {
+            let incidents = config.unlock()?.search(&text)?;
+            output::incidents(&incidents, json)
+        }
+        Command::Verify => {
+            let journal = config.unlock()?;
+            match journal.verify()? {
+                Ok(report) => {
+                    print_line!(
+                        "OK: {} revisions, {} incidents, {} attachments ({} bytes) all check out.\nFingerprint (chain head): {}",
+                        report.revisions, report.incidents, report.attachments, report.attachment_bytes, report.head
+                    );
+                    Ok(())
+                }
+                Err(problem) => Err(CliError::VerifyFailed(format!(
+                    "verification FAILED: {problem}"
+                ))),
+            }
+        }
+        Command::Demo => demo(&config),
+    }
+}
+
+fn incident(config: &Config, command: IncidentCommand) -> Result<()> {
+    match command {
+        IncidentCommand::Add { json } => {
+            let input: IncidentInput = read_json(&json)?;
+            let incident = config.unlock()?.add_incident(&input)?;
+            print_line!("{}", incident.id);
+        }
+        IncidentCommand::Edit { id, json } => {
+            let patch: serde_json::Value = read_json(&json)?;
+            if !patch.is_object() {
+                return Err(CliError::Usage(
+                    "An edit is a JSON object of the fields to change.".into(),
+                ));
+            }
+            let mut journal = config.unlock()?;
+            let id = journal.resolve_incident_ref(&id)?;
+            let incident = journal.edit_incident(&id, &patch)?;
+            print_line!("{}", incident.id);
+        }
+        IncidentCommand::Delete { id, reason } => {
+            let mut journal = config.unlock()?;
+            let id = journal.resolve_incident_ref(&id)?;
+            journal.delete_incident(&id, &reason)?;
+            print_line!("{id}");
+        }
+        IncidentCommand::Show { id, json } => {
+            let journal = config.unlock()?;
+            let id = journal.resolve_incident_ref(&id)?;
+            let incident = journal.incident(&id)?;
+            output::incident_detail(&incident, json)?;
+        }
+    }
+    Ok(())
+}
+
+fn init(config: &Config) -> Result<()> {
+    let passphrase = read_new_passphrase("DAYBOOK_PASSPHRASE", "Choose a passphrase: ")?;
+    let (_journal, recovery) = Journal::create(&config.journal_dir, &passphrase, config.kdf_cost)?;
+    output::recovery_key(&config.journal_dir, &recovery)
+}
+
+fn demo(config: &Config) -> Result<()> {
+    let mut journal = if crate::journal::JournalPaths::new(&config.journal_dir).exists() {
+        config.unlock()?
+    } else {
+        let passphrase = read_new_passphrase(
+            "DAYBOOK_PASSPHRASE",
+            "Choose a passphrase for the demo journal: ",
+        )?;
+        let (journal, recovery) =
+            Journal::create(&config.journal_dir, &passphrase, config.kdf_cost)?;
+        output::recovery_key(&config.journal_dir, &recovery)?;
+        journal
+    };
+    let summary = crate::demo::fill(&mut journal, crate::demo::DEFAULT_SEED)?;
+    print_line!(
+        "Demo data added: {} order, {} people, {} incidents, {} attachments.",
+        summary.orders,
+        summary.people,
+        summary.incidents,
+        summary.attachments
+    );
+    Ok(())
+}
+
+fn to_filter(args: FilterArgs) -> IncidentFilter {
+    IncidentFilter {
+        from: args.from,
+        to: args.to,
+        kind: args.kind,
+        order_id: args.order,
+        reported: match (args.reported, args.not_reported) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+    }
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    let mut text = String::new();
+    let result = if path == Path::new("-") {
+        io::stdin().read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text))
+    };
+    result.map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(text)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = read_text(path)?;
+    serde_json::from_str(&text).map_err(|error| CliError::Json {
+        source_name: if path == Path::new("-") {
+            "standard input".into()
+        } else {
+            path.display().to_string()
+        },
+        error,
+    })
+}
+
+/// A secret from the environment (scripts) or the terminal, never from argv.
+fn read_secret(env: &str, prompt: &str) -> Result<SecretString> {
+    if let Ok(value) = std::env::var(env) {
+        return Ok(SecretString::from(value));
+    }
+    if !io::stdin().is_terminal() {
+        return Err(CliError::Usage(format!(
+            "No terminal to ask for the passphrase; set {env} when running from a script."
+        )));
+    }
+    rpassword::prompt_password(prompt)
+        .map(SecretString::from)
+        .map_err(|source| CliError::Read {
+            path: PathBuf::from("/dev/tty"),
+            source,
+        })
+}
+
+/// A new passphrase: from the environment, or typed twice at the terminal.
+fn read_new_passphrase(env: &str, prompt: &str) -> Result<SecretString> {
+    if std::env::var_os(env).is_some() {
+        return read_secret(env, prompt);
+    }
+    use age::secrecy::ExposeSecret;
+    let first = read_secret(env, prompt)?;
+    let second = read_secret(env, "Type it again: ")?;
+    if first.expose_secret() != second.expose_secret() {
+        return Err(CliError::Usage(
+            "The two passphrases differ; nothing was changed.".into(),
+        ));
+    }
+    Ok(first)
+}
+
+fn read_recovery_key() -> Result<RecoveryKey> {
+    use age::secrecy::ExposeSecret;
+    let text = read_secret("DAYBOOK_RECOVERY_KEY", "Recovery key: ")?;
+    Ok(RecoveryKey::parse(text.expose_secret()).map_err(JournalError::from)?)
+}

@@ -1,0 +1,242 @@
+//! How the CLI prints: plain text for people, `--json` for scripts.
+
+/// `writeln!` into a `String`, which cannot fail.
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {
+        let _ = writeln!($out, $($arg)*);
+    };
+}
+
+use std::fmt::Write as _;
+use std::io::{self, Write as _};
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{CliError, Result};
+use crate::journal::RecoveryKey;
+use crate::model::{Incident, Order, Person};
+
+pub fn recovery_key(dir: &Path, key: &RecoveryKey) -> Result<()> {
+    let mut out = String::new();
+    say!(out, "Created a journal in {}.", dir.display());
+    say!(out, "");
+    say!(
+        out,
+        "Your recovery key opens the journal if you forget your passphrase."
+    );
+    say!(
+        out,
+        "Write it down or print it now, and keep it where the other person cannot find it."
+    );
+    say!(out, "It is shown only this once:");
+    say!(out, "");
+    say!(out, "    {}", key.expose());
+    say!(out, "");
+    emit(&out)
+}
+
+pub fn incidents(incidents: &[Incident], json: bool) -> Result<()> {
+    let mut out = String::new();
+    if json {
+        return print_json(&incidents);
+    }
+    if incidents.is_empty() {
+        say!(out, "No incidents.");
+    }
+    for i in incidents {
+        let mut marks = Vec::new();
+        if !i.attachments.is_empty() {
+            marks.push(format!("{} file(s)", i.attachments.len()));
+        }
+        if i.police.is_some() {
+            marks.push("police".into());
+        }
+        if i.amended {
+            marks.push("amended".into());
+        }
+        let kinds: Vec<&str> = i.kinds.iter().map(|k| k.label()).collect();
+        say!(
+            out,
+            "#{:<4} {} {}{:<5} {}  {}{}",
+            i.number,
+            i.occurred
+                .local
+                .replacen('T', " ", 1)
+                .get(..16)
+                .unwrap_or(&i.occurred.local),
+            if i.approximate { "~" } else { "" },
+            i.occurred.abbreviation,
+            if kinds.is_empty() {
+                "Incident".to_string()
+            } else {
+                kinds.join(", ")
+            },
+            short(&i.description, 70),
+            if marks.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", marks.join(", "))
+            },
+        );
+    }
+    emit(&out)
+}
+
+pub fn incident_detail(incident: &Incident, json: bool) -> Result<()> {
+    let mut out = String::new();
+    if json {
+        return print_json(incident);
+    }
+    let i = incident;
+    say!(out, "Incident #{} ({})", i.number, i.id);
+    say!(
+        out,
+        "Occurred:  {} {} ({}){}",
+        i.occurred.local.replacen('T', " ", 1),
+        i.occurred.abbreviation,
+        i.occurred.timezone,
+        if i.approximate { ", approximate" } else { "" }
+    );
+    if let Some(end) = &i.ended {
+        say!(
+            out,
+            "Ended:     {} {}",
+            end.local.replacen('T', " ", 1),
+            end.abbreviation
+        );
+    }
+    say!(
+        out,
+        "Recorded:  {}{}",
+        i.recorded_at,
+        if i.amended {
+            format!(" (amended {})", i.updated_at)
+        } else {
+            String::new()
+        }
+    );
+    if !i.kinds.is_empty() {
+        let kinds: Vec<&str> = i.kinds.iter().map(|k| k.label()).collect();
+        say!(out, "Kinds:     {}", kinds.join(", "));
+    }
+    if let Some(location) = &i.location {
+        say!(out, "Where:     {location}");
+    }
+    say!(out, "\n{}\n", i.description);
+    for q in &i.quotes {
+        say!(out, "    \u{201c}{q}\u{201d}");
+    }
+    for w in &i.witnesses {
+        say!(
+            out,
+            "Witness:   {}{}",
+            w.name,
+            w.contact
+                .as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(p) = &i.police {
+        say!(
+            out,
+            "Police:    {}{}{}",
+            p.agency,
+            p.officer
+                .as_deref()
+                .map(|o| format!(", officer {o}"))
+                .unwrap_or_default(),
+            p.report_number
+                .as_deref()
+                .map(|r| format!(", report {r}"))
+                .unwrap_or_default()
+        );
+    }
+    for a in &i.attachments {
+        say!(
+            out,
+            "File:      {} {} ({} bytes, SHA-256 {})",
+            a.id,
+            a.original_name,
+            a.size,
+            a.sha256
+        );
+    }
+    emit(&out)
+}
+
+pub fn orders(orders: &[Order], json: bool) -> Result<()> {
+    let mut out = String::new();
+    if json {
+        return print_json(&orders);
+    }
+    if orders.is_empty() {
+        say!(out, "No orders.");
+    }
+    for o in orders {
+        say!(
+            out,
+            "{}  {}, {} ({}), case {}, issued {}{}",
+            o.id,
+            o.kind.label(),
+            o.court,
+            o.state,
+            o.case_number,
+            o.issued_on,
+            o.expires_on
+                .as_deref()
+                .map(|e| format!(", expires {e}"))
+                .unwrap_or_default()
+        );
+        for t in &o.terms {
+            say!(out, "    {}: {}", t.id, t.describe());
+        }
+    }
+    emit(&out)
+}
+
+pub fn people(people: &[Person], json: bool) -> Result<()> {
+    let mut out = String::new();
+    if json {
+        return print_json(&people);
+    }
+    if people.is_empty() {
+        say!(out, "No people.");
+    }
+    for p in people {
+        say!(out, "{}  {}: {}", p.id, p.role.label(), p.details.name);
+    }
+    emit(&out)
+}
+
+fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|error| CliError::Json {
+        source_name: "output".into(),
+        error,
+    })?;
+    text.push('\n');
+    emit(&text)
+}
+
+/// Writes to stdout; a reader that went away (`daybook list | head`) is not an error.
+pub fn emit(text: &str) -> Result<()> {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),
+        _ => Ok(()),
+    }
+}
+
+fn short(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or("");
+    if line.chars().count() <= max {
+        line.to_string()
+    } else {
+        let cut: String = line.chars().take(max - 1).collect();
+        format!("{cut}…")
+    }
+}

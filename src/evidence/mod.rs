@@ -1,0 +1,507 @@
+//! Attachments: screenshots, photos, voicemails, documents.
+//!
+//! Import streams the file once: every 64 KiB chunk goes into SHA-256 (of the original bytes,
+//! the figure a court compares) and into age's STREAM encryption to the journal's X25519
+//! identity, so a 2 GiB video never sits in memory. The blob is written to a temp file in
+//! `blobs/`, fsynced and renamed to its random id before the database row is committed; an
+//! import killed in between leaves only an encrypted orphan, swept at the next unlock.
+
+mod metadata;
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::iter;
+use std::path::{Path, PathBuf};
+
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::fsutil;
+use crate::journal::{Journal, JournalError};
+pub use metadata::{AttachmentKind, FileFacts};
+
+/// The largest file we import. Courts' media lodging rarely takes more; larger files are
+/// usually whole-phone backups that belong with an attorney, not in a journal.
+pub const MAX_ATTACHMENT_BYTES: u64 = 8 * 1024 * 1024 * 1024;
+const CHUNK: usize = 64 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    #[error("{path} is a link to another file. Choose the file itself.")]
+    Symlink { path: PathBuf },
+    #[error("{path} is not a file.")]
+    NotAFile { path: PathBuf },
+    #[error("{path} is empty (0 bytes); there is nothing to keep.")]
+    Empty { path: PathBuf },
+    #[error("{path} is too large ({size} bytes; the limit is {MAX_ATTACHMENT_BYTES} bytes).")]
+    TooLarge { path: PathBuf, size: u64 },
+    #[error("Could not read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("Could not save the encrypted copy: {0}")]
+    Write(#[source] io::Error),
+    #[error("{0} already exists; choose a new file name so nothing is overwritten.")]
+    Exists(PathBuf),
+    #[error("The import was cancelled; nothing was saved.")]
+    Cancelled,
+    #[error("The stored copy of attachment {id} is damaged: {detail}")]
+    Damaged { id: String, detail: String },
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+impl From<rusqlite::Error> for EvidenceError {
+    fn from(e: rusqlite::Error) -> Self {
+        EvidenceError::Journal(e.into())
+    }
+}
+
+type Result<T, E = EvidenceError> = std::result::Result<T, E>;
+
+/// An attachment's record: what the file is and what is known about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    pub incident_id: Option<String>,
+    pub person_id: Option<String>,
+    /// Hex SHA-256 of the original bytes.
+    pub sha256: String,
+    pub size: u64,
+    pub original_name: String,
+    pub mime: String,
+    pub kind: AttachmentKind,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// EXIF DateTimeOriginal as the camera wrote it (no zone: cameras rarely record one).
+    pub captured_at: Option<String>,
+    pub duration_ms: Option<u64>,
+    pub file_modified_at: Option<String>,
+    pub imported_at: String,
+    pub caption: Option<String>,
+    pub transcript: Option<String>,
+}
+
+/// Progress of a long import or export: bytes done and total. Return `false` to cancel.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> bool;
+
+impl Journal {
+    /// Imports `source` as an exhibit of `incident_id`.
+    pub fn attach(
+        &mut self,
+        incident_id: &str,
+        source: &Path,
+        caption: Option<&str>,
+        progress: Progress<'_>,
+    ) -> Result<Attachment> {
+        let caption = crate::journal::clean_optional_long("caption", caption)?;
+        {
+            let tx = self.conn.unchecked_transaction()?;
+            let (_, deleted) = crate::journal::load_incident_body(&tx, incident_id)?;
+            if deleted {
+                return Err(JournalError::Invalid(
+                    "That incident was deleted; attach the file to another incident.".into(),
+                )
+                .into());
+            }
+        }
+        let size = check_source(source)?;
+        let facts = metadata::inspect(source).map_err(|source_err| EvidenceError::Read {
+            path: source.to_path_buf(),
+            source: source_err,
+        })?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let (sha256, written) = self.write_blob(&id, source, size, progress)?;
+        let attachment = Attachment {
+            id: id.clone(),
+            incident_id: Some(incident_id.to_string()),
+            person_id: None,
+            sha256,
+            size: written,
+            original_name: display_name(source),
+            mime: facts.mime.clone(),
+            kind: facts.kind,
+            width: facts.width,
+            height: facts.height,
+            captured_at: facts.captured_at.clone(),
+            duration_ms: facts.duration_ms,
+            file_modified_at: facts.modified_at.clone(),
+            imported_at: crate::journal::time::now_utc(),
+            caption,
+            transcript: None,
+        };
+        if let Err(e) = self.record_attachment(&attachment) {
+            // The row never committed: take the blob back so no orphan waits for a sweep.
+            let _ = fs::remove_file(self.blob_path(&id));
+            return Err(e);
+        }
+        Ok(attachment)
+    }
+
+    /// Sets or clears (with `Some("")`) an attachment's caption or transcript; `None` leaves a
+    /// field as it is. Recorded as a revision of its incident.
+    pub fn describe_attachment(
+        &mut self,
+        id: &str,
+        caption: Option<&str>,
+        transcript: Option<&str>,
+    ) -> Result<Attachment> {
+        let mut attachment = self.attachment(id)?;
+        if let Some(c) = caption {
+            attachment.caption = crate::journal::clean_optional_long("caption", Some(c))?;
+        }
+        if let Some(t) = transcript {
+            attachment.transcript = crate::journal::clean_optional_long("transcript", Some(t))?;
+        }
+        let incident_id = attachment.incident_id.clone().ok_or_else(|| {
+            JournalError::Invalid("Only incident attachments have captions and transcripts.".into())
+        })?;
+        let tx = self.conn.transaction()?;
+        let (mut body, deleted) = crate::journal::load_incident_body(&tx, &incident_id)?;
+        if deleted {
+            return Err(JournalError::Invalid(
+                "That incident was deleted; it can no longer be changed.".into(),
+            )
+            .into());
+        }
+        let Some(entry) = body.attachments.iter_mut().find(|a| a.id == id) else {
+            return Err(JournalError::Damaged(format!(
+                "attachment {id} is missing from its incident's history"
+            ))
+            .into());
+        };
+        if entry.caption == attachment.caption && entry.transcript == attachment.transcript {
+            return Err(JournalError::NothingChanged.into());
+        }
+        entry.caption = attachment.caption.clone();
+        entry.transcript = attachment.transcript.clone();
+        tx.execute(
+            "UPDATE attachments SET caption = ?2, transcript = ?3 WHERE id = ?1",
+            params![id, attachment.caption, attachment.transcript],
+        )?;
+        crate::journal::write_incident_revision(
+            &tx,
+            &incident_id,
+            &body,
+            crate::journal::revisions::Op::Annotate,
+            None,
+        )?;
+        tx.commit()?;
+        Ok(attachment)
+    }
+
+    pub fn attachment(&self, id: &str) -> Result<Attachment> {
+        let mut found = self.select_attachments("WHERE id = ?1", &[&id])?;
+        found.pop().ok_or_else(|| {
+            JournalError::NotFound {
+                what: "attachment",
+                id: id.to_string(),
+            }
+            .into()
+        })
+    }
+
+    /// Every attachment, incident exhibits in incident then import order, then people's photos.
+    pub fn all_attachments(&self) -> Result<Vec<Attachment>, JournalError> {
+        self.select_attachments("ORDER BY incident_id IS NULL, incident_id, position", &[])
+            .map_err(into_journal_error)
+    }
+
+    pub(crate) fn all_incident_attachments(&self) -> Result<Vec<Attachment>, JournalError> {
+        self.select_attachments(
+            "WHERE incident_id IS NOT NULL ORDER BY incident_id, position",
+            &[],
+        )
+        .map_err(into_journal_error)
+    }
+
+    /// Writes the original bytes of attachment `id` to `dest` (which must not exist yet),
+    /// re-checking the SHA-256 on the way; a mismatch leaves no file behind.
+    pub fn export_attachment(
+        &self,
+        id: &str,
+        dest: &Path,
+        progress: Progress<'_>,
+    ) -> Result<Attachment> {
+        let attachment = self.attachment(id)?;
+        if dest.symlink_metadata().is_ok() {
+            return Err(EvidenceError::Exists(dest.to_path_buf()));
+        }
+        let dir = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".daybook-export-")
+            .tempfile_in(dir)
+            .map_err(EvidenceError::Write)?;
+        {
+            let mut out = BufWriter::new(tmp.as_file_mut());
+            self.copy_plaintext(&attachment, &mut out, progress)?;
+            out.flush().map_err(EvidenceError::Write)?;
+        }
+        tmp.as_file().sync_all().map_err(EvidenceError::Write)?;
+        tmp.persist_noclobber(dest)
+            .map_err(|e| EvidenceError::Write(e.error))?;
+        fsutil::sync_dir(dir).map_err(EvidenceError::Write)?;
+        Ok(attachment)
+    }
+
+    /// The original bytes in memory (for thumbnails and reports). Checked against the SHA-256.
+    pub fn attachment_bytes(&self, attachment: &Attachment) -> Result<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(usize::try_from(attachment.size).unwrap_or(0));
+        self.copy_plaintext(attachment, &mut bytes, &mut |_, _| true)?;
+        Ok(bytes)
+    }
+
+    /// Decrypts and hashes a blob without keeping it; `Err` says what is wrong.
+    pub(crate) fn check_blob(&self, attachment: &Attachment) -> Result<(), String> {
+        self.copy_plaintext(attachment, &mut io::sink(), &mut |_, _| true)
+            .map_err(|e| match e {
+                EvidenceError::Damaged { detail, .. } => detail,
+                other => other.to_string(),
+            })
+    }
+
+    fn copy_plaintext(
+        &self,
+        attachment: &Attachment,
+        out: &mut dyn Write,
+        progress: Progress<'_>,
+    ) -> Result<()> {
+        let damaged = |detail: String| EvidenceError::Damaged {
+            id: attachment.id.clone(),
+            detail,
+        };
+        let path = self.blob_path(&attachment.id);
+        let file = File::open(&path)
+            .map_err(|e| damaged(format!("its encrypted file cannot be opened ({e})")))?;
+        let decryptor = age::Decryptor::new_buffered(BufReader::with_capacity(CHUNK, file))
+            .map_err(|e| damaged(format!("its encrypted file is unreadable ({e})")))?;
+        let mut reader = decryptor
+            .decrypt(iter::once(&self.blob_identity as &dyn age::Identity))
+            .map_err(|e| damaged(format!("its encrypted file does not decrypt ({e})")))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; CHUNK];
+        let mut total = 0u64;
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(damaged(format!(
+                        "its encrypted file fails authentication ({e})"
+                    )))
+                }
+            };
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n]).map_err(EvidenceError::Write)?;
+            total += n as u64;
+            if !progress(total, attachment.size) {
+                return Err(EvidenceError::Cancelled);
+            }
+        }
+        let sha = hex::encode(hasher.finalize());
+        if total != attachment.size || sha != attachment.sha256 {
+            return Err(damaged(format!(
+                "its content ({total} bytes, SHA-256 {sha}) does not match the record ({} bytes, SHA-256 {})",
+                attachment.size, attachment.sha256
+            )));
+        }
+        Ok(())
+    }
+
+    fn blob_path(&self, id: &str) -> PathBuf {
+        self.paths().blobs.join(format!("{id}.age"))
+    }
+
+    /// Streams `source` through SHA-256 and age into `blobs/<id>.age`; returns (sha, bytes).
+    fn write_blob(
+        &self,
+        id: &str,
+        source: &Path,
+        size: u64,
+        progress: Progress<'_>,
+    ) -> Result<(String, u64)> {
+        let read_err = |e| EvidenceError::Read {
+            path: source.to_path_buf(),
+            source: e,
+        };
+        let mut input = File::open(source).map_err(read_err)?;
+        let blobs = &self.paths().blobs;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(blobs)
+            .map_err(EvidenceError::Write)?;
+        let recipient = self.blob_identity.to_public();
+        let encryptor =
+            age::Encryptor::with_recipients(iter::once(&recipient as &dyn age::Recipient))
+                .map_err(|e| EvidenceError::Write(io::Error::other(e.to_string())))?;
+        let mut hasher = Sha256::new();
+        let mut total = 0u64;
+        {
+            let buffered = BufWriter::with_capacity(CHUNK, tmp.as_file_mut());
+            let mut writer = encryptor
+                .wrap_output(buffered)
+                .map_err(EvidenceError::Write)?;
+            let mut buf = vec![0u8; CHUNK];
+            loop {
+                let n = match input.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(read_err(e)),
+                };
+                hasher.update(&buf[..n]);
+                writer.write_all(&buf[..n]).map_err(EvidenceError::Write)?;
+                total += n as u64;
+                if total > MAX_ATTACHMENT_BYTES {
+                    return Err(EvidenceError::TooLarge {
+                        path: source.to_path_buf(),
+                        size: total,
+                    });
+                }
+                if !progress(total, size) {
+                    return Err(EvidenceError::Cancelled);
+                }
+            }
+            let mut buffered = writer.finish().map_err(EvidenceError::Write)?;
+            buffered.flush().map_err(EvidenceError::Write)?;
+        }
+        if total == 0 {
+            return Err(EvidenceError::Empty {
+                path: source.to_path_buf(),
+            });
+        }
+        tmp.as_file().sync_all().map_err(EvidenceError::Write)?;
+        tmp.persist_noclobber(self.blob_path(id))
+            .map_err(|e| EvidenceError::Write(e.error))?;
+        fsutil::sync_dir(blobs).map_err(EvidenceError::Write)?;
+        Ok((hex::encode(hasher.finalize()), total))
+    }
+
+    fn record_attachment(&mut self, a: &Attachment) -> Result<()> {
+        let incident_id = a.incident_id.as_deref().unwrap_or_default();
+        let tx = self.conn.transaction()?;
+        let (mut body, deleted) = crate::journal::load_incident_body(&tx, incident_id)?;
+        if deleted {
+            return Err(JournalError::Invalid(
+                "That incident was deleted while the file was importing.".into(),
+            )
+            .into());
+        }
+        let position: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(position), 0) + 1 FROM attachments WHERE incident_id = ?1",
+            [incident_id],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO attachments (id, incident_id, person_id, sha256, size, original_name, mime, kind,
+                 width, height, captured_at, duration_ms, file_modified_at, imported_at, caption, transcript, position)
+             VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            params![
+                a.id, incident_id, a.sha256, a.size as i64, a.original_name, a.mime, a.kind.key(),
+                a.width, a.height, a.captured_at, a.duration_ms.map(|d| d as i64), a.file_modified_at,
+                a.imported_at, a.caption, a.transcript, position
+            ],
+        )?;
+        body.attachments.push(crate::journal::AttachmentRef {
+            id: a.id.clone(),
+            sha256: a.sha256.clone(),
+            original_name: a.original_name.clone(),
+            caption: a.caption.clone(),
+            transcript: a.transcript.clone(),
+        });
+        crate::journal::write_incident_revision(
+            &tx,
+            incident_id,
+            &body,
+            crate::journal::revisions::Op::Attach,
+            None,
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn select_attachments(
+        &self,
+        tail: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Attachment>> {
+        let sql = format!(
+            "SELECT id, incident_id, person_id, sha256, size, original_name, mime, kind, width, height,
+                 captured_at, duration_ms, file_modified_at, imported_at, caption, transcript
+             FROM attachments {tail}"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(args, |r| {
+            let kind: String = r.get(7)?;
+            Ok(Attachment {
+                id: r.get(0)?,
+                incident_id: r.get(1)?,
+                person_id: r.get(2)?,
+                sha256: r.get(3)?,
+                size: r.get::<_, i64>(4)? as u64,
+                original_name: r.get(5)?,
+                mime: r.get(6)?,
+                kind: AttachmentKind::from_key(&kind).unwrap_or(AttachmentKind::Other),
+                width: r.get(8)?,
+                height: r.get(9)?,
+                captured_at: r.get(10)?,
+                duration_ms: r.get::<_, Option<i64>>(11)?.map(|d| d as u64),
+                file_modified_at: r.get(12)?,
+                imported_at: r.get(13)?,
+                caption: r.get(14)?,
+                transcript: r.get(15)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+fn into_journal_error(e: EvidenceError) -> JournalError {
+    match e {
+        EvidenceError::Journal(j) => j,
+        other => JournalError::Damaged(other.to_string()),
+    }
+}
+
+/// Refuses links, folders and empty or oversized files before any work is done.
+fn check_source(path: &Path) -> Result<u64> {
+    let meta = path.symlink_metadata().map_err(|e| EvidenceError::Read {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    if meta.file_type().is_symlink() {
+        return Err(EvidenceError::Symlink {
+            path: path.to_path_buf(),
+        });
+    }
+    if !meta.is_file() {
+        return Err(EvidenceError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
+    if meta.len() == 0 {
+        return Err(EvidenceError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    if meta.len() > MAX_ATTACHMENT_BYTES {
+        return Err(EvidenceError::TooLarge {
+            path: path.to_path_buf(),
+            size: meta.len(),
+        });
+    }
+    Ok(meta.len())
+}
+
+fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "attachment".into())
+}

@@ -1,0 +1,365 @@
+//! The encrypted journal: one folder holding `journal.db` (SQLCipher), `unlock/` (the data
+//! key wrapped with age to the passphrase and to the recovery key) and `blobs/` (attachments,
+//! each age-encrypted to the journal's own X25519 identity). See shared/docs/security-model.md.
+
+pub mod keys;
+pub mod model;
+pub mod revisions;
+pub mod time;
+
+mod incidents;
+mod orders;
+mod search;
+mod store;
+mod verify;
+
+use std::fs::{self, File, TryLockError};
+use std::path::{Path, PathBuf};
+
+use age::secrecy::{ExposeSecret, SecretString};
+use rusqlite::{params, Connection, OptionalExtension};
+use zeroize::Zeroizing;
+
+use crate::fsutil;
+pub(crate) use incidents::{
+    clean_optional_long, load_body as load_incident_body,
+    write_incident as write_incident_revision, AttachmentRef,
+};
+pub use incidents::{IncidentFilter, MAX_DESCRIPTION_CHARS};
+pub use keys::{KdfCost, KeyError, RecoveryKey};
+pub use revisions::ChainError;
+pub use store::StoreError;
+pub use time::TimeError;
+pub use verify::{VerifyProblem, VerifyReport};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("There is no journal in {0}. Create one with `daybook init`.")]
+    NoJournal(PathBuf),
+    #[error("A journal already exists in {0}.")]
+    AlreadyExists(PathBuf),
+    #[error("This journal is open in another Daybook window or command. Close it there first.")]
+    OpenElsewhere,
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// Boxed: the DST messages carry several strings and would bloat every `Result`.
+    #[error(transparent)]
+    Time(Box<TimeError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("The journal's history does not check out: {0}")]
+    Chain(#[from] ChainError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("There is no {what} with id {id}.")]
+    NotFound { what: &'static str, id: String },
+    #[error("That edit changes nothing.")]
+    NothingChanged,
+    #[error("The journal is damaged: {0}")]
+    Damaged(String),
+    #[error("Could not read or write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("Database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+pub type Result<T, E = JournalError> = std::result::Result<T, E>;
+
+impl From<TimeError> for JournalError {
+    fn from(e: TimeError) -> Self {
+        JournalError::Time(Box::new(e))
+    }
+}
+
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Where everything of one journal lives.
+#[derive(Debug, Clone)]
+pub struct JournalPaths {
+    pub root: PathBuf,
+    pub db: PathBuf,
+    pub unlock: PathBuf,
+    pub passphrase_file: PathBuf,
+    pub recovery_file: PathBuf,
+    pub blobs: PathBuf,
+    pub lock_file: PathBuf,
+}
+
+impl JournalPaths {
+    pub fn new(root: &Path) -> Self {
+        let unlock = root.join("unlock");
+        Self {
+            root: root.to_path_buf(),
+            db: root.join("journal.db"),
+            passphrase_file: unlock.join("passphrase.age"),
+            recovery_file: unlock.join("recovery.age"),
+            unlock,
+            blobs: root.join("blobs"),
+            lock_file: root.join("journal.lock"),
+        }
+    }
+
+    /// A journal exists once its passphrase file does: creation writes it last.
+    pub fn exists(&self) -> bool {
+        self.passphrase_file.is_file()
+    }
+}
+
+/// How to unlock.
+pub enum Unlock<'a> {
+    Passphrase(&'a SecretString),
+    RecoveryKey(&'a RecoveryKey),
+}
+
+/// An unlocked journal. Dropping it (or `lock`) closes the database, zeroes the key and
+/// releases the folder for another process.
+pub struct Journal {
+    paths: JournalPaths,
+    pub(crate) conn: Connection,
+    data_key: keys::DataKey,
+    pub(crate) blob_identity: age::x25519::Identity,
+    _lock: File,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("root", &self.paths.root)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What unlocking found and tidied up.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnlockReport {
+    /// Encrypted leftovers of imports that were interrupted before they were saved.
+    pub orphans_removed: usize,
+}
+
+impl Journal {
+    /// Creates a new journal in `root` and returns it with the recovery key, which the caller
+    /// must show the user once: it is stored nowhere.
+    pub fn create(
+        root: &Path,
+        passphrase: &SecretString,
+        cost: KdfCost,
+    ) -> Result<(Journal, RecoveryKey)> {
+        keys::check_new_passphrase(passphrase)?;
+        let paths = JournalPaths::new(root);
+        if paths.exists() {
+            return Err(JournalError::AlreadyExists(root.to_path_buf()));
+        }
+        fsutil::create_private_dir(root).map_err(io_err(root))?;
+        let lock = take_lock(&paths)?;
+        // No passphrase file means any earlier attempt stopped before the journal existed; no
+        // entry can have been saved, so its leftovers are safe to clear.
+        for leftover in [&paths.db, &paths.recovery_file] {
+            if leftover.exists() {
+                fs::remove_file(leftover).map_err(io_err(leftover))?;
+            }
+        }
+        fsutil::create_private_dir(&paths.unlock).map_err(io_err(&paths.unlock))?;
+        fsutil::create_private_dir(&paths.blobs).map_err(io_err(&paths.blobs))?;
+
+        let data_key = keys::DataKey::generate().map_err(io_err(root))?;
+        let mut conn = store::open(&paths.db, &data_key, true)?;
+        let blob_identity = age::x25519::Identity::generate();
+        let mut signing_seed = Zeroizing::new([0u8; 32]);
+        getrandom::fill(signing_seed.as_mut())
+            .map_err(|e| io_err(root)(std::io::Error::other(e)))?;
+        let tx = conn.transaction()?;
+        for (key, value) in [
+            ("journal_id", uuid::Uuid::new_v4().to_string()),
+            ("created_at", time::now_utc()),
+            (
+                "blob_identity",
+                blob_identity.to_string().expose_secret().to_string(),
+            ),
+            ("signing_key", hex::encode(&signing_seed[..])),
+        ] {
+            tx.execute(
+                "INSERT INTO journal_meta (key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )?;
+        }
+        tx.commit()?;
+        fsutil::sync_dir(root).map_err(io_err(root))?;
+
+        let recovery = keys::generate_recovery_key();
+        let wrapped = keys::wrap_to_recovery(&data_key, &recovery)?;
+        fsutil::atomic_write(&paths.recovery_file, &wrapped)
+            .map_err(io_err(&paths.recovery_file))?;
+        let wrapped = keys::wrap_with_passphrase(&data_key, passphrase, cost)?;
+        fsutil::atomic_write(&paths.passphrase_file, &wrapped)
+            .map_err(io_err(&paths.passphrase_file))?;
+
+        let journal = Journal {
+            paths,
+            conn,
+            data_key,
+            blob_identity,
+            _lock: lock,
+        };
+        Ok((journal, recovery))
+    }
+
+    /// Unlocks the journal in `root`, verifies its history and sweeps interrupted imports.
+    pub fn open(root: &Path, unlock: Unlock<'_>) -> Result<(Journal, UnlockReport)> {
+        let paths = JournalPaths::new(root);
+        if !paths.exists() {
+            return Err(JournalError::NoJournal(root.to_path_buf()));
+        }
+        let data_key = match unlock {
+            Unlock::Passphrase(passphrase) => {
+                let bytes =
+                    fs::read(&paths.passphrase_file).map_err(io_err(&paths.passphrase_file))?;
+                keys::unwrap_with_passphrase(&bytes, passphrase)?
+            }
+            Unlock::RecoveryKey(recovery) => {
+                let bytes = fs::read(&paths.recovery_file).map_err(io_err(&paths.recovery_file))?;
+                keys::unwrap_with_recovery(&bytes, recovery)?
+            }
+        };
+        let lock = take_lock(&paths)?;
+        if !paths.db.is_file() {
+            return Err(JournalError::Damaged("journal.db is missing".into()));
+        }
+        let conn = store::open(&paths.db, &data_key, false)?;
+        let identity_text: String = conn
+            .query_row(
+                "SELECT value FROM journal_meta WHERE key = 'blob_identity'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| JournalError::Damaged(e.to_string()))?
+            .ok_or_else(|| {
+                JournalError::Damaged("the journal's attachment key is missing".into())
+            })?;
+        let identity_text = Zeroizing::new(identity_text);
+        let blob_identity = identity_text
+            .parse::<age::x25519::Identity>()
+            .map_err(|_| {
+                JournalError::Damaged("the journal's attachment key is unreadable".into())
+            })?;
+        let journal = Journal {
+            paths,
+            conn,
+            data_key,
+            blob_identity,
+            _lock: lock,
+        };
+        revisions::verify_chain(&journal.conn)
+            .map_err(|e| JournalError::Damaged(e.to_string()))??;
+        let orphans_removed = journal.sweep_orphan_blobs()?;
+        Ok((journal, UnlockReport { orphans_removed }))
+    }
+
+    /// Rewrites `unlock/passphrase.age` only; the recovery key keeps working.
+    pub fn change_passphrase(&self, new: &SecretString, cost: KdfCost) -> Result<()> {
+        keys::check_new_passphrase(new)?;
+        let wrapped = keys::wrap_with_passphrase(&self.data_key, new, cost)?;
+        fsutil::atomic_write(&self.paths.passphrase_file, &wrapped)
+            .map_err(io_err(&self.paths.passphrase_file))
+    }
+
+    /// Closes the database and forgets the key.
+    pub fn lock(self) {
+        drop(self);
+    }
+
+    pub fn paths(&self) -> &JournalPaths {
+        &self.paths
+    }
+
+    /// The journal's fingerprint: the head of its revision chain.
+    pub fn fingerprint(&self) -> Result<String> {
+        Ok(revisions::head(&self.conn)?)
+    }
+
+    pub fn journal_id(&self) -> Result<String> {
+        self.meta("journal_id")
+    }
+
+    /// The Ed25519 key that signs exported manifests.
+    pub fn signing_key(&self) -> Result<ed25519_dalek::SigningKey> {
+        let hex_seed = Zeroizing::new(self.meta("signing_key")?);
+        let mut seed = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(hex_seed.as_str(), seed.as_mut())
+            .map_err(|_| JournalError::Damaged("the journal's signing key is unreadable".into()))?;
+        Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
+    }
+
+    /// Every revision of the journal in chain order (for the amendments appendix and audits).
+    pub fn history(&self, entity: revisions::Entity, id: &str) -> Result<Vec<revisions::Revision>> {
+        Ok(revisions::history(&self.conn, entity, id)?)
+    }
+
+    fn meta(&self, key: &str) -> Result<String> {
+        self.conn
+            .query_row(
+                "SELECT value FROM journal_meta WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| JournalError::Damaged(format!("journal_meta has no {key}")))
+    }
+
+    /// Removes blobs no saved attachment refers to: the encrypted remains of imports that were
+    /// killed between writing the blob and committing its row. Nothing saved is touched.
+    fn sweep_orphan_blobs(&self) -> Result<usize> {
+        let blobs = &self.paths.blobs;
+        if !blobs.is_dir() {
+            fsutil::create_private_dir(blobs).map_err(io_err(blobs))?;
+            return Ok(0);
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT 1 FROM attachments WHERE id = ?1")?;
+        let mut removed = 0;
+        for entry in fs::read_dir(blobs).map_err(io_err(blobs))? {
+            let entry = entry.map_err(io_err(blobs))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let referenced = match name.strip_suffix(".age") {
+                Some(id) if !name.starts_with('.') => stmt.exists([id])?,
+                _ => false,
+            };
+            if !referenced {
+                let path = entry.path();
+                fs::remove_file(&path).map_err(io_err(&path))?;
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            fsutil::sync_dir(blobs).map_err(io_err(blobs))?;
+        }
+        Ok(removed)
+    }
+}
+
+/// One process at a time: the app and the CLI must not interleave writes or sweep each
+/// other's in-flight imports.
+fn take_lock(paths: &JournalPaths) -> Result<File> {
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&paths.lock_file)
+        .map_err(io_err(&paths.lock_file))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(JournalError::OpenElsewhere),
+        Err(TryLockError::Error(e)) => Err(io_err(&paths.lock_file)(e)),
+    }
+}

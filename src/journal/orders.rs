@@ -1,0 +1,308 @@
+//! Protective orders and the people they name.
+
+use chrono::NaiveDate;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::incidents::{check_text, clean_optional};
+use super::model::{Order, OrderInput, Person, PersonInput, PersonRef, PersonRole, Term, TermKind};
+use super::revisions::{self, Entity, NewRevision, Op};
+use super::{time, Journal, JournalError, Result};
+
+const MAX_FIELD_CHARS: usize = 1_000;
+
+impl Journal {
+    /// Records an order. People given inline (respondent, protected persons) are created too,
+    /// each with its own revision.
+    pub fn add_order(&mut self, input: &OrderInput) -> Result<Order> {
+        let tx = self.conn.transaction()?;
+        let order = insert_order(&tx, input)?;
+        tx.commit()?;
+        Ok(order)
+    }
+
+    pub fn order(&self, id: &str) -> Result<Order> {
+        let tx = self.conn.unchecked_transaction()?;
+        load_order(&tx, id)
+    }
+
+    /// Orders in force first (latest issued first), then expired ones.
+    pub fn orders(&self) -> Result<Vec<Order>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT body FROM orders WHERE deleted_at IS NULL ORDER BY issued_on DESC, created_at DESC",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|body| parse_order(&body?)).collect()
+    }
+
+    pub fn add_person(&mut self, input: &PersonInput) -> Result<Person> {
+        let role = input.role.ok_or_else(|| {
+            JournalError::Invalid(
+                "Say who this person is: role restrained, protected, witness or other.".into(),
+            )
+        })?;
+        let tx = self.conn.transaction()?;
+        let person = insert_person(&tx, input, role)?;
+        tx.commit()?;
+        Ok(person)
+    }
+
+    pub fn person(&self, id: &str) -> Result<Person> {
+        let body: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM people WHERE id = ?1 AND deleted_at IS NULL",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let body = body.ok_or_else(|| JournalError::NotFound {
+            what: "person",
+            id: id.to_string(),
+        })?;
+        parse_person(&body)
+    }
+
+    pub fn people(&self) -> Result<Vec<Person>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT body FROM people WHERE deleted_at IS NULL ORDER BY role, name")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|body| parse_person(&body?)).collect()
+    }
+}
+
+pub(crate) fn load_order(tx: &Transaction<'_>, id: &str) -> Result<Order> {
+    let body: Option<String> = tx
+        .query_row(
+            "SELECT body FROM orders WHERE id = ?1 AND deleted_at IS NULL",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let body = body.ok_or_else(|| JournalError::NotFound {
+        what: "order",
+        id: id.to_string(),
+    })?;
+    parse_order(&body)
+}
+
+fn parse_order(body: &str) -> Result<Order> {
+    serde_json::from_str(body)
+        .map_err(|e| JournalError::Damaged(format!("an order cannot be read: {e}")))
+}
+
+fn parse_person(body: &str) -> Result<Person> {
+    serde_json::from_str(body)
+        .map_err(|e| JournalError::Damaged(format!("a person cannot be read: {e}")))
+}
+
+fn insert_order(tx: &Transaction<'_>, input: &OrderInput) -> Result<Order> {
+    let court = required("court", &input.court)?;
+    let state = required("state", &input.state)?;
+    let case_number = required("case number", &input.case_number)?;
+    let issued_on = date("issued_on", &input.issued_on)?;
+    let served_on = optional_date("served_on", input.served_on.as_deref())?;
+    let expires_on = optional_date("expires_on", input.expires_on.as_deref())?;
+    if let Some(expires) = &expires_on {
+        if expires.as_str() < issued_on.as_str() {
+            return Err(JournalError::Invalid(format!(
+                "The order cannot expire ({expires}) before it was issued ({issued_on})."
+            )));
+        }
+    }
+    let respondent_id = match &input.respondent {
+        Some(r) => Some(resolve_person(tx, r, PersonRole::Restrained)?),
+        None => None,
+    };
+    let mut protected_person_ids = Vec::new();
+    for p in &input.protected_persons {
+        protected_person_ids.push(resolve_person(tx, p, PersonRole::Protected)?);
+    }
+    let terms = number_terms(&input.terms)?;
+    let now = time::now_utc();
+    let order = Order {
+        id: uuid::Uuid::new_v4().to_string(),
+        kind: input.kind,
+        court,
+        state,
+        case_number,
+        issued_on,
+        served_on,
+        expires_on,
+        petitioner: clean_optional("petitioner", input.petitioner.as_deref())?,
+        respondent_id,
+        protected_person_ids,
+        terms,
+        notes: clean_optional("notes", input.notes.as_deref())?,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    let value = serde_json::to_value(&order).map_err(|e| JournalError::Invalid(e.to_string()))?;
+    let revision = revisions::append(
+        tx,
+        NewRevision {
+            entity: Entity::Order,
+            entity_id: &order.id,
+            op: Op::Create,
+            reason: None,
+            body: &value,
+            attachments: &[],
+        },
+    )?;
+    tx.execute(
+        "INSERT INTO orders (id, kind, court, state, case_number, issued_on, served_on, expires_on,
+             respondent_id, body, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        params![
+            order.id,
+            order.kind.key(),
+            order.court,
+            order.state,
+            order.case_number,
+            order.issued_on,
+            order.served_on,
+            order.expires_on,
+            order.respondent_id,
+            revision.body,
+            order.created_at
+        ],
+    )?;
+    Ok(order)
+}
+
+/// Gives each term an id ("T1", "T2" ...) where none was given, and refuses duplicates.
+fn number_terms(terms: &[Term]) -> Result<Vec<Term>> {
+    let mut out: Vec<Term> = Vec::with_capacity(terms.len());
+    for (i, term) in terms.iter().enumerate() {
+        let mut term = term.clone();
+        term.id = match term.id.trim() {
+            "" => format!("T{}", i + 1),
+            id => id.to_ascii_uppercase(),
+        };
+        if out.iter().any(|t| t.id == term.id) {
+            return Err(JournalError::Invalid(format!(
+                "Two terms have the id {}.",
+                term.id
+            )));
+        }
+        match &term.kind {
+            TermKind::StayAway {
+                distance: Some(d), ..
+            } if !(d.is_finite() && *d > 0.0 && *d < 100_000.0) => {
+                return Err(JournalError::Invalid(format!(
+                    "The stay-away distance {d} is not a distance."
+                )));
+            }
+            TermKind::StayAway { places, .. } => {
+                for place in places {
+                    check_text("stay-away place", place, MAX_FIELD_CHARS)?;
+                }
+            }
+            TermKind::Other { text } => {
+                required("term text", text)?;
+            }
+            _ => {}
+        }
+        out.push(term);
+    }
+    Ok(out)
+}
+
+fn resolve_person(tx: &Transaction<'_>, person: &PersonRef, implied: PersonRole) -> Result<String> {
+    match person {
+        PersonRef::Id(id) => {
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM people WHERE id = ?1 AND deleted_at IS NULL)",
+                [id],
+                |r| r.get(0),
+            )?;
+            if exists {
+                Ok(id.clone())
+            } else {
+                Err(JournalError::NotFound {
+                    what: "person",
+                    id: id.clone(),
+                })
+            }
+        }
+        PersonRef::New(input) => Ok(insert_person(tx, input, input.role.unwrap_or(implied))?.id),
+    }
+}
+
+fn insert_person(tx: &Transaction<'_>, input: &PersonInput, role: PersonRole) -> Result<Person> {
+    let mut details = input.clone();
+    details.role = Some(role);
+    details.name = required("name", &input.name)?;
+    for (field, value) in [
+        ("date of birth", &input.date_of_birth),
+        ("description", &input.description),
+        ("vehicle", &input.vehicle),
+        ("weapons", &input.weapons),
+        ("notes", &input.notes),
+    ] {
+        if let Some(v) = value {
+            check_text(field, v, MAX_FIELD_CHARS * 10)?;
+        }
+    }
+    for list in [
+        &input.aliases,
+        &input.phones,
+        &input.accounts,
+        &input.addresses,
+    ] {
+        for item in list {
+            check_text("contact detail", item, MAX_FIELD_CHARS)?;
+        }
+    }
+    let now = time::now_utc();
+    let person = Person {
+        id: uuid::Uuid::new_v4().to_string(),
+        role,
+        details,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    let value = serde_json::to_value(&person).map_err(|e| JournalError::Invalid(e.to_string()))?;
+    let revision = revisions::append(
+        tx,
+        NewRevision {
+            entity: Entity::Person,
+            entity_id: &person.id,
+            op: Op::Create,
+            reason: None,
+            body: &value,
+            attachments: &[],
+        },
+    )?;
+    tx.execute(
+        "INSERT INTO people (id, role, name, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![person.id, role.key(), person.details.name, revision.body, person.created_at],
+    )?;
+    Ok(person)
+}
+
+fn required(field: &str, value: &str) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(JournalError::Invalid(format!("The {field} is missing.")));
+    }
+    check_text(field, value, MAX_FIELD_CHARS)?;
+    Ok(value.to_string())
+}
+
+fn date(field: &str, value: &str) -> Result<String> {
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .map_err(|_| {
+            JournalError::Invalid(format!(
+                "{field} \"{value}\" is not a date. Write it as YYYY-MM-DD."
+            ))
+        })
+}
+
+fn optional_date(field: &str, value: Option<&str>) -> Result<Option<String>> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => date(field, v).map(Some),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,50 @@
+//! Full-text search (SQLite FTS5) over descriptions, quotes, locations, captions,
+//! transcripts, witnesses and police details.
+
+use super::model::Incident;
+use super::{Journal, JournalError, Result};
+
+impl Journal {
+    /// Incidents matching every word of `text` (each word also as a prefix, so results come
+    /// while typing), in occurrence order. Accents are ignored: "amenazo" finds "amenazó".
+    pub fn search(&self, text: &str) -> Result<Vec<Incident>> {
+        let query = fts_query(text)
+            .ok_or_else(|| JournalError::Invalid("Type a word to search for.".into()))?;
+        self.query_incidents(
+            "i.deleted_at IS NULL AND i.id IN (SELECT incident_id FROM incident_search WHERE incident_search MATCH ?1)",
+            &[&query as &dyn rusqlite::ToSql],
+            false,
+        )
+    }
+}
+
+/// Turns what a person typed into a safe FTS5 query: each word quoted (so `AND`, `-`, `*`, `"`
+/// and `:` are words, never syntax) and made a prefix match.
+fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '_'))
+        .map(|w| w.trim_matches('\''))
+        .filter(|w| !w.is_empty())
+        .take(32)
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" AND "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn query_words_are_quoted_prefixes() {
+        assert_eq!(
+            fts_query("black truck").as_deref(),
+            Some("\"black\"* AND \"truck\"*")
+        );
+        assert_eq!(
+            fts_query("NOT \"x\" OR").as_deref(),
+            Some("\"NOT\"* AND \"x\"* AND \"OR\"*")
+        );
+        assert_eq!(fts_query("  -- ** "), None);
+    }
+}

@@ -1,0 +1,126 @@
+//! `daybook verify`: everything a court could ask about the journal's integrity, checked in
+//! one pass, stopping at the first thing that does not match and naming it.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::revisions::{self, Revision};
+use super::{store, Journal, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    pub revisions: i64,
+    pub head: String,
+    pub incidents: i64,
+    pub attachments: i64,
+    pub attachment_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyProblem {
+    #[error("The database file is damaged: {0}")]
+    Database(String),
+    #[error("{0}")]
+    Chain(#[from] revisions::ChainError),
+    #[error("The saved {entity} {id} differs from its last recorded revision: it was changed outside Daybook.")]
+    StateMismatch { entity: String, id: String },
+    #[error("The {entity} {id} has no revision: it was added outside Daybook.")]
+    Unrecorded { entity: String, id: String },
+    #[error("Attachment {id} ({name}): {detail}")]
+    Attachment {
+        id: String,
+        name: String,
+        detail: String,
+    },
+}
+
+impl Journal {
+    /// Checks the database pages, the hash chain, that the current state matches the chain,
+    /// and that every attachment decrypts to bytes with its recorded size and SHA-256.
+    pub fn verify(&self) -> Result<Result<VerifyReport, VerifyProblem>> {
+        let problems = store::integrity_problems(&self.conn)
+            .map_err(|e| super::JournalError::Damaged(e.to_string()))?;
+        if let Some(first) = problems.into_iter().next() {
+            return Ok(Err(VerifyProblem::Database(first)));
+        }
+        let summary = match revisions::verify_chain(&self.conn)? {
+            Ok(summary) => summary,
+            Err(e) => return Ok(Err(e.into())),
+        };
+        let latest = self.latest_revisions()?;
+        for (entity, table) in [
+            ("order", "orders"),
+            ("person", "people"),
+            ("incident", "incidents"),
+        ] {
+            let sql = format!("SELECT id, body FROM {table}");
+            let mut stmt = self.conn.prepare(&sql)?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (id, body) = row?;
+                match latest.get(&(entity.to_string(), id.clone())) {
+                    None => {
+                        return Ok(Err(VerifyProblem::Unrecorded {
+                            entity: entity.into(),
+                            id,
+                        }))
+                    }
+                    Some(rev) if rev.body != body => {
+                        return Ok(Err(VerifyProblem::StateMismatch {
+                            entity: entity.into(),
+                            id,
+                        }))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        let mut attachments = 0;
+        let mut attachment_bytes = 0;
+        for attachment in self.all_attachments()? {
+            let chained = attachment
+                .incident_id
+                .as_ref()
+                .and_then(|incident| latest.get(&("incident".to_string(), incident.clone())))
+                .is_none_or(|rev| rev.attachments.split(',').any(|s| s == attachment.sha256));
+            if !chained {
+                return Ok(Err(VerifyProblem::Attachment {
+                    id: attachment.id.clone(),
+                    name: attachment.original_name.clone(),
+                    detail: "its recorded SHA-256 is not the one in the incident's history".into(),
+                }));
+            }
+            if let Err(detail) = self.check_blob(&attachment) {
+                return Ok(Err(VerifyProblem::Attachment {
+                    id: attachment.id,
+                    name: attachment.original_name,
+                    detail,
+                }));
+            }
+            attachments += 1;
+            attachment_bytes += attachment.size;
+        }
+        let incidents = self.conn.query_row(
+            "SELECT count(*) FROM incidents WHERE deleted_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(Ok(VerifyReport {
+            revisions: summary.revisions,
+            head: summary.head,
+            incidents,
+            attachments,
+            attachment_bytes,
+        }))
+    }
+
+    fn latest_revisions(&self) -> Result<HashMap<(String, String), Revision>> {
+        let mut latest = HashMap::new();
+        for rev in revisions::all(&self.conn)? {
+            latest.insert((rev.entity.clone(), rev.entity_id.clone()), rev);
+        }
+        Ok(latest)
+    }
+}
