@@ -396,6 +396,21 @@ fn chat_screenshot(rng: &mut StdRng) -> Vec<u8> {
     encode_jpeg(&px, w, h, None)
 }
 
+/// A photo-like JPEG whose EXIF DateTimeOriginal is `exif_time` ("YYYY:MM:DD HH:MM:SS").
+pub fn sample_photo(seed: u64, exif_time: &str) -> Vec<u8> {
+    photo(&mut StdRng::seed_from_u64(seed), exif_time)
+}
+
+/// A PNG "screenshot" (480x640).
+pub fn sample_png(seed: u64) -> Vec<u8> {
+    png_screenshot(&mut StdRng::seed_from_u64(seed))
+}
+
+/// A mono 8 kHz WAV voicemail exactly `seconds` long.
+pub fn sample_voicemail(seconds: u32) -> Vec<u8> {
+    wav(seconds)
+}
+
 /// A photo-like picture: a sky-to-ground gradient with a dark vehicle-shaped block.
 fn photo(rng: &mut StdRng, exif_time: &str) -> Vec<u8> {
     let (w, h) = (800usize, 600usize);
@@ -457,8 +472,11 @@ fn png_screenshot(rng: &mut StdRng) -> Vec<u8> {
 
 /// A few seconds of 8 kHz mono PCM: a voice-like warble, enough for a real duration.
 fn voicemail(rng: &mut StdRng) -> Vec<u8> {
+    wav(rng.random_range(6..14))
+}
+
+fn wav(seconds: u32) -> Vec<u8> {
     let rate = 8_000u32;
-    let seconds = rng.random_range(6..14);
     let samples = rate * seconds;
     let mut data = Vec::with_capacity(samples as usize * 2);
     for s in 0..samples {

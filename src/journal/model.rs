@@ -190,6 +190,8 @@ pub enum PersonRef {
 #[serde(deny_unknown_fields)]
 pub struct PersonInput {
     /// Role; when given inline in an order it is implied by the field and may be left out.
+    /// Read only: a stored `Person` carries its role once, in `Person::role`.
+    #[serde(default, skip_serializing)]
     pub role: Option<PersonRole>,
     pub name: String,
     #[serde(default)]

@@ -231,7 +231,7 @@ fn resolve_person(tx: &Transaction<'_>, person: &PersonRef, implied: PersonRole)
 
 fn insert_person(tx: &Transaction<'_>, input: &PersonInput, role: PersonRole) -> Result<Person> {
     let mut details = input.clone();
-    details.role = Some(role);
+    details.role = None;
     details.name = required("name", &input.name)?;
     for (field, value) in [
         ("date of birth", &input.date_of_birth),

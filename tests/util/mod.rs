@@ -1,0 +1,130 @@
+//! Test helper: each test gets its own temp folder, a journal path inside it and a `daybook`
+//! command already pointed at that journal with a scripted passphrase.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+pub const PASSPHRASE: &str = "correct horse battery staple";
+
+pub struct TestDir {
+    pub tmp: tempfile::TempDir,
+    pub journal: PathBuf,
+}
+
+impl TestDir {
+    pub fn new() -> Self {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let journal = tmp.path().join("journal");
+        Self { tmp, journal }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    /// `daybook` with this test's journal and passphrase, and the lowest allowed KDF cost.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("daybook").expect("daybook binary");
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.tmp.path())
+            .env("DAYBOOK_JOURNAL", &self.journal)
+            .env("DAYBOOK_PASSPHRASE", PASSPHRASE)
+            .env("DAYBOOK_SCRYPT_LOG_N", "17");
+        cmd
+    }
+
+    /// Creates the journal and returns the recovery key printed once by `init`.
+    pub fn init(&self) -> String {
+        let out = self
+            .cmd()
+            .arg("init")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).expect("utf-8");
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+            .expect("init prints the recovery key")
+            .to_string()
+    }
+
+    /// Runs `daybook ARGS` with `stdin`, asserts success, returns trimmed stdout.
+    pub fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let out = self
+            .cmd()
+            .args(args)
+            .write_stdin(stdin)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).expect("utf-8").trim().to_string()
+    }
+
+    /// Runs `daybook ARGS`, asserts failure, returns stderr.
+    pub fn fails(&self, args: &[&str], stdin: &str) -> String {
+        let out: Output = self
+            .cmd()
+            .args(args)
+            .write_stdin(stdin)
+            .assert()
+            .failure()
+            .get_output()
+            .clone();
+        String::from_utf8(out.stderr).expect("utf-8")
+    }
+
+    pub fn add_incident(&self, json: &serde_json::Value) -> String {
+        self.ok(&["incident", "add", "--json", "-"], &json.to_string())
+    }
+
+    pub fn list_json(&self) -> Vec<serde_json::Value> {
+        let text = self.ok(&["list", "--json"], "");
+        serde_json::from_str(&text).expect("list --json is JSON")
+    }
+
+    /// Every regular file under the journal folder, with its bytes.
+    pub fn journal_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        files_under(&self.journal)
+    }
+}
+
+pub fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).expect("read");
+                out.push((path, bytes));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+pub fn incident(occurred_at: &str, description: &str) -> serde_json::Value {
+    serde_json::json!({
+        "occurred_at": occurred_at,
+        "timezone": "America/Los_Angeles",
+        "kinds": ["text_message"],
+        "location": "Home",
+        "description": description,
+    })
+}

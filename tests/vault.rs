@@ -1,0 +1,287 @@
+//! Creating, unlocking, recovering and re-keying a journal, with real SQLCipher and age files.
+
+mod util;
+
+use util::{contains, incident, TestDir, PASSPHRASE};
+
+/// The text header of an age file (the payload after it is binary).
+fn age_header(path: &std::path::Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    text.split("\n---").next().unwrap().to_string()
+}
+
+#[test]
+fn init_creates_the_documented_layout_and_prints_a_recovery_key_once() {
+    let t = TestDir::new();
+    let key = t.init();
+    assert!(
+        key.starts_with("AGE-SECRET-KEY-1") && key.len() > 60,
+        "{key}"
+    );
+    for file in ["journal.db", "unlock/passphrase.age", "unlock/recovery.age"] {
+        assert!(t.journal.join(file).is_file(), "{file} missing");
+    }
+    assert!(t.journal.join("blobs").is_dir());
+    // The recovery key is stored nowhere in the journal.
+    for (path, bytes) in t.journal_files() {
+        assert!(
+            !contains(&bytes, key.as_bytes()),
+            "recovery key found in {}",
+            path.display()
+        );
+    }
+    // Both key files are age files.
+    for file in ["unlock/passphrase.age", "unlock/recovery.age"] {
+        let bytes = std::fs::read(t.journal.join(file)).unwrap();
+        assert!(
+            bytes.starts_with(b"age-encryption.org/v1\n"),
+            "{file} is not an age file"
+        );
+    }
+    let passphrase_file = age_header(&t.journal.join("unlock/passphrase.age"));
+    assert!(
+        passphrase_file.contains("-> scrypt "),
+        "passphrase file uses scrypt"
+    );
+    let work_factor: u32 = passphrase_file
+        .lines()
+        .find(|l| l.starts_with("-> scrypt "))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(
+        work_factor >= 17,
+        "scrypt work factor 2^{work_factor} is below 2^17"
+    );
+    // A second init must not clobber the journal.
+    let err = t.fails(&["init"], "");
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn kdf_cost_is_never_below_the_floor_even_when_asked() {
+    let t = TestDir::new();
+    t.cmd()
+        .env("DAYBOOK_SCRYPT_LOG_N", "10")
+        .arg("init")
+        .assert()
+        .success();
+    let text = age_header(&t.journal.join("unlock/passphrase.age"));
+    assert!(
+        text.contains("-> scrypt ")
+            && text
+                .lines()
+                .any(|l| l.starts_with("-> scrypt ") && l.ends_with(" 17")),
+        "{text}"
+    );
+}
+
+#[test]
+fn wrong_passphrase_fails_cleanly_and_changes_nothing() {
+    let t = TestDir::new();
+    t.init();
+    t.add_incident(&incident("2026-03-04T21:15", "Texted me at night"));
+    let before = t.journal_files();
+    let out = t
+        .cmd()
+        .env("DAYBOOK_PASSPHRASE", "not the passphrase")
+        .args(["list"])
+        .assert()
+        .failure();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(
+        stderr.trim(),
+        "daybook: That passphrase does not open this journal."
+    );
+    assert!(out.get_output().stdout.is_empty());
+    let after = t.journal_files();
+    assert_eq!(before, after, "a failed unlock changed files");
+    t.cmd()
+        .env("DAYBOOK_PASSPHRASE", "nope nope nope")
+        .arg("unlock-check")
+        .assert()
+        .failure();
+    t.cmd().arg("unlock-check").assert().success();
+}
+
+#[test]
+fn unlock_prints_no_sqlcipher_noise() {
+    let t = TestDir::new();
+    t.init();
+    let out = t.cmd().arg("list").assert().success();
+    assert!(
+        out.get_output().stderr.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out.get_output().stderr)
+    );
+}
+
+#[test]
+fn recovery_key_unlocks_after_passphrase_change_and_old_passphrase_stops_working() {
+    let t = TestDir::new();
+    let recovery = t.init();
+    let id = t.add_incident(&incident("2026-03-04T21:15", "Came to my door"));
+    let recovery_before = std::fs::read(t.journal.join("unlock/recovery.age")).unwrap();
+    t.cmd()
+        .env("DAYBOOK_NEW_PASSPHRASE", "a brand new passphrase")
+        .arg("passwd")
+        .assert()
+        .success();
+    // Only passphrase.age is rewritten.
+    assert_eq!(
+        recovery_before,
+        std::fs::read(t.journal.join("unlock/recovery.age")).unwrap()
+    );
+    let err = t.fails(&["list"], "");
+    assert!(err.contains("does not open"), "{err}");
+    t.cmd()
+        .env("DAYBOOK_PASSPHRASE", "a brand new passphrase")
+        .arg("unlock-check")
+        .assert()
+        .success();
+    let listed = t
+        .cmd()
+        .env_remove("DAYBOOK_PASSPHRASE")
+        .env("DAYBOOK_RECOVERY_KEY", &recovery)
+        .args(["--recovery", "list", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8(listed).unwrap().contains(&id));
+    // Recovering is how a forgotten passphrase is reset.
+    t.cmd()
+        .env("DAYBOOK_RECOVERY_KEY", &recovery)
+        .env("DAYBOOK_NEW_PASSPHRASE", "reset after forgetting")
+        .args(["--recovery", "passwd"])
+        .assert()
+        .success();
+    t.cmd()
+        .env("DAYBOOK_PASSPHRASE", "reset after forgetting")
+        .arg("unlock-check")
+        .assert()
+        .success();
+}
+
+#[test]
+fn wrong_or_malformed_recovery_keys_are_refused() {
+    let t = TestDir::new();
+    t.init();
+    let other = TestDir::new();
+    let other_key = other.init();
+    let err = t
+        .cmd()
+        .env("DAYBOOK_RECOVERY_KEY", &other_key)
+        .args(["--recovery", "unlock-check"])
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&err.get_output().stderr).to_string();
+    assert!(stderr.contains("recovery key does not open"), "{stderr}");
+    let err = t
+        .cmd()
+        .env("DAYBOOK_RECOVERY_KEY", "hello")
+        .args(["--recovery", "unlock-check"])
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&err.get_output().stderr).to_string();
+    assert!(stderr.contains("starts with AGE-SECRET-KEY-1"), "{stderr}");
+}
+
+#[test]
+fn short_passphrases_are_refused_at_creation() {
+    let t = TestDir::new();
+    let out = t
+        .cmd()
+        .env("DAYBOOK_PASSPHRASE", "short")
+        .arg("init")
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("at least 8 characters"), "{stderr}");
+    assert!(!t.journal.join("unlock/passphrase.age").exists());
+}
+
+#[test]
+fn no_journal_gives_a_clear_error() {
+    let t = TestDir::new();
+    let err = t.fails(&["list"], "");
+    assert!(
+        err.contains("There is no journal in") && err.contains("daybook init"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_raw_files_hold_none_of_the_entered_text_or_attachment_bytes() {
+    let t = TestDir::new();
+    t.init();
+    let secret_words = "Zyxwvut the respondent parked outside 1418 Linden Street";
+    let spanish = "Él dijo: «te voy a encontrar», ¿me oyes?";
+    let id = t.add_incident(&serde_json::json!({
+        "occurred_at": "2026-05-02T10:00", "timezone": "America/Chicago",
+        "description": secret_words, "quotes": [spanish],
+        "location": "Quuxville Mall parking lot",
+        "witnesses": [{"name": "Bartholomew Witnessname", "contact": "555-0101"}],
+        "police": {"agency": "Springfield PD", "report_number": "RPT-99887766"}
+    }));
+    let photo: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let photo_path = t.path("evidence.bin");
+    std::fs::write(&photo_path, &photo).unwrap();
+    t.ok(
+        &[
+            "attach",
+            &id,
+            photo_path.to_str().unwrap(),
+            "--caption",
+            "Captionwordxyz",
+        ],
+        "",
+    );
+    let needles: Vec<&[u8]> = vec![
+        b"Zyxwvut",
+        "te voy a encontrar".as_bytes(),
+        b"Quuxville",
+        b"Bartholomew",
+        b"RPT-99887766",
+        b"Captionwordxyz",
+        b"evidence.bin",
+        b"America/Chicago",
+        &photo[100_000..100_032],
+        &photo[..32],
+    ];
+    let files = t.journal_files();
+    assert!(files.len() >= 4, "expected db, two key files and a blob");
+    for (path, bytes) in &files {
+        for needle in &needles {
+            assert!(
+                !contains(bytes, needle),
+                "{} contains {:?}",
+                path.display(),
+                String::from_utf8_lossy(needle)
+            );
+        }
+    }
+    // SQLCipher: no SQLite header in the clear.
+    let db = std::fs::read(t.journal.join("journal.db")).unwrap();
+    assert!(
+        !db.starts_with(b"SQLite format 3"),
+        "journal.db is not encrypted"
+    );
+}
+
+#[test]
+fn a_second_process_is_told_the_journal_is_open_elsewhere() {
+    use daybook::{Journal, Unlock};
+    let t = TestDir::new();
+    t.init();
+    let passphrase = age::secrecy::SecretString::from(PASSPHRASE.to_string());
+    let (journal, _) = Journal::open(&t.journal, Unlock::Passphrase(&passphrase)).unwrap();
+    let err = t.fails(&["list"], "");
+    assert!(err.contains("open in another Daybook window"), "{err}");
+    journal.lock();
+    t.ok(&["list"], "");
+}
