@@ -90,6 +90,9 @@ impl Config {
             let passphrase = read_secret("DAYBOOK_PASSPHRASE", "Passphrase: ")?;
             Journal::open(&self.journal_dir, Unlock::Passphrase(&passphrase))?
         };
+        if let Some(problem) = &report.chain_problem {
+            eprintln!("Warning: the journal's history does not check out. {problem} Run `daybook verify` for details.");
+        }
         if report.orphans_removed > 0 {
             eprintln!(
                 "Cleaned up {} unfinished import(s) from an earlier interruption; nothing saved was affected.",

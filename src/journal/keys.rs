@@ -52,8 +52,9 @@ impl DataKey {
         Ok(Self(bytes))
     }
 
-    /// The SQLCipher raw-key literal, `x'<64 hex>'`, as the pragma wants it.
-    pub(crate) fn sqlcipher_literal(&self) -> Zeroizing<String> {
+    /// The SQLCipher raw-key literal, `x'<64 hex>'`, as `PRAGMA key` wants it. Public so an
+    /// examiner can open `journal.db` with the `sqlcipher` shell; handle it like the passphrase.
+    pub fn sqlcipher_literal(&self) -> Zeroizing<String> {
         Zeroizing::new(format!("x'{}'", hex::encode(&self.0[..])))
     }
 

@@ -47,8 +47,6 @@ pub enum JournalError {
     Time(Box<TimeError>),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("The journal's history does not check out: {0}")]
-    Chain(#[from] ChainError),
     #[error("{0}")]
     Invalid(String),
     #[error("There is no {what} with id {id}.")]
@@ -64,10 +62,23 @@ pub enum JournalError {
         source: std::io::Error,
     },
     #[error("Database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(rusqlite::Error),
 }
 
 pub type Result<T, E = JournalError> = std::result::Result<T, E>;
+
+impl From<rusqlite::Error> for JournalError {
+    /// Page-level damage surfaces mid-query as SQLITE_CORRUPT or SQLITE_NOTADB; say so plainly.
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => JournalError::Damaged(format!(
+                "journal.db failed an integrity check ({e}). Your attachments and key files are stored separately; restore journal.db from a backup."
+            )),
+            _ => JournalError::Sql(e),
+        }
+    }
+}
 
 impl From<TimeError> for JournalError {
     fn from(e: TimeError) -> Self {
@@ -143,6 +154,10 @@ impl std::fmt::Debug for Journal {
 pub struct UnlockReport {
     /// Encrypted leftovers of imports that were interrupted before they were saved.
     pub orphans_removed: usize,
+    /// The first revision that does not check out, if any. The journal still opens (locking a
+    /// survivor out of all their evidence over one altered record would help no one), but
+    /// every caller must show this, and `verify` fails on it.
+    pub chain_problem: Option<ChainError>,
 }
 
 impl Journal {
@@ -258,10 +273,17 @@ impl Journal {
             blob_identity,
             _lock: lock,
         };
-        revisions::verify_chain(&journal.conn)
-            .map_err(|e| JournalError::Damaged(e.to_string()))??;
+        let chain_problem = revisions::verify_chain(&journal.conn)
+            .map_err(|e| JournalError::Damaged(e.to_string()))?
+            .err();
         let orphans_removed = journal.sweep_orphan_blobs()?;
-        Ok((journal, UnlockReport { orphans_removed }))
+        Ok((
+            journal,
+            UnlockReport {
+                orphans_removed,
+                chain_problem,
+            },
+        ))
     }
 
     /// Rewrites `unlock/passphrase.age` only; the recovery key keeps working.
