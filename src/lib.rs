@@ -7,6 +7,8 @@ pub mod demo;
 pub mod evidence;
 pub mod fsutil;
 pub mod journal;
+pub mod packet;
+pub mod report;
 
 pub use evidence::{Attachment, AttachmentKind, EvidenceError};
 pub use journal::model;

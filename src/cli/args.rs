@@ -71,8 +71,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check the journal: database pages, the revision chain and every attachment's hash
-    Verify,
+    /// Check the journal (database pages, revision chain, every attachment's hash), or, given
+    /// PATH, an exported evidence packet (no passphrase needed)
+    Verify {
+        /// An evidence packet folder to check instead of the journal
+        path: Option<PathBuf>,
+    },
+    /// Court-ready exports
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Fill the journal with realistic sample data (creating it if needed), to look around
     Demo,
 }
@@ -104,6 +111,60 @@ fn parse_kind(text: &str) -> Result<IncidentKind, String> {
         let keys: Vec<&str> = IncidentKind::ALL.iter().map(|k| k.key()).collect();
         format!("unknown kind; use one of: {}", keys.join(", "))
     })
+}
+
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// First day to include (YYYY-MM-DD)
+    #[arg(long)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day to include (YYYY-MM-DD)
+    #[arg(long)]
+    pub to: Option<chrono::NaiveDate>,
+    /// Only incidents that violate this order
+    #[arg(long)]
+    pub order: Option<String>,
+    /// Put before exhibit numbers, e.g. "P-" for "Exhibit P-3"
+    #[arg(long, default_value = "")]
+    pub exhibit_prefix: String,
+    /// A4 paper instead of US Letter
+    #[arg(long)]
+    pub a4: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The chronological report (PDF) for a judge or an attorney
+    Report {
+        /// The PDF to write (must not exist yet)
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        scope: ScopeArgs,
+    },
+    /// The one-page summary to hand to police at the door (not for filing)
+    OfficerSheet {
+        /// The PDF to write (must not exist yet)
+        #[arg(long)]
+        out: PathBuf,
+        /// Which order [default: the most recently issued]
+        #[arg(long)]
+        order: Option<String>,
+        /// How many recent violations to list
+        #[arg(long, default_value_t = 5)]
+        last: usize,
+        /// A4 paper instead of US Letter
+        #[arg(long)]
+        a4: bool,
+    },
+    /// An evidence packet folder: the report, original exhibits, signed manifest, SHA256SUMS
+    Packet {
+        /// The folder to create (must not exist yet, or be empty)
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        scope: ScopeArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

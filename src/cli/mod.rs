@@ -12,7 +12,10 @@ use age::secrecy::SecretString;
 use clap::Parser;
 
 pub use args::Cli;
-use args::{AttachmentCommand, Command, FilterArgs, IncidentCommand, OrderCommand, PersonCommand};
+use args::{
+    AttachmentCommand, Command, ExportCommand, FilterArgs, IncidentCommand, OrderCommand,
+    PersonCommand, ScopeArgs,
+};
 
 use crate::evidence::EvidenceError;
 use crate::journal::{IncidentFilter, Journal, JournalError, KdfCost, RecoveryKey, Unlock};
@@ -41,6 +44,20 @@ pub enum CliError {
     VerifyFailed(String),
     #[error("Could not write the output: {0}")]
     Output(#[source] io::Error),
+    #[error(transparent)]
+    Report(#[from] crate::report::chronological::ReportError),
+    #[error(transparent)]
+    Packet(#[from] crate::packet::PacketError),
+    #[error(transparent)]
+    Sheet(#[from] crate::report::officer_sheet::SheetError),
+    #[error("{path} already exists; choose a new file name so nothing is overwritten.")]
+    Exists { path: PathBuf },
+    #[error("Could not write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
 }
 
 type Result<T, E = CliError> = std::result::Result<T, E>;
@@ -205,7 +222,19 @@ pub fn run(cli: Cli) -> Result<()> {
             let incidents = config.unlock()?.search(&text)?;
             output::incidents(&incidents, json)
         }
-        Command::Verify => {
+        Command::Verify { path: Some(path) } => match crate::packet::verify_packet(&path) {
+            Ok(report) => {
+                print_line!(
+                    "OK: {} files ({} exhibits, {} bytes) match the signed manifest.\nJournal fingerprint: {}\nSigning key: {}",
+                    report.files, report.exhibits, report.bytes, report.fingerprint, report.public_key
+                );
+                Ok(())
+            }
+            Err(problem) => Err(CliError::VerifyFailed(format!(
+                "verification FAILED: {problem}"
+            ))),
+        },
+        Command::Verify { path: None } => {
             let journal = config.unlock()?;
             match journal.verify()? {
                 Ok(report) => {
@@ -220,6 +249,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 ))),
             }
         }
+        Command::Export(command) => export(&config, command),
         Command::Demo => demo(&config),
     }
 }
@@ -255,6 +285,114 @@ fn incident(config: &Config, command: IncidentCommand) -> Result<()> {
             let incident = journal.incident(&id)?;
             output::incident_detail(&incident, json)?;
         }
+    }
+    Ok(())
+}
+
+fn export(config: &Config, command: ExportCommand) -> Result<()> {
+    use crate::report::chronological::render;
+    match command {
+        ExportCommand::Report { out, scope } => {
+            if out.symlink_metadata().is_ok() {
+                return Err(CliError::Exists { path: out });
+            }
+            let journal = config.unlock()?;
+            let report = render(&journal, &report_options(&scope))?;
+            write_new_file(&out, &report.pdf)?;
+            print_line!(
+                "Wrote {} ({} pages, {} incidents, {} exhibits).",
+                out.display(),
+                report.pages,
+                report.incidents,
+                report.exhibits
+            );
+        }
+        ExportCommand::OfficerSheet {
+            out,
+            order,
+            last,
+            a4,
+        } => {
+            if out.symlink_metadata().is_ok() {
+                return Err(CliError::Exists { path: out });
+            }
+            let journal = config.unlock()?;
+            let pdf = crate::report::officer_sheet::render(
+                &journal,
+                &crate::report::officer_sheet::SheetOptions {
+                    order_id: order,
+                    last,
+                    paper: paper(a4),
+                    generated_at: chrono::Utc::now(),
+                },
+            )?;
+            write_new_file(&out, &pdf)?;
+            print_line!("Wrote {} (one page).", out.display());
+        }
+        ExportCommand::Packet { out, scope } => {
+            let journal = config.unlock()?;
+            let options = report_options(&scope);
+            let report = render(&journal, &options)?;
+            let reports = [crate::packet::ReportFile {
+                file_name: "Report.pdf".into(),
+                bytes: report.pdf,
+            }];
+            let summary = crate::packet::export_packet(&journal, &options.scope, &reports, &out)?;
+            print_line!(
+                "Wrote the evidence packet {} ({} exhibits, {} files). Check it with: daybook verify {}",
+                out.display(), summary.exhibits, summary.files, out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn report_options(scope: &ScopeArgs) -> crate::report::chronological::ReportOptions {
+    crate::report::chronological::ReportOptions {
+        scope: crate::report::exhibits::Scope {
+            from: scope.from,
+            to: scope.to,
+            order_id: scope.order.clone(),
+            exhibit_prefix: scope.exhibit_prefix.clone(),
+        },
+        paper: paper(scope.a4),
+        generated_at: chrono::Utc::now(),
+    }
+}
+
+fn paper(a4: bool) -> crate::report::layout::PaperSize {
+    if a4 {
+        crate::report::layout::PaperSize::A4
+    } else {
+        crate::report::layout::PaperSize::Letter
+    }
+}
+
+/// Writes `bytes` to a new file at `path` (never over an existing one) and syncs it. A failed
+/// write removes the partial file.
+fn write_new_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let write_err = |source| CliError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                CliError::Exists {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                write_err(e)
+            }
+        })?;
+    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+        return Err(write_err(e));
     }
     Ok(())
 }

@@ -257,6 +257,17 @@ impl Journal {
         Ok(bytes)
     }
 
+    /// Streams the original bytes of `attachment` into `out`, checking size and SHA-256 at the
+    /// end. On `Err` the caller must discard what was written.
+    pub fn copy_attachment(
+        &self,
+        attachment: &Attachment,
+        out: &mut dyn Write,
+        progress: Progress<'_>,
+    ) -> Result<()> {
+        self.copy_plaintext(attachment, out, progress)
+    }
+
     /// Decrypts and hashes a blob without keeping it; `Err` says what is wrong.
     pub(crate) fn check_blob(&self, attachment: &Attachment) -> Result<(), String> {
         self.copy_plaintext(attachment, &mut io::sink(), &mut |_, _| true)

@@ -1,0 +1,197 @@
+//! The one-page officer sheet (shared/docs/court-report.md section 5): what a responding
+//! officer needs at the door, in the order they need it. Separate from the filed report: it
+//! may hold details the respondent must not see, so it is never part of the packet.
+
+use chrono::{DateTime, Utc};
+
+use super::layout::{DocInfo, Layout, LayoutError, PaperSize, Style};
+use crate::journal::{IncidentFilter, Journal, JournalError};
+use crate::model::{Incident, Order};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("Could not lay out the officer sheet: {0}")]
+    Layout(#[from] LayoutError),
+    #[error(
+        "There is no protective order in the journal yet. Add the order first (daybook order add)."
+    )]
+    NoOrder,
+}
+
+#[derive(Debug, Clone)]
+pub struct SheetOptions {
+    /// Which order; the most recently issued one when not given.
+    pub order_id: Option<String>,
+    /// How many recent violations to list (fewer when they would not fit on one page).
+    pub last: usize,
+    pub paper: PaperSize,
+    pub generated_at: DateTime<Utc>,
+}
+
+pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, SheetError> {
+    let order = match &options.order_id {
+        Some(id) => journal.order(id)?,
+        None => journal
+            .orders()?
+            .into_iter()
+            .next()
+            .ok_or(SheetError::NoOrder)?,
+    };
+    let mut recent = journal.incidents(&IncidentFilter {
+        order_id: Some(order.id.clone()),
+        ..IncidentFilter::default()
+    })?;
+    recent.reverse();
+    // One page, always: drop the oldest violations until it fits.
+    let mut count = options.last.min(recent.len());
+    loop {
+        let layout = lay_out(journal, &order, &recent[..count], options)?;
+        if layout.page_count() <= 1 || count == 0 {
+            let pages = layout.page_count();
+            return Ok(layout.finish(1, pages)?);
+        }
+        count -= 1;
+    }
+}
+
+fn lay_out(
+    journal: &Journal,
+    order: &Order,
+    recent: &[Incident],
+    options: &SheetOptions,
+) -> Result<Layout, SheetError> {
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&options.generated_at.timestamp().to_be_bytes());
+    let mut l = Layout::new(DocInfo {
+        title: "Protective order summary for officers".into(),
+        author: order.petitioner.clone().unwrap_or_default(),
+        subject: format!("Case No. {}", order.case_number),
+        created: options.generated_at,
+        document_id: id,
+        paper: options.paper,
+    })?;
+    l.heading("Protective order: summary for officers", 2);
+    l.paragraph(
+        "Summary only — the certified order controls.",
+        Style::bold(),
+    );
+    let served = match &order.served_on {
+        Some(date) => format!("served {date}"),
+        None => "NOT recorded as served".into(),
+    };
+    let mut rows = vec![
+        (
+            "Order".to_string(),
+            format!("{}, {} ({})", order.kind.label(), order.court, order.state),
+        ),
+        ("Case number".into(), order.case_number.clone()),
+        (
+            "Dates".into(),
+            format!(
+                "Issued {}, expires {}; {served}",
+                order.issued_on,
+                order.expires_on.as_deref().unwrap_or("(not stated)")
+            ),
+        ),
+    ];
+    let protected: Vec<String> = order
+        .protected_person_ids
+        .iter()
+        .filter_map(|id| journal.person(id).ok())
+        .map(|p| p.details.name)
+        .chain(order.petitioner.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !protected.is_empty() {
+        rows.push(("Protected".into(), protected.join(", ")));
+    }
+    l.key_values(&rows);
+    if !order.terms.is_empty() {
+        l.heading("Terms", 3);
+        for term in &order.terms {
+            l.paragraph(
+                &format!("• {}", term.describe()),
+                Style {
+                    space_after: 2.0,
+                    ..Style::small()
+                },
+            );
+        }
+    }
+    if let Some(respondent) = order
+        .respondent_id
+        .as_ref()
+        .and_then(|id| journal.person(id).ok())
+    {
+        l.heading("Restrained person", 3);
+        let d = &respondent.details;
+        let mut rows = vec![("Name".to_string(), d.name.clone())];
+        if !d.aliases.is_empty() {
+            rows.push(("Also known as".into(), d.aliases.join(", ")));
+        }
+        for (label, value) in [
+            ("Date of birth", &d.date_of_birth),
+            ("Description", &d.description),
+            ("Vehicle", &d.vehicle),
+            ("Weapons", &d.weapons),
+        ] {
+            if let Some(v) = value {
+                rows.push((label.into(), v.clone()));
+            }
+        }
+        if !d.phones.is_empty() {
+            rows.push(("Phones".into(), d.phones.join(", ")));
+        }
+        l.key_values(&rows);
+    }
+    if !recent.is_empty() {
+        l.heading("Most recent violations", 3);
+        let rows: Vec<Vec<String>> = recent
+            .iter()
+            .map(|i| {
+                let kinds: Vec<&str> = i.kinds.iter().map(|k| k.label()).collect();
+                vec![
+                    format!(
+                        "{} {}",
+                        i.occurred
+                            .local
+                            .replacen('T', " ", 1)
+                            .get(..16)
+                            .unwrap_or_default(),
+                        i.occurred.abbreviation
+                    ),
+                    format!("{}: {}", kinds.join(", "), shorten(&i.description, 80)),
+                    i.police
+                        .as_ref()
+                        .and_then(|p| p.report_number.clone())
+                        .unwrap_or_else(|| "—".into()),
+                ]
+            })
+            .collect();
+        l.table(
+            &[
+                ("When".into(), 0.24),
+                ("What".into(), 0.56),
+                ("Police report".into(), 0.20),
+            ],
+            &rows,
+        );
+    }
+    l.paragraph(
+        "Full faith and credit: a protection order issued by a court of one state or tribe must be enforced in every other state and tribal land as if it were its own (18 U.S.C. § 2265).",
+        Style::small(),
+    );
+    Ok(l)
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        format!("{}…", flat.chars().take(max - 1).collect::<String>())
+    }
+}

@@ -1,0 +1,410 @@
+//! Court-ready exports read back with real tools: pdftotext, pdfinfo, pdffonts, pdfimages,
+//! qpdf and sha256sum.
+
+mod util;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::json;
+use util::{incident, TestDir};
+
+fn tool(name: &str, args: &[&str]) -> String {
+    let out = Command::new(name).args(args).output().unwrap_or_else(|e| {
+        panic!("{name} could not run ({e}); install poppler-utils and qpdf (scripts/test does)")
+    });
+    assert!(
+        out.status.success(),
+        "{name} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn pdftotext(pdf: &Path) -> String {
+    tool("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"])
+}
+
+/// A journal with an order, incidents entered out of order (Spanish text and quotes among them),
+/// one amended, one deleted, and a JPEG, a PNG and a voicemail attached.
+fn journal(t: &TestDir) -> Vec<u8> {
+    t.init();
+    let order = t.ok(
+        &["order", "add", "--json", "-"],
+        &json!({
+            "kind": "after_hearing", "court": "Superior Court of California, County of Alameda", "state": "CA",
+            "case_number": "HF26-014327", "issued_on": "2026-01-15", "served_on": "2026-01-15", "expires_on": "2029-01-15",
+            "petitioner": "Dana Ellison",
+            "respondent": {"name": "Marcus Ellison", "vehicle": "Black F-150, CA 8KXR412", "description": "6'1\", beard"},
+            "terms": [{"type": "stay_away", "distance": 100, "unit": "yards", "places": ["home", "work"]}, {"type": "no_contact"}]
+        })
+        .to_string(),
+    );
+    let mut third = incident(
+        "2026-04-10T09:00",
+        "THIRD entry: truck parked outside work for an hour.",
+    );
+    third["order_id"] = json!(order);
+    third["term"] = json!("T1");
+    third["police"] = json!({"agency": "Oakland Police Department", "report_number": "26-031337"});
+    let third = t.add_incident(&third);
+    let mut first = incident(
+        "2026-02-01T18:30",
+        "FIRST entry: Me dijo que me iba a encontrar. Señora Núñez lo vio.",
+    );
+    first["quotes"] = json!(["¿Dónde estás? Te estoy viendo."]);
+    first["order_id"] = json!(order);
+    let first = t.add_incident(&first);
+    t.add_incident(&incident(
+        "2026-03-15T12:00",
+        "SECOND entry: voicemail from a blocked number.",
+    ));
+    let gone = t.add_incident(&incident(
+        "2026-03-16T12:00",
+        "DELETED entry that must not appear.",
+    ));
+    t.ok(&["incident", "delete", &gone, "--reason", "Duplicate"], "");
+    t.ok(
+        &["incident", "edit", &first, "--json", "-"],
+        &json!({"location": "Lincoln Elementary pickup line"}).to_string(),
+    );
+    let photo = daybook::demo::sample_photo(4, "2026:04:10 09:02:00");
+    let jpg = t.path("IMG_0001.jpg");
+    std::fs::write(&jpg, &photo).unwrap();
+    let png = t.path("post.png");
+    std::fs::write(&png, daybook::demo::sample_png(5)).unwrap();
+    t.ok(
+        &[
+            "attach",
+            &third,
+            jpg.to_str().unwrap(),
+            png.to_str().unwrap(),
+        ],
+        "",
+    );
+    let wav = t.path("voicemail.wav");
+    std::fs::write(&wav, daybook::demo::sample_voicemail(7)).unwrap();
+    let line = t.ok(&["attach", &first, wav.to_str().unwrap()], "");
+    let vm = line.split(' ').next().unwrap().to_string();
+    t.ok(
+        &["attachment", "describe", &vm, "--transcript-file", "-"],
+        "Pick up. You're making a mistake.",
+    );
+    photo
+}
+
+#[test]
+fn report_is_chronological_searchable_and_court_safe() {
+    let t = TestDir::new();
+    let photo = journal(&t);
+    let pdf = t.path("report.pdf");
+    let out = t.ok(&["export", "report", "--out", pdf.to_str().unwrap()], "");
+    assert!(out.starts_with("Wrote"), "{out}");
+    let text = pdftotext(&pdf);
+    let first = text.find("FIRST entry").expect("first entry in the text");
+    let second = text.find("SECOND entry").expect("second");
+    let third = text.find("THIRD entry").expect("third");
+    assert!(
+        first < second && second < third,
+        "entries are in occurrence order"
+    );
+    assert!(!text.contains("DELETED entry"));
+    assert!(text.contains("Señora Núñez"), "Spanish text intact");
+    assert!(
+        text.contains("¿Dónde estás? Te estoy viendo."),
+        "quote intact"
+    );
+    assert!(text.contains("Dana Ellison v. Marcus Ellison, Case No. HF26-014327"));
+    assert!(
+        text.contains("Exhibit index")
+            && text.contains("Amendments")
+            && text.contains("penalty of perjury")
+    );
+    assert!(
+        text.contains("Pick up. You're making a mistake."),
+        "transcript on the audio placeholder"
+    );
+    assert!(text.contains("Exhibit 1") && text.contains("Exhibit 3"));
+    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+    assert!(
+        info.contains("Page size:       612 x 792 pts (letter)"),
+        "{info}"
+    );
+    assert!(info.contains("Encrypted:       no"), "{info}");
+    let pages: usize = info
+        .lines()
+        .find(|l| l.starts_with("Pages:"))
+        .unwrap()
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        text.contains(&format!("Page 1 of {pages}"))
+            && text.contains(&format!("Page {pages} of {pages}"))
+    );
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("CreationDate:") && l.contains(&year)),
+        "{info}"
+    );
+    let fonts = tool("pdffonts", &[pdf.to_str().unwrap()]);
+    for line in fonts.lines().skip(2) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert!(
+            line.contains(" yes yes "),
+            "font not embedded and subset: {line} ({cols:?})"
+        );
+    }
+    let images = tool("pdfimages", &["-list", pdf.to_str().unwrap()]);
+    assert!(images.lines().any(|l| l.contains(" jpeg ")), "{images}");
+    let dir = t.path("images");
+    std::fs::create_dir(&dir).unwrap();
+    tool(
+        "pdfimages",
+        &[
+            "-j",
+            pdf.to_str().unwrap(),
+            dir.join("img").to_str().unwrap(),
+        ],
+    );
+    let extracted: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    assert!(
+        extracted.contains(&photo),
+        "the JPEG is embedded byte-for-byte"
+    );
+    tool("qpdf", &["--check", pdf.to_str().unwrap()]);
+    let raw = std::fs::read(&pdf).unwrap();
+    for forbidden in [
+        &b"/URI"[..],
+        b"/JavaScript",
+        b"/EmbeddedFile",
+        b"/Launch",
+        b"/AcroForm",
+        b"/Encrypt",
+    ] {
+        assert!(
+            !util::contains(&raw, forbidden),
+            "{} in the PDF",
+            String::from_utf8_lossy(forbidden)
+        );
+    }
+    let outline = tool(
+        "qpdf",
+        &["--json", "--json-key=outlines", pdf.to_str().unwrap()],
+    );
+    for n in 1..=3 {
+        assert!(
+            outline.contains(&format!("Exhibit {n} - ")),
+            "bookmark for exhibit {n}: {outline}"
+        );
+    }
+    // Refuses to overwrite.
+    let err = t.fails(&["export", "report", "--out", pdf.to_str().unwrap()], "");
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn report_scope_limits_dates_and_refuses_empty() {
+    let t = TestDir::new();
+    journal(&t);
+    let pdf = t.path("march.pdf");
+    t.ok(
+        &[
+            "export",
+            "report",
+            "--out",
+            pdf.to_str().unwrap(),
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-31",
+        ],
+        "",
+    );
+    let text = pdftotext(&pdf);
+    assert!(
+        text.contains("SECOND entry")
+            && !text.contains("FIRST entry")
+            && !text.contains("THIRD entry")
+    );
+    let err = t.fails(
+        &[
+            "export",
+            "report",
+            "--out",
+            t.path("none.pdf").to_str().unwrap(),
+            "--from",
+            "2020-01-01",
+            "--to",
+            "2020-01-31",
+        ],
+        "",
+    );
+    assert!(err.contains("nothing to report"), "{err}");
+    assert!(!t.path("none.pdf").exists());
+}
+
+#[test]
+fn packet_holds_originals_and_is_checked_by_sha256sum_and_daybook() {
+    let t = TestDir::new();
+    let photo = journal(&t);
+    let dir = t.path("packet");
+    let out = t.ok(&["export", "packet", "--out", dir.to_str().unwrap()], "");
+    assert!(out.contains("3 exhibits"), "{out}");
+    let exhibits: Vec<String> = {
+        let mut names: Vec<String> = std::fs::read_dir(dir.join("exhibits"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(exhibits.len(), 3, "{exhibits:?}");
+    assert!(
+        exhibits[0].starts_with("Exhibit-001_2026-02-01_voicemail")
+            && exhibits[0].ends_with(".wav"),
+        "{exhibits:?}"
+    );
+    assert!(
+        exhibits[1].starts_with("Exhibit-002_2026-04-10_IMG_0001") && exhibits[1].ends_with(".jpg")
+    );
+    for name in &exhibits {
+        assert!(
+            name.len() <= 50
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(dir.join("exhibits").join(&exhibits[1])).unwrap(),
+        photo
+    );
+    let sums = Command::new("sha256sum")
+        .arg("-c")
+        .arg("SHA256SUMS")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        sums.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sums.stdout)
+    );
+    assert!(String::from_utf8_lossy(&sums.stdout)
+        .lines()
+        .all(|l| l.ends_with(": OK")));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["exhibits"].as_array().unwrap().len(), 3);
+    assert_eq!(manifest["exhibits"][1]["original_name"], "IMG_0001.jpg");
+    let verify = t
+        .cmd()
+        .env_remove("DAYBOOK_PASSPHRASE")
+        .args(["verify", dir.to_str().unwrap()])
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&verify.get_output().stdout).starts_with("OK: "));
+    let readme = std::fs::read_to_string(dir.join("README.txt")).unwrap();
+    assert!(readme.contains("sha256sum -c SHA256SUMS"));
+    let text = pdftotext(&dir.join("Report.pdf"));
+    let compact: String = text.split_whitespace().collect();
+    assert!(
+        compact.contains(manifest["journal_fingerprint"].as_str().unwrap()),
+        "report and packet carry the same fingerprint"
+    );
+
+    // Tampering: an exhibit changed, caught by both tools and named.
+    let victim = dir.join("exhibits").join(&exhibits[1]);
+    let mut bytes = std::fs::read(&victim).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(&victim, &bytes).unwrap();
+    let sums = Command::new("sha256sum")
+        .arg("-c")
+        .arg("SHA256SUMS")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(!sums.status.success());
+    let err = t.fails(&["verify", dir.to_str().unwrap()], "");
+    assert!(
+        err.contains(&format!("exhibits/{} does not match", exhibits[1])),
+        "{err}"
+    );
+    bytes[middle] ^= 1;
+    std::fs::write(&victim, &bytes).unwrap();
+
+    // The manifest edited (and SHA256SUMS recomputed to hide it): the signature catches it.
+    let manifest_path = dir.join("manifest.json");
+    let original = std::fs::read_to_string(&manifest_path).unwrap();
+    std::fs::write(
+        &manifest_path,
+        original.replace("IMG_0001.jpg", "IMG_9999.jpg"),
+    )
+    .unwrap();
+    let err = t.fails(&["verify", dir.to_str().unwrap()], "");
+    assert!(err.contains("changed after it was signed"), "{err}");
+    std::fs::write(&manifest_path, &original).unwrap();
+
+    // A file slipped in.
+    std::fs::write(dir.join("exhibits").join("extra.jpg"), b"x").unwrap();
+    let err = t.fails(&["verify", dir.to_str().unwrap()], "");
+    assert!(
+        err.contains("exhibits/extra.jpg is not part of the packet"),
+        "{err}"
+    );
+    std::fs::remove_file(dir.join("exhibits").join("extra.jpg")).unwrap();
+    t.ok(&["verify", dir.to_str().unwrap()], "");
+
+    // Not a packet, and an existing folder is never written into.
+    let err = t.fails(&["verify", t.tmp.path().to_str().unwrap()], "");
+    assert!(err.contains("is not a Daybook evidence packet"), "{err}");
+    let err = t.fails(&["export", "packet", "--out", dir.to_str().unwrap()], "");
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn officer_sheet_is_one_page_with_the_order_and_recent_violations() {
+    let t = TestDir::new();
+    journal(&t);
+    let pdf = t.path("sheet.pdf");
+    t.ok(
+        &[
+            "export",
+            "officer-sheet",
+            "--out",
+            pdf.to_str().unwrap(),
+            "--last",
+            "50",
+        ],
+        "",
+    );
+    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+    assert!(info.contains("Pages:           1"), "{info}");
+    let text = pdftotext(&pdf);
+    for expected in [
+        "HF26-014327",
+        "Marcus Ellison",
+        "Black F-150",
+        "the certified order controls",
+        "18 U.S.C.",
+        "26-031337",
+        "100 yards",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected} missing from the sheet:\n{text}"
+        );
+    }
+    tool("qpdf", &["--check", pdf.to_str().unwrap()]);
+}
