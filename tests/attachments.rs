@@ -269,3 +269,37 @@ fn killing_the_process_mid_import_leaves_a_valid_journal_with_no_orphan() {
     assert_eq!(attachments_of(&t, &id).len(), 2);
     let _ = json!({});
 }
+
+#[test]
+fn attach_checks_every_file_before_importing_any() {
+    let t = TestDir::new();
+    t.init();
+    let id = t.add_incident(&incident("2026-05-02T14:10", "x"));
+    let good = t.path("good.png");
+    std::fs::write(&good, daybook::demo::sample_png(1)).unwrap();
+    let err = t.fails(
+        &[
+            "attach",
+            &id,
+            good.to_str().unwrap(),
+            t.path("typo.png").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(err.contains("typo.png"), "{err}");
+    assert!(
+        attachments_of(&t, &id).is_empty(),
+        "the good file was not imported on its own"
+    );
+    let err = t.fails(
+        &[
+            "attachment",
+            "export",
+            "x",
+            "--out",
+            t.path("no/such/dir/out.png").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(err.contains("There is no attachment with id x"), "{err}");
+}

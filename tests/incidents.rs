@@ -458,3 +458,78 @@ fn text_list_shows_marks_people_read() {
         "{text}"
     );
 }
+
+#[test]
+fn future_end_times_are_refused_and_named_as_the_end() {
+    let t = TestDir::new();
+    t.init();
+    let err = t.fails(
+        &["incident", "add", "--json", "-"],
+        &json!({"occurred_at": "2026-03-01T10:00", "ended_at": "2099-01-01T10:00", "timezone": "UTC", "description": "x"}).to_string(),
+    );
+    assert!(
+        err.contains("The end time (ended_at)") && err.contains("in the future"),
+        "{err}"
+    );
+}
+
+#[test]
+fn show_prints_every_field_and_marks_deleted_incidents() {
+    let t = TestDir::new();
+    t.init();
+    let order = t.ok(
+        &["order", "add", "--json", "-"],
+        &json!({"kind": "temporary", "court": "Court", "state": "TX", "case_number": "C-1", "issued_on": "2026-01-01",
+                "terms": [{"type": "no_contact"}]})
+        .to_string(),
+    );
+    let id = t.add_incident(&json!({
+        "occurred_at": "2026-03-01T10:00", "timezone": "America/Chicago", "description": "Called me",
+        "order_id": order, "term": "T1", "impact": "Could not sleep",
+        "witnesses": [{"name": "Ana", "saw": "Heard the call on speaker"}],
+        "police": {"agency": "Austin PD", "officer": "Officer Ruiz", "badge": "881", "report_number": "R-5", "outcome": "Report taken"}
+    }));
+    let text = t.ok(&["incident", "show", &id], "");
+    for expected in [
+        "Order:     Temporary (ex parte) order, case C-1",
+        "Term:      T1: No contact",
+        "Impact:    Could not sleep",
+        "saw: Heard the call on speaker",
+        "Officer: Officer Ruiz",
+        "Badge: 881",
+        "Outcome: Report taken",
+    ] {
+        assert!(text.contains(expected), "{expected} missing:\n{text}");
+    }
+    t.ok(&["incident", "delete", &id, "--reason", "Wrong person"], "");
+    let text = t.ok(&["incident", "show", &id], "");
+    assert!(
+        text.starts_with("DELETED on ") && text.contains("reason: Wrong person"),
+        "{text}"
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&t.ok(&["incident", "show", &id, "--json"], "")).unwrap();
+    assert_eq!(shown["deleted"]["reason"], "Wrong person");
+}
+
+#[test]
+fn search_takes_several_words_without_quotes() {
+    let t = TestDir::new();
+    t.init();
+    let id = t.add_incident(&json!({"occurred_at": "2026-03-01T10:00", "timezone": "UTC", "description": "Gritó junto al coche"}));
+    let out = t.ok(&["search", "coche", "grito", "--json"], "");
+    assert!(out.contains(&id), "{out}");
+}
+
+#[test]
+fn a_typo_inside_an_inline_person_names_the_field() {
+    let t = TestDir::new();
+    t.init();
+    let err = t.fails(
+        &["order", "add", "--json", "-"],
+        &json!({"kind": "temporary", "court": "C", "state": "CA", "case_number": "1", "issued_on": "2026-01-01", "respondent": {"nmae": "x"}}).to_string(),
+    );
+    assert!(err.contains("in a person: unknown field `nmae`"), "{err}");
+    let err = t.fails(&["incident", "add", "--json", "-"], "  \n");
+    assert!(err.contains("Standard input is empty"), "{err}");
+}

@@ -285,3 +285,88 @@ fn a_second_process_is_told_the_journal_is_open_elsewhere() {
     journal.lock();
     t.ok(&["list"], "");
 }
+
+#[test]
+fn a_missing_passphrase_file_never_leads_to_data_loss() {
+    // A partial backup or sync that lost unlock/passphrase.age: the journal must still be
+    // recognised, init must refuse, and the recovery key must bring everything back.
+    let t = TestDir::new();
+    let recovery = t.init();
+    let id = t.add_incident(&incident("2026-03-04T21:15", "Evidence that must survive"));
+    let photo = t.path("p.png");
+    std::fs::write(&photo, daybook::demo::sample_png(9)).unwrap();
+    t.ok(&["attach", &id, photo.to_str().unwrap()], "");
+    std::fs::remove_file(t.journal.join("unlock/passphrase.age")).unwrap();
+    let before = t.journal_files();
+
+    let err = t.fails(&["list"], "");
+    assert!(
+        err.contains("unlock/passphrase.age is missing")
+            && err.contains("daybook --recovery passwd"),
+        "{err}"
+    );
+    let err = t.fails(&["init"], "");
+    assert!(
+        err.contains("already exists") && err.contains("Nothing was changed"),
+        "{err}"
+    );
+    let err = t.fails(&["demo"], "");
+    assert!(err.contains("already holds a journal"), "{err}");
+    assert_eq!(before, t.journal_files(), "nothing was touched");
+
+    t.cmd()
+        .env("DAYBOOK_RECOVERY_KEY", &recovery)
+        .env("DAYBOOK_NEW_PASSPHRASE", "a new passphrase after the loss")
+        .args(["--recovery", "passwd"])
+        .assert()
+        .success();
+    let verify = t
+        .cmd()
+        .env("DAYBOOK_PASSPHRASE", "a new passphrase after the loss")
+        .arg("verify")
+        .assert()
+        .success();
+    assert!(
+        String::from_utf8_lossy(&verify.get_output().stdout).contains("1 incidents, 1 attachments")
+    );
+}
+
+#[test]
+fn unknown_blobs_are_reported_and_never_deleted() {
+    let t = TestDir::new();
+    t.init();
+    let id = t.add_incident(&incident("2026-03-04T21:15", "x"));
+    let photo = t.path("p.png");
+    std::fs::write(&photo, daybook::demo::sample_png(9)).unwrap();
+    let line = t.ok(&["attach", &id, photo.to_str().unwrap()], "");
+    let attachment = line.split(' ').next().unwrap();
+    // A blob from another copy of the journal (or a database restored from an older backup).
+    let stray = t.journal.join("blobs").join("0b5c-stray.age");
+    std::fs::copy(
+        t.journal.join("blobs").join(format!("{attachment}.age")),
+        &stray,
+    )
+    .unwrap();
+    let out = t.cmd().arg("list").assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("1 file(s) in the journal's blobs folder belong to no saved attachment"),
+        "{stderr}"
+    );
+    assert!(stray.exists(), "the unknown blob was left alone");
+}
+
+#[test]
+fn passphrase_length_counts_no_surrounding_spaces() {
+    let t = TestDir::new();
+    for bad in ["abc", "        ", "  ab c  "] {
+        let out = t
+            .cmd()
+            .env("DAYBOOK_PASSPHRASE", bad)
+            .arg("init")
+            .assert()
+            .failure();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains("too short"), "{bad:?}: {stderr}");
+    }
+}

@@ -67,7 +67,9 @@ pub enum Command {
     },
     /// Full-text search over descriptions, quotes, places, captions and transcripts
     Search {
-        text: String,
+        /// Words to find (all of them, in any field)
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
         #[arg(long)]
         json: bool,
     },

@@ -116,6 +116,12 @@ impl Config {
                 report.orphans_removed
             );
         }
+        if report.strays > 0 {
+            eprintln!(
+                "Note: {} file(s) in the journal's blobs folder belong to no saved attachment (perhaps from another copy of this journal). They were left untouched.",
+                report.strays
+            );
+        }
         Ok(journal)
     }
 }
@@ -182,6 +188,10 @@ pub fn run(cli: Cli) -> Result<()> {
         } => {
             let mut journal = config.unlock()?;
             let id = journal.resolve_incident_ref(&incident)?;
+            // Check every file first, so a typo in the last one does not leave the others half-done.
+            for file in &files {
+                crate::evidence::check_source(file)?;
+            }
             for file in &files {
                 let attachment = journal.attach(&id, file, caption.as_deref(), &mut |_, _| true)?;
                 print_line!("{} {} {}", attachment.id, attachment.sha256, file.display());
@@ -219,7 +229,7 @@ pub fn run(cli: Cli) -> Result<()> {
             output::incidents(&incidents, json)
         }
         Command::Search { text, json } => {
-            let incidents = config.unlock()?.search(&text)?;
+            let incidents = config.unlock()?.search(&text.join(" "))?;
             output::incidents(&incidents, json)
         }
         Command::Verify { path: Some(path) } => match crate::packet::verify_packet(&path) {
@@ -283,7 +293,11 @@ fn incident(config: &Config, command: IncidentCommand) -> Result<()> {
             let journal = config.unlock()?;
             let id = journal.resolve_incident_ref(&id)?;
             let incident = journal.incident(&id)?;
-            output::incident_detail(&incident, json)?;
+            let order = incident
+                .order_id
+                .as_deref()
+                .and_then(|o| journal.order(o).ok());
+            output::incident_detail(&incident, order.as_ref(), json)?;
         }
     }
     Ok(())
@@ -404,21 +418,23 @@ fn init(config: &Config) -> Result<()> {
 }
 
 fn demo(config: &Config) -> Result<()> {
-    let mut journal = if crate::journal::JournalPaths::new(&config.journal_dir).exists() {
-        config.unlock()?
-    } else {
-        let passphrase = read_new_passphrase(
-            "DAYBOOK_PASSPHRASE",
-            "Choose a passphrase for the demo journal: ",
-        )?;
-        let (journal, recovery) =
-            Journal::create(&config.journal_dir, &passphrase, config.kdf_cost)?;
-        output::recovery_key(&config.journal_dir, &recovery)?;
-        journal
-    };
+    // Sample data must never mix with real entries: the demo only ever fills a new journal.
+    if crate::journal::JournalPaths::new(&config.journal_dir).exists() {
+        return Err(CliError::Usage(format!(
+            "{} already holds a journal. The demo only fills a new, separate journal so sample entries never mix with real ones; run it with a new folder, for example: daybook --journal ./demo-journal demo",
+            config.journal_dir.display()
+        )));
+    }
+    let passphrase = read_new_passphrase(
+        "DAYBOOK_PASSPHRASE",
+        "Choose a passphrase for the demo journal: ",
+    )?;
+    let (mut journal, recovery) =
+        Journal::create(&config.journal_dir, &passphrase, config.kdf_cost)?;
+    output::recovery_key(&config.journal_dir, &recovery)?;
     let summary = crate::demo::fill(&mut journal, crate::demo::DEFAULT_SEED)?;
     print_line!(
-        "Demo data added: {} order, {} people, {} incidents, {} attachments.",
+        "Demo data added: {} orders, {} people, {} incidents, {} attachments.",
         summary.orders,
         summary.people,
         summary.incidents,
@@ -457,6 +473,16 @@ fn read_text(path: &Path) -> Result<String> {
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let text = read_text(path)?;
+    if text.trim().is_empty() {
+        return Err(CliError::Usage(format!(
+            "{} is empty; it should hold a JSON object (see the README).",
+            if path == Path::new("-") {
+                "Standard input".to_string()
+            } else {
+                path.display().to_string()
+            }
+        )));
+    }
     serde_json::from_str(&text).map_err(|error| CliError::Json {
         source_name: if path == Path::new("-") {
             "standard input".into()

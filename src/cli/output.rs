@@ -83,12 +83,19 @@ pub fn incidents(incidents: &[Incident], json: bool) -> Result<()> {
     emit(&out)
 }
 
-pub fn incident_detail(incident: &Incident, json: bool) -> Result<()> {
-    let mut out = String::new();
+pub fn incident_detail(incident: &Incident, order: Option<&Order>, json: bool) -> Result<()> {
     if json {
         return print_json(incident);
     }
+    let mut out = String::new();
     let i = incident;
+    if let Some(d) = &i.deleted {
+        say!(out, "DELETED on {} — reason: {}", d.at, d.reason);
+        say!(
+            out,
+            "(Kept in the history; left out of lists, searches and reports.)\n"
+        );
+    }
     say!(out, "Incident #{} ({})", i.number, i.id);
     say!(
         out,
@@ -108,10 +115,13 @@ pub fn incident_detail(incident: &Incident, json: bool) -> Result<()> {
     }
     say!(
         out,
-        "Recorded:  {}{}",
-        i.recorded_at,
+        "Recorded:  {} UTC{}",
+        i.recorded_at.replacen('T', " ", 1).trim_end_matches('Z'),
         if i.amended {
-            format!(" (amended {})", i.updated_at)
+            format!(
+                " (amended {} UTC)",
+                i.updated_at.replacen('T', " ", 1).trim_end_matches('Z')
+            )
         } else {
             String::new()
         }
@@ -123,9 +133,18 @@ pub fn incident_detail(incident: &Incident, json: bool) -> Result<()> {
     if let Some(location) = &i.location {
         say!(out, "Where:     {location}");
     }
+    if let Some(o) = order {
+        say!(out, "Order:     {}, case {}", o.kind.label(), o.case_number);
+        if let Some(term) = i.term.as_deref().and_then(|t| o.term(t)) {
+            say!(out, "Term:      {}: {}", term.id, term.describe());
+        }
+    }
     say!(out, "\n{}\n", i.description);
     for q in &i.quotes {
         say!(out, "    \u{201c}{q}\u{201d}");
+    }
+    if !i.quotes.is_empty() {
+        say!(out, "");
     }
     for w in &i.witnesses {
         say!(
@@ -137,33 +156,52 @@ pub fn incident_detail(incident: &Incident, json: bool) -> Result<()> {
                 .map(|c| format!(" ({c})"))
                 .unwrap_or_default()
         );
+        if let Some(saw) = &w.saw {
+            say!(out, "           saw: {saw}");
+        }
     }
     if let Some(p) = &i.police {
-        say!(
-            out,
-            "Police:    {}{}{}",
-            p.agency,
-            p.officer
-                .as_deref()
-                .map(|o| format!(", officer {o}"))
-                .unwrap_or_default(),
-            p.report_number
-                .as_deref()
-                .map(|r| format!(", report {r}"))
-                .unwrap_or_default()
-        );
+        say!(out, "Police:    {}", p.agency);
+        for (label, value) in [
+            ("Officer", &p.officer),
+            ("Badge", &p.badge),
+            ("Report no.", &p.report_number),
+            ("Outcome", &p.outcome),
+        ] {
+            if let Some(v) = value {
+                say!(out, "           {label}: {v}");
+            }
+        }
+    }
+    if let Some(impact) = &i.impact {
+        say!(out, "Impact:    {impact}");
     }
     for a in &i.attachments {
         say!(
             out,
-            "File:      {} {} ({} bytes, SHA-256 {})",
-            a.id,
+            "File:      {} ({}, {})",
             a.original_name,
-            a.size,
-            a.sha256
+            a.kind.label(),
+            human_size(a.size)
         );
+        say!(out, "           id {}  SHA-256 {}", a.id, a.sha256);
+        if let Some(c) = &a.caption {
+            say!(out, "           caption: {c}");
+        }
+        if let Some(t) = &a.transcript {
+            say!(out, "           transcript: {t}");
+        }
     }
     emit(&out)
+}
+
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        1 => "1 byte".into(),
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{} KB", b / 1024),
+        b => format!("{b} bytes"),
+    }
 }
 
 pub fn orders(orders: &[Order], json: bool) -> Result<()> {

@@ -46,6 +46,14 @@ pub enum EvidenceError {
     Write(#[source] io::Error),
     #[error("{0} already exists; choose a new file name so nothing is overwritten.")]
     Exists(PathBuf),
+    #[error("Could not write the file: {0}")]
+    Output(#[source] io::Error),
+    #[error("Could not write the exported file {path}: {source}")]
+    Export {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
     #[error("The import was cancelled; nothing was saved.")]
     Cancelled,
     #[error("The stored copy of attachment {id} is damaged: {detail}")]
@@ -114,7 +122,20 @@ impl Journal {
             source: source_err,
         })?;
         let id = uuid::Uuid::new_v4().to_string();
-        let (sha256, written) = self.write_blob(&id, source, size, progress)?;
+        // Logged before the blob exists, so only this import's leftovers can ever be swept.
+        self.conn.execute(
+            "INSERT INTO pending_imports (id, started_at) VALUES (?1, ?2)",
+            params![id, crate::journal::time::now_utc()],
+        )?;
+        let (sha256, written) = match self.write_blob(&id, source, size, progress) {
+            Ok(done) => done,
+            Err(e) => {
+                let _ = self
+                    .conn
+                    .execute("DELETE FROM pending_imports WHERE id = ?1", [&id]);
+                return Err(e);
+            }
+        };
         let attachment = Attachment {
             id: id.clone(),
             incident_id: Some(incident_id.to_string()),
@@ -136,6 +157,9 @@ impl Journal {
         if let Err(e) = self.record_attachment(&attachment) {
             // The row never committed: take the blob back so no orphan waits for a sweep.
             let _ = fs::remove_file(self.blob_path(&id));
+            let _ = self
+                .conn
+                .execute("DELETE FROM pending_imports WHERE id = ?1", [&id]);
             return Err(e);
         }
         Ok(attachment)
@@ -230,23 +254,33 @@ impl Journal {
         if dest.symlink_metadata().is_ok() {
             return Err(EvidenceError::Exists(dest.to_path_buf()));
         }
-        let dir = dest
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".daybook-export-")
-            .tempfile_in(dir)
-            .map_err(EvidenceError::Write)?;
-        {
-            let mut out = BufWriter::new(tmp.as_file_mut());
-            self.copy_plaintext(&attachment, &mut out, progress)?;
-            out.flush().map_err(EvidenceError::Write)?;
+        // Written straight to the name the user chose (no plaintext temp file elsewhere); a
+        // failure removes the partial file.
+        let export_err = |source| EvidenceError::Export {
+            path: dest.to_path_buf(),
+            source,
+        };
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dest)
+            .map_err(|e| {
+                if e.kind() == io::ErrorKind::AlreadyExists {
+                    EvidenceError::Exists(dest.to_path_buf())
+                } else {
+                    export_err(e)
+                }
+            })?;
+        let mut out = BufWriter::new(file);
+        let written = self
+            .copy_plaintext(&attachment, &mut out, progress)
+            .and_then(|()| out.flush().map_err(export_err))
+            .and_then(|()| out.get_ref().sync_all().map_err(export_err));
+        if let Err(e) = written {
+            drop(out);
+            let _ = fs::remove_file(dest);
+            return Err(e);
         }
-        tmp.as_file().sync_all().map_err(EvidenceError::Write)?;
-        tmp.persist_noclobber(dest)
-            .map_err(|e| EvidenceError::Write(e.error))?;
-        fsutil::sync_dir(dir).map_err(EvidenceError::Write)?;
         Ok(attachment)
     }
 
@@ -310,7 +344,7 @@ impl Journal {
                 }
             };
             hasher.update(&buf[..n]);
-            out.write_all(&buf[..n]).map_err(EvidenceError::Write)?;
+            out.write_all(&buf[..n]).map_err(EvidenceError::Output)?;
             total += n as u64;
             if !progress(total, attachment.size) {
                 return Err(EvidenceError::Cancelled);
@@ -434,6 +468,7 @@ impl Journal {
             crate::journal::revisions::Op::Attach,
             None,
         )?;
+        tx.execute("DELETE FROM pending_imports WHERE id = ?1", [&a.id])?;
         tx.commit()?;
         Ok(())
     }
@@ -482,7 +517,7 @@ fn into_journal_error(e: EvidenceError) -> JournalError {
 }
 
 /// Refuses links, folders and empty or oversized files before any work is done.
-fn check_source(path: &Path) -> Result<u64> {
+pub fn check_source(path: &Path) -> Result<u64> {
     let meta = path.symlink_metadata().map_err(|e| EvidenceError::Read {
         path: path.to_path_buf(),
         source: e,

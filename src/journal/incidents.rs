@@ -9,7 +9,9 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::model::{Incident, IncidentInput, IncidentKind, PoliceContact, ResolvedTime, Witness};
+use super::model::{
+    Deletion, Incident, IncidentInput, IncidentKind, PoliceContact, ResolvedTime, Witness,
+};
 use super::revisions::{self, Entity, NewRevision, Op};
 use super::{time, Journal, JournalError, Result};
 use crate::evidence::Attachment;
@@ -224,7 +226,7 @@ impl Journal {
         include_deleted: bool,
     ) -> Result<Vec<Incident>> {
         let sql = format!(
-            "SELECT i.id, i.body, i.updated_at, i.amended, i.deleted_at FROM incidents i
+            "SELECT i.id, i.body, i.updated_at, i.amended, i.deleted_at, i.deleted_reason FROM incidents i
              WHERE {where_clause} ORDER BY i.occurred_utc, i.number"
         );
         let mut stmt = self.conn.prepare(&sql)?;
@@ -235,24 +237,32 @@ impl Journal {
                 r.get::<_, String>(2)?,
                 r.get::<_, bool>(3)?,
                 r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
             ))
         })?;
         let mut parsed = Vec::new();
         for row in rows {
-            let (id, body, updated_at, amended, deleted_at) = row?;
+            let (id, body, updated_at, amended, deleted_at, deleted_reason) = row?;
             if deleted_at.is_some() && !include_deleted {
                 continue;
             }
             let body: IncidentBody = serde_json::from_str(&body)
                 .map_err(|e| JournalError::Damaged(format!("incident {id} cannot be read: {e}")))?;
-            parsed.push((id, body, updated_at, amended));
+            let deleted = deleted_at.map(|at| Deletion {
+                at,
+                reason: deleted_reason.unwrap_or_default(),
+            });
+            parsed.push((id, body, updated_at, amended, deleted));
         }
         let mut attachments = self.attachments_by_incident(parsed.iter().map(|p| p.0.as_str()))?;
         Ok(parsed
             .into_iter()
-            .map(|(id, body, updated_at, amended)| {
+            .map(|(id, body, updated_at, amended, deleted)| {
                 let files = attachments.remove(&id).unwrap_or_default();
-                to_incident(id, body, updated_at, amended, files)
+                Incident {
+                    deleted,
+                    ..to_incident(id, body, updated_at, amended, files)
+                }
             })
             .collect())
     }
@@ -306,6 +316,7 @@ fn to_incident(
         police: body.police,
         impact: body.impact,
         attachments,
+        deleted: None,
     }
 }
 
@@ -455,7 +466,10 @@ fn build_body(
         .filter(|s| !s.is_empty())
     {
         Some(end) => {
-            let end = time::resolve(end, &input.timezone)?;
+            let in_end =
+                |e: time::TimeError| JournalError::Invalid(format!("The end time (ended_at): {e}"));
+            let end = time::resolve(end, &input.timezone).map_err(in_end)?;
+            time::ensure_not_future(&end).map_err(in_end)?;
             time::ensure_ordered(&occurred, &end)?;
             Some(end)
         }

@@ -28,7 +28,7 @@ pub enum KeyError {
     WrongRecoveryKey,
     #[error("That is not a recovery key. A recovery key starts with AGE-SECRET-KEY-1.")]
     MalformedRecoveryKey,
-    #[error("The passphrase is empty. Choose a passphrase of at least {0} characters.")]
+    #[error("That passphrase is too short. Choose one of at least {0} characters (spaces at the ends do not count); a few unrelated words work well.")]
     PassphraseTooShort(usize),
     #[error("The key file {file} is damaged ({detail}).")]
     Damaged { file: &'static str, detail: String },
@@ -122,7 +122,7 @@ impl RecoveryKey {
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 
 pub fn check_new_passphrase(passphrase: &SecretString) -> Result<(), KeyError> {
-    if passphrase.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
+    if passphrase.expose_secret().trim().chars().count() < MIN_PASSPHRASE_CHARS {
         return Err(KeyError::PassphraseTooShort(MIN_PASSPHRASE_CHARS));
     }
     Ok(())

@@ -36,8 +36,14 @@ pub use verify::{VerifyProblem, VerifyReport};
 pub enum JournalError {
     #[error("There is no journal in {0}. Create one with `daybook init`.")]
     NoJournal(PathBuf),
-    #[error("A journal already exists in {0}.")]
+    #[error("A journal, or part of one, already exists in {0}. Nothing was changed. If it is yours, unlock it (with the recovery key if the passphrase no longer works); to start over, move that folder somewhere else first.")]
     AlreadyExists(PathBuf),
+    #[error("The file unlock/{file} is missing, so the {what} cannot open this journal. {advice}")]
+    KeyFileMissing {
+        file: &'static str,
+        what: &'static str,
+        advice: &'static str,
+    },
     #[error("This journal is open in another Daybook window or command. Close it there first.")]
     OpenElsewhere,
     #[error(transparent)]
@@ -119,9 +125,14 @@ impl JournalPaths {
         }
     }
 
-    /// A journal exists once its passphrase file does: creation writes it last.
+    /// Whether any part of a journal is here. A folder missing one file (a partial backup, a
+    /// sync tool that skipped `unlock/`) is still somebody's journal and must never be treated
+    /// as empty.
     pub fn exists(&self) -> bool {
-        self.passphrase_file.is_file()
+        [&self.db, &self.passphrase_file, &self.recovery_file]
+            .iter()
+            .any(|p| p.exists())
+            || fs::read_dir(&self.blobs).is_ok_and(|mut entries| entries.next().is_some())
     }
 }
 
@@ -154,6 +165,9 @@ impl std::fmt::Debug for Journal {
 pub struct UnlockReport {
     /// Encrypted leftovers of imports that were interrupted before they were saved.
     pub orphans_removed: usize,
+    /// Files in `blobs/` that belong to no saved attachment and to no interrupted import (for
+    /// example from another copy of the journal). Left untouched: they may be someone's evidence.
+    pub strays: usize,
     /// The first revision that does not check out, if any. The journal still opens (locking a
     /// survivor out of all their evidence over one altered record would help no one), but
     /// every caller must show this, and `verify` fails on it.
@@ -175,13 +189,6 @@ impl Journal {
         }
         fsutil::create_private_dir(root).map_err(io_err(root))?;
         let lock = take_lock(&paths)?;
-        // No passphrase file means any earlier attempt stopped before the journal existed; no
-        // entry can have been saved, so its leftovers are safe to clear.
-        for leftover in [&paths.db, &paths.recovery_file] {
-            if leftover.exists() {
-                fs::remove_file(leftover).map_err(io_err(leftover))?;
-            }
-        }
         fsutil::create_private_dir(&paths.unlock).map_err(io_err(&paths.unlock))?;
         fsutil::create_private_dir(&paths.blobs).map_err(io_err(&paths.blobs))?;
 
@@ -235,11 +242,25 @@ impl Journal {
         }
         let data_key = match unlock {
             Unlock::Passphrase(passphrase) => {
+                if !paths.passphrase_file.exists() {
+                    return Err(JournalError::KeyFileMissing {
+                        file: "passphrase.age",
+                        what: "passphrase",
+                        advice: "Your recovery key still can: run `daybook --recovery passwd` to open it and set a new passphrase.",
+                    });
+                }
                 let bytes =
                     fs::read(&paths.passphrase_file).map_err(io_err(&paths.passphrase_file))?;
                 keys::unwrap_with_passphrase(&bytes, passphrase)?
             }
             Unlock::RecoveryKey(recovery) => {
+                if !paths.recovery_file.exists() {
+                    return Err(JournalError::KeyFileMissing {
+                        file: "recovery.age",
+                        what: "recovery key",
+                        advice: "Unlock with your passphrase instead, and restore unlock/recovery.age from a backup.",
+                    });
+                }
                 let bytes = fs::read(&paths.recovery_file).map_err(io_err(&paths.recovery_file))?;
                 keys::unwrap_with_recovery(&bytes, recovery)?
             }
@@ -276,11 +297,12 @@ impl Journal {
         let chain_problem = revisions::verify_chain(&journal.conn)
             .map_err(|e| JournalError::Damaged(e.to_string()))?
             .err();
-        let orphans_removed = journal.sweep_orphan_blobs()?;
+        let (orphans_removed, strays) = journal.sweep_orphan_blobs()?;
         Ok((
             journal,
             UnlockReport {
                 orphans_removed,
+                strays,
                 chain_problem,
             },
         ))
@@ -337,36 +359,48 @@ impl Journal {
             .ok_or_else(|| JournalError::Damaged(format!("journal_meta has no {key}")))
     }
 
-    /// Removes blobs no saved attachment refers to: the encrypted remains of imports that were
-    /// killed between writing the blob and committing its row. Nothing saved is touched.
-    fn sweep_orphan_blobs(&self) -> Result<usize> {
+    /// Removes what interrupted imports left: `.tmp-*` files (never complete) and blobs whose
+    /// import was logged in `pending_imports` but never recorded. Any other unknown blob is
+    /// counted and left alone. Returns (removed, strays).
+    fn sweep_orphan_blobs(&self) -> Result<(usize, usize)> {
         let blobs = &self.paths.blobs;
         if !blobs.is_dir() {
             fsutil::create_private_dir(blobs).map_err(io_err(blobs))?;
-            return Ok(0);
         }
-        let mut stmt = self
+        let pending: Vec<String> = {
+            let mut stmt = self.conn.prepare("SELECT id FROM pending_imports")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut saved = self
             .conn
             .prepare("SELECT 1 FROM attachments WHERE id = ?1")?;
-        let mut removed = 0;
+        let (mut removed, mut strays) = (0, 0);
         for entry in fs::read_dir(blobs).map_err(io_err(blobs))? {
             let entry = entry.map_err(io_err(blobs))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            let referenced = match name.strip_suffix(".age") {
-                Some(id) if !name.starts_with('.') => stmt.exists([id])?,
-                _ => false,
-            };
-            if !referenced {
-                let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            let interrupted = name.starts_with(".tmp-")
+                || name.strip_suffix(".age").is_some_and(|id| {
+                    pending.iter().any(|p| p == id) && !saved.exists([id]).unwrap_or(true)
+                });
+            if interrupted {
                 fs::remove_file(&path).map_err(io_err(&path))?;
                 removed += 1;
+            } else if !name
+                .strip_suffix(".age")
+                .is_some_and(|id| saved.exists([id]).unwrap_or(true))
+            {
+                strays += 1;
             }
+        }
+        if !pending.is_empty() {
+            self.conn.execute("DELETE FROM pending_imports", [])?;
         }
         if removed > 0 {
             fsutil::sync_dir(blobs).map_err(io_err(blobs))?;
         }
-        Ok(removed)
+        Ok((removed, strays))
     }
 }
 

@@ -179,11 +179,28 @@ fn trim_float(value: f64) -> String {
 }
 
 /// A person, given either by id or inline (created with the order).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum PersonRef {
     Id(String),
     New(Box<PersonInput>),
+}
+
+/// Written by hand: serde's untagged enums answer any typo with "data did not match any
+/// variant", which tells a person nothing. This names the field that is wrong.
+impl<'de> Deserialize<'de> for PersonRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(id) => Ok(PersonRef::Id(id)),
+            value @ serde_json::Value::Object(_) => serde_json::from_value::<PersonInput>(value)
+                .map(|p| PersonRef::New(Box::new(p)))
+                .map_err(|e| D::Error::custom(format!("in a person: {e}"))),
+            _ => Err(D::Error::custom(
+                "a person must be the id of a person already added, or an object such as {\"name\": \"...\"}",
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -361,6 +378,15 @@ pub struct Incident {
     pub police: Option<PoliceContact>,
     pub impact: Option<String>,
     pub attachments: Vec<Attachment>,
+    /// Set when the incident was deleted (it stays in the history, with the reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<Deletion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deletion {
+    pub at: String,
+    pub reason: String,
 }
 
 impl Incident {

@@ -20,7 +20,7 @@ pub enum TimeError {
         .0.local, .0.zone, .0.first, .0.first_input, .0.second, .0.second_input
     )]
     Ambiguous(Box<TimeChoices>),
-    #[error("{local} did not exist in {zone}: the clocks jumped forward. Did you mean {before} or {after}?")]
+    #[error("{local} did not exist in {zone}: the clocks jumped forward an hour. Did you mean {before} or {after}?")]
     Skipped {
         local: String,
         zone: String,
@@ -78,25 +78,41 @@ pub fn resolve(input: &str, zone_name: &str) -> Result<ResolvedTime, TimeError> 
             second_input: input_form(&second),
         }))),
         LocalResult::None => {
-            // Offer the same instant read on either side of the jump.
-            let before = zone.from_utc_datetime(&(naive - chrono::Duration::hours(1)));
-            let before_offset = before.offset().fix();
-            let as_before = before_offset
-                .from_local_datetime(&naive)
-                .single()
-                .map(|d| d.with_timezone(&zone));
-            let after = as_before
-                .map(|d| with_abbreviation(&d))
-                .unwrap_or_else(|| "the hour after".into());
-            let earlier = zone
-                .from_local_datetime(&(naive - chrono::Duration::hours(1)))
-                .earliest()
-                .map(|d| with_abbreviation(&d))
-                .unwrap_or_else(|| "the hour before".into());
+            // Read the skipped clock time with the offset in force just before the jump and
+            // just after it: the two instants it could mean (e.g. 01:30 CET or 03:30 CEST).
+            let offset_near = |hours: i64| {
+                zone.from_local_datetime(&(naive + chrono::Duration::hours(hours)))
+                    .earliest()
+                    .map(|d| d.offset().fix())
+            };
+            let reading = |offset: Option<FixedOffset>| {
+                offset
+                    .and_then(|o| o.from_local_datetime(&naive).single())
+                    .map(|d| d.with_timezone(&zone))
+            };
+            let mut readings: Vec<DateTime<Tz>> =
+                [reading(offset_near(3)), reading(offset_near(-3))]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+            readings.sort();
+            readings.dedup();
+            let choice = |d: &DateTime<Tz>| {
+                format!(
+                    "{} (write \"{}\")",
+                    with_abbreviation(d),
+                    d.format("%Y-%m-%dT%H:%M")
+                )
+            };
+            let (before, after) = match readings.as_slice() {
+                [a, b, ..] => (choice(a), choice(b)),
+                [a] => (choice(a), "the hour after".into()),
+                [] => ("the hour before".into(), "the hour after".into()),
+            };
             Err(TimeError::Skipped {
                 local: clock(&naive),
                 zone: zone.name().to_string(),
-                before: earlier,
+                before,
                 after,
             })
         }
@@ -241,6 +257,43 @@ mod tests {
         assert!(matches!(err, TimeError::Skipped { .. }), "{text}");
         assert!(text.contains("01:30 EST"), "{text}");
         assert!(text.contains("03:30 EDT"), "{text}");
+    }
+
+    #[test]
+    fn spring_forward_east_of_utc_offers_two_different_times() {
+        for (input, zone, earlier, later) in [
+            (
+                "2026-03-29T02:30",
+                "Europe/Madrid",
+                "01:30 CET",
+                "03:30 CEST",
+            ),
+            (
+                "2026-03-29T02:30",
+                "Europe/Berlin",
+                "01:30 CET",
+                "03:30 CEST",
+            ),
+            (
+                "2026-10-04T02:30",
+                "Australia/Sydney",
+                "01:30 AEST",
+                "03:30 AEDT",
+            ),
+            (
+                "2026-03-29T01:30",
+                "Europe/London",
+                "00:30 GMT",
+                "02:30 BST",
+            ),
+        ] {
+            let text = resolve(input, zone).unwrap_err().to_string();
+            assert!(
+                text.contains(earlier) && text.contains(later),
+                "{zone}: {text}"
+            );
+            assert!(text.contains("(write \""), "{zone}: {text}");
+        }
     }
 
     #[test]
