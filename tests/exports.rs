@@ -196,6 +196,21 @@ fn report_is_chronological_searchable_and_court_safe() {
             String::from_utf8_lossy(forbidden)
         );
     }
+    // Each entry links to its exhibits' pages.
+    let links = util::pdf_links(&pdf);
+    assert_eq!(links.len(), 3, "one link per exhibit reference: {links:?}");
+    for (from, to) in links {
+        assert!(to > from, "links go forward to the exhibits");
+        let page = to.to_string();
+        let target = tool(
+            "pdftotext",
+            &["-f", &page, "-l", &page, pdf.to_str().unwrap(), "-"],
+        );
+        assert!(
+            target.contains("Exhibit "),
+            "link from page {from} lands on page {to}:\n{target}"
+        );
+    }
     let outline = tool(
         "qpdf",
         &["--json", "--json-key=outlines", pdf.to_str().unwrap()],

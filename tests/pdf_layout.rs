@@ -2,6 +2,8 @@
 //! poppler-utils (pdftotext, pdffonts, pdfimages, pdfinfo) and qpdf. Nothing here is skipped
 //! when a tool is missing: the test fails and says what to install.
 
+mod util;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -679,36 +681,8 @@ fn empty_layout_still_makes_a_valid_one_page_pdf() {
 #[test]
 fn internal_links_go_to_their_anchors_forward_and_back() {
     let s = write_sample();
-    let json = qpdf_json(&s.pdf);
-    let objects = &json["qpdf"][1];
-    let value = |r: &str| objects[format!("obj:{r}")]["value"].clone();
-    let pages: Vec<String> = json["pages"]
-        .as_array()
-        .expect("pages")
-        .iter()
-        .map(|p| p["object"].as_str().expect("page ref").to_string())
-        .collect();
-    let n = pages.len();
-    let mut links = Vec::new();
-    for (i, page) in pages.iter().enumerate() {
-        let Some(annots) = value(page)["/Annots"].as_array().cloned() else {
-            continue;
-        };
-        for a in annots {
-            let annot = value(a.as_str().expect("indirect annotation"));
-            assert_eq!(annot["/Subtype"], "/Link");
-            assert_eq!(annot["/A"]["/S"], "/GoTo");
-            let dest = annot["/A"]["/D"][0]
-                .as_str()
-                .expect("dest page")
-                .to_string();
-            let to = pages
-                .iter()
-                .position(|p| *p == dest)
-                .expect("dest is a page");
-            links.push((i + 1, to + 1));
-        }
-    }
+    let n = page_count(&s.pdf);
+    let links = util::pdf_links(&s.pdf);
     assert!(
         links.contains(&(1, n)),
         "forward link from page 1 to the exhibit: {links:?}"

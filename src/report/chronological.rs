@@ -11,7 +11,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::Value;
 
 use super::exhibits::{select, Exhibit, Scope, Selection};
-use super::layout::{DocInfo, Font, Layout, LayoutError, PaperSize, Style};
+use super::layout::{Anchor, DocInfo, Font, Layout, LayoutError, PaperSize, Style};
 use crate::evidence::AttachmentKind;
 use crate::journal::revisions::{Entity, Revision};
 use crate::journal::{Journal, JournalError};
@@ -77,6 +77,8 @@ struct Context<'a> {
 struct Pass {
     layout: Layout,
     exhibit_pages: HashMap<usize, usize>,
+    /// Link targets, one per exhibit number, placed on its separator page.
+    anchors: HashMap<usize, Anchor>,
 }
 
 impl<'a> Context<'a> {
@@ -128,14 +130,22 @@ impl<'a> Context<'a> {
             document_id: self.document_id(),
             paper: self.options.paper,
         })?;
+        let mut layout = layout;
+        let anchors = self
+            .selection
+            .exhibits
+            .iter()
+            .map(|e| (e.number, layout.new_anchor()))
+            .collect();
         let mut pass = Pass {
             layout,
             exhibit_pages: HashMap::new(),
+            anchors,
         };
         self.cover(&mut pass.layout, total_pages);
         pass.layout.set_header(&caption);
         self.summary(&mut pass.layout);
-        self.entries(&mut pass.layout, exhibit_pages);
+        self.entries(&mut pass.layout, exhibit_pages, &pass.anchors);
         self.exhibit_index(&mut pass.layout, exhibit_pages);
         self.exhibits(&mut pass)?;
         self.amendments(&mut pass.layout);
@@ -348,7 +358,12 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn entries(&self, l: &mut Layout, exhibit_pages: &HashMap<usize, usize>) {
+    fn entries(
+        &self,
+        l: &mut Layout,
+        exhibit_pages: &HashMap<usize, usize>,
+        anchors: &HashMap<usize, Anchor>,
+    ) {
         l.bookmark("Incidents", 1);
         l.heading("Incidents, in the order they occurred", 1);
         let orders: HashMap<&str, &Order> = self
@@ -371,17 +386,18 @@ impl<'a> Context<'a> {
                 l.quote(&format!("\u{201c}{quote}\u{201d}"));
             }
             let exhibits: Vec<&Exhibit> = self.selection.exhibits_of(&incident.id).collect();
-            if !exhibits.is_empty() {
-                let refs: Vec<String> = exhibits
-                    .iter()
-                    .map(|e| match exhibit_pages.get(&e.number) {
-                        Some(page) => {
-                            format!("{} ({}, page {page})", e.label, e.attachment.original_name)
-                        }
-                        None => format!("{} ({})", e.label, e.attachment.original_name),
-                    })
-                    .collect();
-                l.paragraph(&format!("See {}.", refs.join("; ")), Style::italic());
+            for e in exhibits {
+                let text = match exhibit_pages.get(&e.number) {
+                    Some(page) => format!(
+                        "See {} ({}), page {page}",
+                        e.label, e.attachment.original_name
+                    ),
+                    None => format!("See {} ({})", e.label, e.attachment.original_name),
+                };
+                match anchors.get(&e.number) {
+                    Some(anchor) => l.link_text(&text, Style::italic(), *anchor),
+                    None => l.paragraph(&text, Style::italic()),
+                }
             }
             l.space(8.0);
         }
@@ -543,6 +559,9 @@ impl<'a> Context<'a> {
             l.set_page_tag(Some(&e.label));
             l.new_page();
             pass.exhibit_pages.insert(e.number, l.current_page());
+            if let Some(anchor) = pass.anchors.get(&e.number) {
+                l.place_anchor(*anchor);
+            }
             let a = &e.attachment;
             l.bookmark(
                 &format!("{} - {} {}", e.label, a.kind.label(), e.incident_date),

@@ -128,3 +128,42 @@ pub fn incident(occurred_at: &str, description: &str) -> serde_json::Value {
         "description": description,
     })
 }
+
+/// Every link annotation in `pdf` as (from page, to page), 1-based, read with `qpdf --json`.
+/// Panics unless each one is an internal GoTo to a page of the same file.
+pub fn pdf_links(pdf: &Path) -> Vec<(usize, usize)> {
+    let out = std::process::Command::new("qpdf")
+        .args(["--json", pdf.to_str().expect("utf-8 path")])
+        .output()
+        .expect("qpdf runs (install qpdf)");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("qpdf json");
+    let objects = &json["qpdf"][1];
+    let value = |r: &str| objects[format!("obj:{r}")]["value"].clone();
+    let pages: Vec<String> = json["pages"]
+        .as_array()
+        .expect("pages")
+        .iter()
+        .map(|p| p["object"].as_str().expect("page ref").to_string())
+        .collect();
+    let mut links = Vec::new();
+    for (i, page) in pages.iter().enumerate() {
+        let Some(annots) = value(page)["/Annots"].as_array().cloned() else {
+            continue;
+        };
+        for a in annots {
+            let annot = value(a.as_str().expect("indirect annotation"));
+            assert_eq!(annot["/Subtype"], "/Link");
+            assert_eq!(annot["/A"]["/S"], "/GoTo");
+            let dest = annot["/A"]["/D"][0]
+                .as_str()
+                .expect("dest page")
+                .to_string();
+            let to = pages
+                .iter()
+                .position(|p| *p == dest)
+                .expect("dest is a page");
+            links.push((i + 1, to + 1));
+        }
+    }
+    links
+}
