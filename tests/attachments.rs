@@ -183,15 +183,7 @@ fn bad_sources_are_refused_and_change_nothing() {
         names(&after),
         "no blob or temp file was left behind"
     );
-    let db = |files: &[(std::path::PathBuf, Vec<u8>)]| {
-        files
-            .iter()
-            .find(|(p, _)| p.ends_with("journal.db"))
-            .unwrap()
-            .1
-            .clone()
-    };
-    assert_eq!(db(&before), db(&after));
+    assert_eq!(util::db_bytes(&before), util::db_bytes(&after));
 }
 
 #[test]

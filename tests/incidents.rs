@@ -188,15 +188,7 @@ fn huge_and_control_character_text_is_refused_and_nothing_changes() {
     assert!(err.contains("control characters"), "{err}");
     // The database file is byte-for-byte what it was (the lock file aside).
     let after = t.journal_files();
-    let db = |files: &[(std::path::PathBuf, Vec<u8>)]| {
-        files
-            .iter()
-            .find(|(p, _)| p.ends_with("journal.db"))
-            .unwrap()
-            .1
-            .clone()
-    };
-    assert_eq!(db(&before), db(&after));
+    assert_eq!(util::db_bytes(&before), util::db_bytes(&after));
 }
 
 #[test]

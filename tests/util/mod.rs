@@ -167,3 +167,13 @@ pub fn pdf_links(pdf: &Path) -> Vec<(usize, usize)> {
     }
     links
 }
+
+/// The bytes of `journal.db` within a `journal_files` listing.
+pub fn db_bytes(files: &[(PathBuf, Vec<u8>)]) -> Vec<u8> {
+    files
+        .iter()
+        .find(|(p, _)| p.ends_with("journal.db"))
+        .expect("journal.db is in the listing")
+        .1
+        .clone()
+}
