@@ -701,7 +701,9 @@ impl Layout {
                 });
             }
             if let (Some(target), true) = (link, line.width > 0.0) {
-                let under = baseline - style.size * 0.12;
+                // Below DejaVu's underscore (-0.21 to -0.24 em) and descenders, so file names
+                // such as Screenshot_000_1.jpg keep their underscores visible.
+                let under = baseline - style.size * 0.30;
                 self.push(Item::Line {
                     x1: x,
                     y1: under,
