@@ -106,6 +106,12 @@ pub fn fill(journal: &mut Journal, seed: u64) -> Result<DemoSummary, EvidenceErr
     })?;
     summary.orders = 2;
     summary.people = 2;
+    if let Some(respondent) = &temporary.respondent_id {
+        let dir = tempfile::tempdir().map_err(EvidenceError::Write)?;
+        let path = dir.path().join("respondent.jpg");
+        std::fs::write(&path, sample_portrait()).map_err(EvidenceError::Write)?;
+        journal.attach_person_photo(respondent, &path, &mut |_, _| true)?;
+    }
 
     let mut days: Vec<i64> = (0..46).map(|_| rng.random_range(1..168)).collect();
     days.sort_unstable_by(|a, b| b.cmp(a));
@@ -399,6 +405,25 @@ fn chat_screenshot(rng: &mut StdRng) -> Vec<u8> {
 /// A photo-like JPEG whose EXIF DateTimeOriginal is `exif_time` ("YYYY:MM:DD HH:MM:SS").
 pub fn sample_photo(seed: u64, exif_time: &str) -> Vec<u8> {
     photo(&mut StdRng::seed_from_u64(seed), exif_time)
+}
+
+/// A plain silhouette portrait (JPEG, 300x360): a stand-in for the respondent's photo.
+pub fn sample_portrait() -> Vec<u8> {
+    let (w, h) = (300usize, 360usize);
+    let mut px = vec![200u8; w * h * 3];
+    for y in 0..h {
+        for x in 0..w {
+            let (dx, dy) = (x as f64 - 150.0, y as f64 - 140.0);
+            let head = (dx / 62.0).powi(2) + (dy / 78.0).powi(2) <= 1.0;
+            let (sx, sy) = (x as f64 - 150.0, y as f64 - 370.0);
+            let shoulders = (sx / 140.0).powi(2) + (sy / 130.0).powi(2) <= 1.0;
+            if head || shoulders {
+                let i = (y * w + x) * 3;
+                px[i..i + 3].copy_from_slice(&[70, 70, 76]);
+            }
+        }
+    }
+    encode_jpeg(&px, w, h, None)
 }
 
 /// A PNG "screenshot" (480x640).

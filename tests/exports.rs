@@ -392,6 +392,40 @@ fn packet_holds_originals_and_is_checked_by_sha256sum_and_daybook() {
 fn officer_sheet_is_one_page_with_the_order_and_recent_violations() {
     let t = TestDir::new();
     journal(&t);
+    let people: serde_json::Value =
+        serde_json::from_str(&t.ok(&["person", "list", "--json"], "")).unwrap();
+    let respondent = people
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["role"] == "restrained")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let portrait = t.path("face.jpg");
+    std::fs::write(&portrait, daybook::demo::sample_portrait()).unwrap();
+    t.ok(
+        &["person", "photo", &respondent, portrait.to_str().unwrap()],
+        "",
+    );
+    let err = t.fails(
+        &[
+            "person",
+            "photo",
+            &respondent,
+            t.path("IMG_0001.jpg")
+                .with_file_name("voicemail.wav")
+                .to_str()
+                .unwrap(),
+        ],
+        "",
+    );
+    assert!(err.contains("must be a JPEG or PNG"), "{err}");
+    assert!(
+        t.ok(&["verify"], "").starts_with("OK"),
+        "the photo is covered by the chain"
+    );
     let pdf = t.path("sheet.pdf");
     t.ok(
         &[
@@ -406,6 +440,12 @@ fn officer_sheet_is_one_page_with_the_order_and_recent_violations() {
     );
     let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
     assert!(info.contains("Pages:           1"), "{info}");
+    let images = tool("pdfimages", &["-list", pdf.to_str().unwrap()]);
+    assert_eq!(
+        images.lines().filter(|l| l.contains(" jpeg ")).count(),
+        1,
+        "the respondent's photo: {images}"
+    );
     let text = pdftotext(&pdf);
     for expected in [
         "HF26-014327",

@@ -228,7 +228,7 @@ fn removed_revisions_and_rows_changed_outside_daybook_are_caught() {
     }
     let stderr = verify_fails(&t);
     assert!(
-        stderr.contains("its recorded SHA-256 is not the one in the incident's history"),
+        stderr.contains("its SHA-256 differs from the one the journal's history recorded for it"),
         "{stderr}"
     );
 }

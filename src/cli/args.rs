@@ -195,6 +195,13 @@ pub enum PersonCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Add a photo of a person (JPEG or PNG); the restrained person's goes on the officer sheet.
+    /// Prints "ATTACHMENT_ID SHA256 FILE"
+    Photo {
+        /// The person's id (from `daybook person list`)
+        person: String,
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -176,6 +176,12 @@ pub fn run(cli: Cli) -> Result<()> {
             print_line!("{}", person.id);
             Ok(())
         }
+        Command::Person(PersonCommand::Photo { person, file }) => {
+            let mut journal = config.unlock()?;
+            let photo = journal.attach_person_photo(&person, &file, &mut |_, _| true)?;
+            print_line!("{} {} {}", photo.id, photo.sha256, file.display());
+            Ok(())
+        }
         Command::Person(PersonCommand::List { json }) => {
             let people = config.unlock()?.people()?;
             output::people(&people, json)

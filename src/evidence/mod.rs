@@ -116,6 +116,52 @@ impl Journal {
                 .into());
             }
         }
+        let mut attachment = self.stage_import(source, progress)?;
+        attachment.incident_id = Some(incident_id.to_string());
+        attachment.caption = caption;
+        self.finish_import(attachment, Self::record_attachment)
+    }
+
+    /// Imports a photo of a person (the restrained person's photo goes on the officer sheet).
+    /// Recorded as a revision of the person, so the chain covers the photo's SHA-256.
+    pub fn attach_person_photo(
+        &mut self,
+        person_id: &str,
+        source: &Path,
+        progress: Progress<'_>,
+    ) -> Result<Attachment> {
+        self.person(person_id)?;
+        check_source(source)?;
+        let facts = metadata::inspect(source).map_err(|e| EvidenceError::Read {
+            path: source.to_path_buf(),
+            source: e,
+        })?;
+        if !matches!(facts.mime.as_str(), "image/jpeg" | "image/png") {
+            return Err(JournalError::Invalid(format!(
+                "A person's photo must be a JPEG or PNG picture; {} is {}.",
+                source.display(),
+                facts.mime
+            ))
+            .into());
+        }
+        let mut attachment = self.stage_import(source, progress)?;
+        attachment.person_id = Some(person_id.to_string());
+        self.finish_import(attachment, Self::record_person_photo)
+    }
+
+    /// The most recent photo of a person, if any.
+    pub fn person_photo(&self, person_id: &str) -> Result<Option<Attachment>> {
+        Ok(self
+            .select_attachments(
+                "WHERE person_id = ?1 ORDER BY position DESC LIMIT 1",
+                &[&person_id],
+            )?
+            .pop())
+    }
+
+    /// Checks `source`, logs the import as pending, and streams it into an encrypted blob.
+    /// The returned attachment has no owner yet; `finish_import` records it.
+    fn stage_import(&mut self, source: &Path, progress: Progress<'_>) -> Result<Attachment> {
         let size = check_source(source)?;
         let facts = metadata::inspect(source).map_err(|source_err| EvidenceError::Read {
             path: source.to_path_buf(),
@@ -136,30 +182,39 @@ impl Journal {
                 return Err(e);
             }
         };
-        let attachment = Attachment {
-            id: id.clone(),
-            incident_id: Some(incident_id.to_string()),
+        Ok(Attachment {
+            id,
+            incident_id: None,
             person_id: None,
             sha256,
             size: written,
             original_name: display_name(source),
-            mime: facts.mime.clone(),
+            mime: facts.mime,
             kind: facts.kind,
             width: facts.width,
             height: facts.height,
-            captured_at: facts.captured_at.clone(),
+            captured_at: facts.captured_at,
             duration_ms: facts.duration_ms,
-            file_modified_at: facts.modified_at.clone(),
+            file_modified_at: facts.modified_at,
             imported_at: crate::journal::time::now_utc(),
-            caption,
+            caption: None,
             transcript: None,
-        };
-        if let Err(e) = self.record_attachment(&attachment) {
-            // The row never committed: take the blob back so no orphan waits for a sweep.
-            let _ = fs::remove_file(self.blob_path(&id));
-            let _ = self
-                .conn
-                .execute("DELETE FROM pending_imports WHERE id = ?1", [&id]);
+        })
+    }
+
+    /// Records a staged attachment with `record`; if that fails, the blob and its pending
+    /// entry are taken back so no orphan waits for a sweep.
+    fn finish_import(
+        &mut self,
+        attachment: Attachment,
+        record: fn(&mut Self, &Attachment) -> Result<()>,
+    ) -> Result<Attachment> {
+        if let Err(e) = record(self, &attachment) {
+            let _ = fs::remove_file(self.blob_path(&attachment.id));
+            let _ = self.conn.execute(
+                "DELETE FROM pending_imports WHERE id = ?1",
+                [&attachment.id],
+            );
             return Err(e);
         }
         Ok(attachment)
@@ -467,6 +522,58 @@ impl Journal {
             &body,
             crate::journal::revisions::Op::Attach,
             None,
+        )?;
+        tx.execute("DELETE FROM pending_imports WHERE id = ?1", [&a.id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn record_person_photo(&mut self, a: &Attachment) -> Result<()> {
+        use crate::journal::revisions::{self, Entity, NewRevision, Op};
+        let person_id = a.person_id.as_deref().unwrap_or_default();
+        let tx = self.conn.transaction()?;
+        let body: String =
+            tx.query_row("SELECT body FROM people WHERE id = ?1", [person_id], |r| {
+                r.get(0)
+            })?;
+        let position: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(position), 0) + 1 FROM attachments WHERE person_id = ?1",
+            [person_id],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO attachments (id, incident_id, person_id, sha256, size, original_name, mime, kind,
+                 width, height, captured_at, duration_ms, file_modified_at, imported_at, caption, transcript, position)
+             VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULL, NULL, ?14)",
+            params![
+                a.id, person_id, a.sha256, a.size as i64, a.original_name, a.mime, a.kind.key(),
+                a.width, a.height, a.captured_at, a.duration_ms.map(|d| d as i64), a.file_modified_at,
+                a.imported_at, position
+            ],
+        )?;
+        let hashes: Vec<String> = {
+            let mut stmt = tx
+                .prepare("SELECT sha256 FROM attachments WHERE person_id = ?1 ORDER BY position")?;
+            let rows = stmt.query_map([person_id], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let value: serde_json::Value = serde_json::from_str(&body).map_err(|e| {
+            JournalError::Damaged(format!("person {person_id} cannot be read: {e}"))
+        })?;
+        let revision = revisions::append(
+            &tx,
+            NewRevision {
+                entity: Entity::Person,
+                entity_id: person_id,
+                op: Op::Attach,
+                reason: None,
+                body: &value,
+                attachments: &hashes,
+            },
+        )?;
+        tx.execute(
+            "UPDATE people SET updated_at = ?2 WHERE id = ?1",
+            params![person_id, revision.recorded_at],
         )?;
         tx.execute("DELETE FROM pending_imports WHERE id = ?1", [&a.id])?;
         tx.commit()?;

@@ -80,16 +80,20 @@ impl Journal {
         let mut attachments = 0;
         let mut attachment_bytes = 0;
         for attachment in self.all_attachments()? {
-            let chained = attachment
-                .incident_id
-                .as_ref()
-                .and_then(|incident| latest.get(&("incident".to_string(), incident.clone())))
-                .is_none_or(|rev| rev.attachments.split(',').any(|s| s == attachment.sha256));
+            let owner = match (&attachment.incident_id, &attachment.person_id) {
+                (Some(incident), _) => latest.get(&("incident".to_string(), incident.clone())),
+                (None, Some(person)) => latest.get(&("person".to_string(), person.clone())),
+                (None, None) => None,
+            };
+            let chained =
+                owner.is_some_and(|rev| rev.attachments.split(',').any(|s| s == attachment.sha256));
             if !chained {
                 return Ok(Err(VerifyProblem::Attachment {
                     id: attachment.id.clone(),
                     name: attachment.original_name.clone(),
-                    detail: "its recorded SHA-256 is not the one in the incident's history".into(),
+                    detail:
+                        "its SHA-256 differs from the one the journal's history recorded for it"
+                            .into(),
                 }));
             }
             if let Err(detail) = self.check_blob(&attachment) {

@@ -8,10 +8,16 @@ use super::layout::{DocInfo, Layout, LayoutError, PaperSize, Style};
 use crate::journal::{IncidentFilter, Journal, JournalError};
 use crate::model::{Incident, Order};
 
+/// Photo heights tried in turn: tall enough to recognise a face, and shrinking to leave room
+/// for the recent violations.
+const PHOTO_HEIGHTS: [f32; 3] = [130.0, 90.0, 60.0];
+
 #[derive(Debug, thiserror::Error)]
 pub enum SheetError {
     #[error(transparent)]
     Journal(#[from] JournalError),
+    #[error(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
     #[error("Could not lay out the officer sheet: {0}")]
     Layout(#[from] LayoutError),
     #[error(
@@ -44,10 +50,24 @@ pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, Shee
         ..IncidentFilter::default()
     })?;
     recent.reverse();
-    // One page, always: drop the oldest violations until it fits.
-    let mut count = options.last.min(recent.len());
+    // One page, always. The two most recent violations matter more than a large photo, so
+    // the photo shrinks before they go; beyond those, the oldest go first.
+    let wanted = options.last.min(recent.len());
+    let must_keep = wanted.min(2);
+    for photo_height in PHOTO_HEIGHTS {
+        for count in (must_keep..=wanted).rev() {
+            let layout = lay_out(journal, &order, &recent[..count], photo_height, options)?;
+            if layout.page_count() <= 1 {
+                let pages = layout.page_count();
+                return Ok(layout.finish(1, pages)?);
+            }
+        }
+    }
+    // Even the smallest photo leaves no room for two: list as many as fit, down to none.
+    let smallest = PHOTO_HEIGHTS[PHOTO_HEIGHTS.len() - 1];
+    let mut count = must_keep;
     loop {
-        let layout = lay_out(journal, &order, &recent[..count], options)?;
+        let layout = lay_out(journal, &order, &recent[..count], smallest, options)?;
         if layout.page_count() <= 1 || count == 0 {
             let pages = layout.page_count();
             return Ok(layout.finish(1, pages)?);
@@ -60,6 +80,7 @@ fn lay_out(
     journal: &Journal,
     order: &Order,
     recent: &[Incident],
+    photo_height: f32,
     options: &SheetOptions,
 ) -> Result<Layout, SheetError> {
     let mut id = [0u8; 16];
@@ -127,13 +148,29 @@ fn lay_out(
         .and_then(|id| journal.person(id).ok())
     {
         l.heading("Restrained person", 3);
-        let d = &respondent.details;
-        let mut rows = vec![("Name".to_string(), d.name.clone())];
-        if !d.aliases.is_empty() {
-            rows.push(("Also known as".into(), d.aliases.join(", ")));
+        if let Some(photo) = journal.person_photo(&respondent.id)? {
+            let bytes = journal.attachment_bytes(&photo)?;
+            let placed = if photo.mime == "image/jpeg" {
+                l.jpeg(&bytes, Some(photo_height)).is_ok()
+            } else {
+                super::decode_png(&bytes)
+                    .is_some_and(|(w, h, rgb)| l.rgb_image(w, h, &rgb, Some(photo_height)).is_ok())
+            };
+            if !placed {
+                l.paragraph("(The photo on file could not be shown.)", Style::small());
+            }
         }
+        let d = &respondent.details;
+        // Name, birth date and aliases on one line: every line saved is room for a violation.
+        let mut name = d.name.clone();
+        if let Some(born) = &d.date_of_birth {
+            name.push_str(&format!(", born {born}"));
+        }
+        if !d.aliases.is_empty() {
+            name.push_str(&format!(" (also known as {})", d.aliases.join(", ")));
+        }
+        let mut rows = vec![("Name".to_string(), name)];
         for (label, value) in [
-            ("Date of birth", &d.date_of_birth),
             ("Description", &d.description),
             ("Vehicle", &d.vehicle),
             ("Weapons", &d.weapons),
