@@ -525,3 +525,33 @@ fn a_typo_inside_an_inline_person_names_the_field() {
     let err = t.fails(&["incident", "add", "--json", "-"], "  \n");
     assert!(err.contains("Standard input is empty"), "{err}");
 }
+
+#[test]
+fn history_lists_every_version_with_its_kind_of_change() {
+    let t = TestDir::new();
+    t.init();
+    let id = t.add_incident(&incident("2026-03-04T21:15", "first words"));
+    t.ok(
+        &["incident", "edit", "1", "--json", "-"],
+        &json!({"description": "second words"}).to_string(),
+    );
+    t.ok(
+        &["incident", "delete", "1", "--reason", "Entered twice"],
+        "",
+    );
+    let text = t.ok(&["incident", "history", &id], "");
+    let kinds: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("Revision"))
+        .map(|l| l.rsplit("UTC  ").next().unwrap())
+        .collect();
+    assert_eq!(kinds, ["first recorded", "amended", "deleted"], "{text}");
+    assert!(text.contains("reason: Entered twice"), "{text}");
+    let json: Vec<serde_json::Value> =
+        serde_json::from_str(&t.ok(&["incident", "history", "1", "--json"], "")).unwrap();
+    assert_eq!(json.len(), 3);
+    assert!(
+        json[0]["body"].as_str().unwrap().contains("first words"),
+        "the original text is kept"
+    );
+}

@@ -224,6 +224,13 @@ pub enum IncidentCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Every recorded version of an incident, oldest first, with when and how it changed
+    History {
+        /// Incident id, or its number
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show one incident
     Show {
         id: String,

@@ -295,6 +295,12 @@ fn incident(config: &Config, command: IncidentCommand) -> Result<()> {
             journal.delete_incident(&id, &reason)?;
             print_line!("{id}");
         }
+        IncidentCommand::History { id, json } => {
+            let journal = config.unlock()?;
+            let id = journal.resolve_incident_ref(&id)?;
+            let history = journal.history(crate::journal::revisions::Entity::Incident, &id)?;
+            output::history(&history, json)?;
+        }
         IncidentCommand::Show { id, json } => {
             let journal = config.unlock()?;
             let id = journal.resolve_incident_ref(&id)?;

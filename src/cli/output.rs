@@ -204,6 +204,35 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
+pub fn history(revisions: &[crate::journal::revisions::Revision], json: bool) -> Result<()> {
+    if json {
+        return print_json(revisions);
+    }
+    let mut out = String::new();
+    for r in revisions {
+        let what = match r.op.as_str() {
+            "create" => "first recorded",
+            "edit" => "amended",
+            "attach" => "file attached",
+            "annotate" => "caption or transcript changed",
+            "delete" => "deleted",
+            other => other,
+        };
+        say!(
+            out,
+            "Revision {:<5} {} UTC  {}",
+            r.seq,
+            r.recorded_at.replacen('T', " ", 1).trim_end_matches('Z'),
+            what
+        );
+        if let Some(reason) = &r.reason {
+            say!(out, "               reason: {reason}");
+        }
+        say!(out, "               hash {}", r.hash);
+    }
+    emit(&out)
+}
+
 pub fn orders(orders: &[Order], json: bool) -> Result<()> {
     let mut out = String::new();
     if json {
