@@ -494,21 +494,7 @@ impl Journal {
             )
             .into());
         }
-        let position: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(position), 0) + 1 FROM attachments WHERE incident_id = ?1",
-            [incident_id],
-            |r| r.get(0),
-        )?;
-        tx.execute(
-            "INSERT INTO attachments (id, incident_id, person_id, sha256, size, original_name, mime, kind,
-                 width, height, captured_at, duration_ms, file_modified_at, imported_at, caption, transcript, position)
-             VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            params![
-                a.id, incident_id, a.sha256, a.size as i64, a.original_name, a.mime, a.kind.key(),
-                a.width, a.height, a.captured_at, a.duration_ms.map(|d| d as i64), a.file_modified_at,
-                a.imported_at, a.caption, a.transcript, position
-            ],
-        )?;
+        insert_attachment_row(&tx, a)?;
         body.attachments.push(crate::journal::AttachmentRef {
             id: a.id.clone(),
             sha256: a.sha256.clone(),
@@ -536,21 +522,7 @@ impl Journal {
             tx.query_row("SELECT body FROM people WHERE id = ?1", [person_id], |r| {
                 r.get(0)
             })?;
-        let position: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(position), 0) + 1 FROM attachments WHERE person_id = ?1",
-            [person_id],
-            |r| r.get(0),
-        )?;
-        tx.execute(
-            "INSERT INTO attachments (id, incident_id, person_id, sha256, size, original_name, mime, kind,
-                 width, height, captured_at, duration_ms, file_modified_at, imported_at, caption, transcript, position)
-             VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULL, NULL, ?14)",
-            params![
-                a.id, person_id, a.sha256, a.size as i64, a.original_name, a.mime, a.kind.key(),
-                a.width, a.height, a.captured_at, a.duration_ms.map(|d| d as i64), a.file_modified_at,
-                a.imported_at, position
-            ],
-        )?;
+        insert_attachment_row(&tx, a)?;
         let hashes: Vec<String> = {
             let mut stmt = tx
                 .prepare("SELECT sha256 FROM attachments WHERE person_id = ?1 ORDER BY position")?;
@@ -614,6 +586,27 @@ impl Journal {
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
+}
+
+/// Inserts the attachment's row, last in its owner's order (an incident's or a person's).
+fn insert_attachment_row(tx: &rusqlite::Transaction<'_>, a: &Attachment) -> rusqlite::Result<()> {
+    let position: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(position), 0) + 1 FROM attachments
+         WHERE incident_id IS ?1 AND person_id IS ?2",
+        params![a.incident_id, a.person_id],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO attachments (id, incident_id, person_id, sha256, size, original_name, mime, kind,
+             width, height, captured_at, duration_ms, file_modified_at, imported_at, caption, transcript, position)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        params![
+            a.id, a.incident_id, a.person_id, a.sha256, a.size as i64, a.original_name, a.mime, a.kind.key(),
+            a.width, a.height, a.captured_at, a.duration_ms.map(|d| d as i64), a.file_modified_at,
+            a.imported_at, a.caption, a.transcript, position
+        ],
+    )?;
+    Ok(())
 }
 
 fn into_journal_error(e: EvidenceError) -> JournalError {
