@@ -358,12 +358,14 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
         ExportCommand::Packet { out, scope } => {
             let journal = config.unlock()?;
             let options = report_options(&scope);
-            let report = render(&journal, &options)?;
+            let selection = crate::report::exhibits::select(&journal, &options.scope)?;
+            let report =
+                crate::report::chronological::render_selection(&journal, &selection, &options)?;
             let reports = [crate::packet::ReportFile {
                 file_name: "Report.pdf".into(),
                 bytes: report.pdf,
             }];
-            let summary = crate::packet::export_packet(&journal, &options.scope, &reports, &out)?;
+            let summary = crate::packet::export_packet(&journal, &selection, &reports, &out)?;
             print_line!(
                 "Wrote the evidence packet {} ({} exhibits, {} files). Check it with: daybook verify {}",
                 out.display(), summary.exhibits, summary.files, out.display()

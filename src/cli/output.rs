@@ -182,7 +182,7 @@ pub fn incident_detail(incident: &Incident, order: Option<&Order>, json: bool) -
             "File:      {} ({}, {})",
             a.original_name,
             a.kind.label(),
-            human_size(a.size)
+            crate::evidence::human_size(a.size)
         );
         say!(out, "           id {}  SHA-256 {}", a.id, a.sha256);
         if let Some(c) = &a.caption {
@@ -193,15 +193,6 @@ pub fn incident_detail(incident: &Incident, order: Option<&Order>, json: bool) -
         }
     }
     emit(&out)
-}
-
-fn human_size(bytes: u64) -> String {
-    match bytes {
-        1 => "1 byte".into(),
-        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),
-        b if b >= 1 << 10 => format!("{} KB", b / 1024),
-        b => format!("{b} bytes"),
-    }
 }
 
 pub fn history(revisions: &[crate::journal::revisions::Revision], json: bool) -> Result<()> {

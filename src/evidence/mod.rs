@@ -616,6 +616,17 @@ fn into_journal_error(e: EvidenceError) -> JournalError {
     }
 }
 
+/// A file size as people read it: "1 byte", "900 bytes", "37 KB", "1.4 MB", "2.0 GB".
+pub fn human_size(bytes: u64) -> String {
+    match bytes {
+        1 => "1 byte".into(),
+        b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{} KB", b / 1024),
+        b => format!("{b} bytes"),
+    }
+}
+
 /// Refuses links, folders and empty or oversized files before any work is done.
 pub fn check_source(path: &Path) -> Result<u64> {
     let meta = path.symlink_metadata().map_err(|e| EvidenceError::Read {

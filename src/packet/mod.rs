@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::evidence::EvidenceError;
 use crate::journal::{Journal, JournalError};
-use crate::report::exhibits::{Scope, Selection};
+use crate::report::exhibits::Selection;
 pub use verify::{verify_packet, PacketProblem, PacketReport};
 
 pub const FORMAT: &str = "daybook-evidence-packet/1";
@@ -103,13 +103,12 @@ pub struct PacketSummary {
 /// fails, the folder is removed again: a half-written packet must never be mistaken for one.
 pub fn export_packet(
     journal: &Journal,
-    scope: &Scope,
+    selection: &Selection,
     reports: &[ReportFile],
     out: &Path,
 ) -> Result<PacketSummary, PacketError> {
-    let selection = crate::report::exhibits::select(journal, scope)?;
     prepare_folder(out)?;
-    match write_packet(journal, &selection, reports, out) {
+    match write_packet(journal, selection, reports, out) {
         Ok(summary) => Ok(summary),
         Err(e) => {
             let _ = fs::remove_dir_all(out);

@@ -46,11 +46,20 @@ pub struct Report {
 }
 
 pub fn render(journal: &Journal, options: &ReportOptions) -> Result<Report, ReportError> {
-    let selection = select(journal, &options.scope)?;
+    render_selection(journal, &select(journal, &options.scope)?, options)
+}
+
+/// Renders an already made selection, so a packet's report and its exhibits folder share
+/// one set of exhibit numbers by construction.
+pub fn render_selection(
+    journal: &Journal,
+    selection: &Selection,
+    options: &ReportOptions,
+) -> Result<Report, ReportError> {
     if selection.incidents.is_empty() {
         return Err(ReportError::Empty);
     }
-    let context = Context::load(journal, &selection, options)?;
+    let context = Context::load(journal, selection, options)?;
     // Pass 1 learns page numbers; pass 2 prints them.
     let first = context.lay_out(&HashMap::new(), 0)?;
     let second = context.lay_out(&first.exhibit_pages, first.layout.page_count())?;
@@ -504,7 +513,7 @@ impl<'a> Context<'a> {
                     "{}: {} ({})",
                     a.kind.label(),
                     a.original_name,
-                    human_size(a.size)
+                    crate::evidence::human_size(a.size)
                 );
                 if let Some(c) = &a.caption {
                     description.push_str(&format!("\n{c}"));
@@ -579,7 +588,7 @@ impl<'a> Context<'a> {
                 ("Type".into(), format!("{} ({})", a.kind.label(), a.mime)),
                 (
                     "Size".into(),
-                    format!("{} ({} bytes)", human_size(a.size), a.size),
+                    format!("{} ({} bytes)", crate::evidence::human_size(a.size), a.size),
                 ),
                 ("SHA-256".into(), a.sha256.clone()),
             ];
@@ -852,15 +861,6 @@ fn month_abbrev(month: u32) -> &'static str {
     [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ][(month as usize).clamp(1, 12) - 1]
-}
-
-fn human_size(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / (1u64 << 30) as f64),
-        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),
-        b if b >= 1 << 10 => format!("{} KB", b / 1024),
-        b => format!("{b} bytes"),
-    }
 }
 
 fn duration_text(ms: u64) -> String {
