@@ -219,6 +219,24 @@ fn removed_revisions_and_rows_changed_outside_daybook_are_caught() {
         "{stderr}"
     );
 
+    // The marks a report prints, changed outside Daybook: each is named.
+    for tamper in [
+        "UPDATE incidents SET amended = 0 WHERE amended = 1",
+        "UPDATE incidents SET updated_at = '2026-01-01T00:00:00Z' WHERE amended = 1",
+        "UPDATE incidents SET deleted_at = '2026-01-01T00:00:00Z', deleted_reason = 'x' WHERE amended = 1",
+    ] {
+        std::fs::write(&db, &pristine).unwrap();
+        {
+            let conn = raw_db(&t.journal);
+            assert_eq!(conn.execute(tamper, []).unwrap(), 1, "{tamper}");
+        }
+        let stderr = verify_fails(&t);
+        assert!(
+            stderr.contains(&format!("The saved incident {id} differs from its last recorded revision")),
+            "{tamper}: {stderr}"
+        );
+    }
+
     // Attachment hash swapped in the attachments table.
     std::fs::write(&db, &pristine).unwrap();
     {

@@ -1,12 +1,15 @@
 //! `daybook verify`: everything a court could ask about the journal's integrity, checked in
 //! one pass, stopping at the first thing that does not match and naming it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
 use super::revisions::{self, Revision};
 use super::{store, Journal, Result};
+
+/// Each (entity, id)'s latest revision.
+type LatestRevisions = HashMap<(String, String), Revision>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
@@ -48,7 +51,7 @@ impl Journal {
             Ok(summary) => summary,
             Err(e) => return Ok(Err(e.into())),
         };
-        let latest = self.latest_revisions()?;
+        let (latest, edited) = self.chain_state()?;
         for (entity, table) in [
             ("order", "orders"),
             ("person", "people"),
@@ -75,6 +78,38 @@ impl Journal {
                     }
                     Some(_) => {}
                 }
+            }
+        }
+        // The marks reports print (amended, last changed, deleted and why) are stored beside the
+        // body for fast lists; they must agree with the chain too, or an "amended" mark could be
+        // quietly removed.
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, amended, updated_at, deleted_at, deleted_reason FROM incidents")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, amended, updated_at, deleted_at, deleted_reason) = row?;
+            let Some(rev) = latest.get(&("incident".to_string(), id.clone())) else {
+                continue;
+            };
+            let deleted =
+                (rev.op == "delete").then(|| (rev.recorded_at.clone(), rev.reason.clone()));
+            if amended != edited.contains(&id)
+                || updated_at != rev.recorded_at
+                || deleted != deleted_at.map(|at| (at, deleted_reason))
+            {
+                return Ok(Err(VerifyProblem::StateMismatch {
+                    entity: "incident".into(),
+                    id,
+                }));
             }
         }
         let mut attachments = 0;
@@ -120,11 +155,16 @@ impl Journal {
         }))
     }
 
-    fn latest_revisions(&self) -> Result<HashMap<(String, String), Revision>> {
+    /// One pass over the chain: each entity's latest revision, and the incidents ever edited.
+    fn chain_state(&self) -> Result<(LatestRevisions, HashSet<String>)> {
         let mut latest = HashMap::new();
+        let mut edited = HashSet::new();
         for rev in revisions::all(&self.conn)? {
+            if rev.entity == "incident" && rev.op == "edit" {
+                edited.insert(rev.entity_id.clone());
+            }
             latest.insert((rev.entity.clone(), rev.entity_id.clone()), rev);
         }
-        Ok(latest)
+        Ok((latest, edited))
     }
 }
