@@ -10,6 +10,7 @@ pub mod time;
 mod incidents;
 mod orders;
 mod search;
+mod settings;
 mod store;
 mod verify;
 
@@ -28,6 +29,7 @@ pub(crate) use incidents::{
 pub use incidents::{IncidentFilter, MAX_DESCRIPTION_CHARS};
 pub use keys::{KdfCost, KeyError, RecoveryKey};
 pub use revisions::ChainError;
+pub use settings::Settings;
 pub use store::StoreError;
 pub use time::TimeError;
 pub use verify::{VerifyProblem, VerifyReport};

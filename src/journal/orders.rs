@@ -20,6 +20,41 @@ impl Journal {
         Ok(order)
     }
 
+    /// Replaces an order's details (terms included) with `input`, keeping its id and creation
+    /// time. The earlier version stays in the chain; term ids named by incidents should be kept.
+    pub fn edit_order(&mut self, id: &str, input: &OrderInput) -> Result<Order> {
+        let tx = self.conn.transaction()?;
+        let old = load_order(&tx, id)?;
+        let mut order = build_order(&tx, input)?;
+        order.id = old.id.clone();
+        order.created_at = old.created_at.clone();
+        order.updated_at = old.updated_at.clone();
+        if order == old {
+            return Err(JournalError::NothingChanged);
+        }
+        order.updated_at = time::now_utc();
+        store_order(&tx, &order, Op::Edit)?;
+        tx.commit()?;
+        Ok(order)
+    }
+
+    /// Replaces a person's details, keeping id, role and creation time.
+    pub fn edit_person(&mut self, id: &str, input: &PersonInput) -> Result<Person> {
+        let old = self.person(id)?;
+        let tx = self.conn.transaction()?;
+        let mut person = build_person(input, old.role)?;
+        person.id = old.id.clone();
+        person.created_at = old.created_at.clone();
+        person.updated_at = old.updated_at.clone();
+        if person == old {
+            return Err(JournalError::NothingChanged);
+        }
+        person.updated_at = time::now_utc();
+        store_person(&tx, &person, Op::Edit)?;
+        tx.commit()?;
+        Ok(person)
+    }
+
     pub fn order(&self, id: &str) -> Result<Order> {
         let tx = self.conn.unchecked_transaction()?;
         load_order(&tx, id)
@@ -97,6 +132,13 @@ fn parse_person(body: &str) -> Result<Person> {
 }
 
 fn insert_order(tx: &Transaction<'_>, input: &OrderInput) -> Result<Order> {
+    let order = build_order(tx, input)?;
+    store_order(tx, &order, Op::Create)?;
+    Ok(order)
+}
+
+/// Checks `input` and makes a new order of it; people given inline are created on the way.
+fn build_order(tx: &Transaction<'_>, input: &OrderInput) -> Result<Order> {
     let court = required("court", &input.court)?;
     let state = required("state", &input.state)?;
     let case_number = required("case number", &input.case_number)?;
@@ -137,22 +179,30 @@ fn insert_order(tx: &Transaction<'_>, input: &OrderInput) -> Result<Order> {
         created_at: now.clone(),
         updated_at: now,
     };
-    let value = serde_json::to_value(&order).map_err(|e| JournalError::Invalid(e.to_string()))?;
+    Ok(order)
+}
+
+/// Appends the order's revision and writes its current-state row (new or replaced).
+fn store_order(tx: &Transaction<'_>, order: &Order, op: Op) -> Result<()> {
+    let value = serde_json::to_value(order).map_err(|e| JournalError::Invalid(e.to_string()))?;
     let revision = revisions::append(
         tx,
         NewRevision {
             entity: Entity::Order,
             entity_id: &order.id,
-            op: Op::Create,
+            op,
             reason: None,
             body: &value,
             attachments: &[],
         },
     )?;
     tx.execute(
-        "INSERT INTO orders (id, kind, court, state, case_number, issued_on, served_on, expires_on,
-             respondent_id, body, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        "INSERT INTO orders (id, kind, court, state, case_number, issued_on, served_on,
+             expires_on, respondent_id, body, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (id) DO UPDATE SET kind = ?2, court = ?3, state = ?4, case_number = ?5,
+             issued_on = ?6, served_on = ?7, expires_on = ?8, respondent_id = ?9, body = ?10,
+             updated_at = ?12",
         params![
             order.id,
             order.kind.key(),
@@ -164,10 +214,11 @@ fn insert_order(tx: &Transaction<'_>, input: &OrderInput) -> Result<Order> {
             order.expires_on,
             order.respondent_id,
             revision.body,
-            order.created_at
+            order.created_at,
+            order.updated_at
         ],
     )?;
-    Ok(order)
+    Ok(())
 }
 
 /// Gives each term an id ("T1", "T2" ...) where none was given, and refuses duplicates.
@@ -230,6 +281,12 @@ fn resolve_person(tx: &Transaction<'_>, person: &PersonRef, implied: PersonRole)
 }
 
 fn insert_person(tx: &Transaction<'_>, input: &PersonInput, role: PersonRole) -> Result<Person> {
+    let person = build_person(input, role)?;
+    store_person(tx, &person, Op::Create)?;
+    Ok(person)
+}
+
+fn build_person(input: &PersonInput, role: PersonRole) -> Result<Person> {
     let mut details = input.clone();
     details.role = None;
     details.name = required("name", &input.name)?;
@@ -262,23 +319,36 @@ fn insert_person(tx: &Transaction<'_>, input: &PersonInput, role: PersonRole) ->
         created_at: now.clone(),
         updated_at: now,
     };
-    let value = serde_json::to_value(&person).map_err(|e| JournalError::Invalid(e.to_string()))?;
+    Ok(person)
+}
+
+fn store_person(tx: &Transaction<'_>, person: &Person, op: Op) -> Result<()> {
+    let value = serde_json::to_value(person).map_err(|e| JournalError::Invalid(e.to_string()))?;
     let revision = revisions::append(
         tx,
         NewRevision {
             entity: Entity::Person,
             entity_id: &person.id,
-            op: Op::Create,
+            op,
             reason: None,
             body: &value,
             attachments: &[],
         },
     )?;
     tx.execute(
-        "INSERT INTO people (id, role, name, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![person.id, role.key(), person.details.name, revision.body, person.created_at],
+        "INSERT INTO people (id, role, name, body, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET name = ?3, body = ?4, updated_at = ?6",
+        params![
+            person.id,
+            person.role.key(),
+            person.details.name,
+            revision.body,
+            person.created_at,
+            person.updated_at
+        ],
     )?;
-    Ok(person)
+    Ok(())
 }
 
 fn required(field: &str, value: &str) -> Result<String> {
