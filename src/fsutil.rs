@@ -2,7 +2,7 @@
 //! survivor out of their own evidence, so every write that matters goes through here:
 //! temp file in the same folder, fsync, rename over the target, fsync of the folder.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -45,4 +45,16 @@ fn parent_dir(path: &Path) -> io::Result<&Path> {
     path.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent folder"))
+}
+
+/// Writes `bytes` to a new file at `path`, never over an existing one (`AlreadyExists`), and
+/// syncs it. A failed write removes the partial file, so an export is whole or absent.
+pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
+    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+        drop(file);
+        let _ = fs::remove_file(path);
+        return Err(e);
+    }
+    Ok(())
 }

@@ -101,3 +101,17 @@ fn settings_default_are_checked_and_survive_a_lock() {
     .expect("open");
     assert_eq!(journal.settings().expect("settings"), wanted);
 }
+
+#[test]
+fn the_current_passphrase_is_checked_before_a_change() {
+    let dir = TestDir::new();
+    let passphrase = SecretString::from(PASSPHRASE.to_string());
+    let (journal, _) =
+        Journal::create(&dir.journal, &passphrase, KdfCost::LogN(17)).expect("create");
+    journal
+        .check_passphrase(&passphrase)
+        .expect("the right one");
+    let wrong = SecretString::from("not the passphrase".to_string());
+    let error = journal.check_passphrase(&wrong).expect_err("a wrong one");
+    assert!(error.to_string().contains("passphrase"), "{error}");
+}

@@ -396,33 +396,20 @@ fn paper(a4: bool) -> crate::report::layout::PaperSize {
     }
 }
 
-/// Writes `bytes` to a new file at `path` (never over an existing one) and syncs it. A failed
-/// write removes the partial file.
+/// Writes `bytes` to a new file at `path` (never over an existing one).
 fn write_new_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let write_err = |source| CliError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| {
-            if e.kind() == io::ErrorKind::AlreadyExists {
-                CliError::Exists {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                write_err(e)
+    crate::fsutil::write_new(path, bytes).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            CliError::Exists {
+                path: path.to_path_buf(),
             }
-        })?;
-    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
-        drop(file);
-        let _ = std::fs::remove_file(path);
-        return Err(write_err(e));
-    }
-    Ok(())
+        } else {
+            CliError::Write {
+                path: path.to_path_buf(),
+                source: e,
+            }
+        }
+    })
 }
 
 fn init(config: &Config) -> Result<()> {

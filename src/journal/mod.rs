@@ -318,6 +318,19 @@ impl Journal {
             .map_err(io_err(&self.paths.passphrase_file))
     }
 
+    /// Checks that `passphrase` is the one that currently opens this journal, so an unlocked
+    /// window left alone cannot have its passphrase changed by someone who does not know it.
+    pub fn check_passphrase(&self, passphrase: &SecretString) -> Result<()> {
+        let bytes =
+            fs::read(&self.paths.passphrase_file).map_err(io_err(&self.paths.passphrase_file))?;
+        let key = keys::unwrap_with_passphrase(&bytes, passphrase)?;
+        if *key.sqlcipher_literal() == *self.data_key.sqlcipher_literal() {
+            Ok(())
+        } else {
+            Err(KeyError::WrongPassphrase.into())
+        }
+    }
+
     /// Closes the database and forgets the key.
     pub fn lock(self) {
         drop(self);
