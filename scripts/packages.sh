@@ -5,7 +5,8 @@
 # the WebKitGTK stack the Tauri window runs on.
 DAYBOOK_BUILD_PACKAGES="build-essential pkg-config perl make curl file libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev"
 # Tests: PDF tools to read exports back, a virtual display and WebDriver for the real window.
-DAYBOOK_TEST_PACKAGES="poppler-utils qpdf xvfb xauth webkit2gtk-driver"
+# xdotool types paths into the app's native file dialogs in the end-to-end tests.
+DAYBOOK_TEST_PACKAGES="poppler-utils qpdf xvfb xauth webkit2gtk-driver xdotool"
 
 daybook_sudo() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -33,5 +34,13 @@ daybook_ensure_rust() {
         echo "Installing Rust (rustup)..."
         curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component clippy,rustfmt
         export PATH="$HOME/.cargo/bin:$PATH"
+    fi
+}
+
+# tauri-driver (WebDriver for Tauri apps; it runs WebKitWebDriver) for the end-to-end tests.
+daybook_ensure_tauri_driver() {
+    if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+        echo "Installing tauri-driver..."
+        cargo install tauri-driver --version 2.1.0 --locked --quiet
     fi
 }

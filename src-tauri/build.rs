@@ -1,6 +1,8 @@
 //! The Tauri config lives at the workspace root (next to `ui/`), not in this
 //! crate, so point tauri-build at it explicitly.
 
+include!("src/command_names.rs");
+
 fn main() {
     // The Tauri config and frontend live outside this crate, so Cargo would
     // not otherwise notice edits to them.
@@ -20,8 +22,8 @@ fn main() {
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")
         // Every app command must be listed here so the ACL generates its
-        // `allow-<command>` permission; none exist yet.
-        .app_manifest(tauri_build::AppManifest::new().commands(&[]));
+        // `allow-<command>` permission.
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
 
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");

@@ -3,9 +3,44 @@
 // or buggy frontend cannot reach commands the app never meant to expose.
 // The capability ACL in Rust is the authority; this is defence in depth.
 
-// Keep in step with AppManifest::commands in src-tauri/build.rs.
-// Empty: the shell has no commands yet, so nothing is let through.
-const ALLOWED_COMMANDS = new Set([])
+// Daybook's own commands (src-tauri/src/command_names.rs) and the two event calls the window
+// needs to hear progress and auto-lock. src-tauri/tests/security.rs keeps this list in step.
+const ALLOWED_COMMANDS = new Set([
+  'plugin:event|listen',
+  'plugin:event|unlisten',
+  'status',
+  'create_journal',
+  'unlock',
+  'lock',
+  'quick_exit',
+  'change_passphrase',
+  'activity',
+  'get_settings',
+  'set_settings',
+  'vocabulary',
+  'timeline',
+  'get_incident',
+  'add_incident',
+  'edit_incident',
+  'delete_incident',
+  'incident_history',
+  'pick_attachments',
+  'attach_dropped',
+  'cancel_work',
+  'attachment_bytes',
+  'describe_attachment',
+  'list_orders',
+  'add_order',
+  'edit_order',
+  'list_people',
+  'add_person',
+  'edit_person',
+  'pick_person_photo',
+  'export_report',
+  'export_officer_sheet',
+  'export_packet',
+  'open_export',
+])
 
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {
   if (!ALLOWED_COMMANDS.has(payload.cmd)) {

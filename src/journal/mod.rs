@@ -9,6 +9,7 @@ pub mod time;
 
 mod incidents;
 mod orders;
+pub use orders::Renewal;
 mod search;
 mod settings;
 mod store;

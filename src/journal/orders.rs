@@ -376,3 +376,90 @@ fn optional_date(field: &str, value: Option<&str>) -> Result<Option<String>> {
         None => Ok(None),
     }
 }
+
+/// Where an order stands against its expiry date, for the reminder the app shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Renewal {
+    /// No expiry date was entered (some orders are permanent; some users do not know it).
+    NoExpiry,
+    InForce {
+        days_left: i64,
+    },
+    /// Within the renewal window: courts usually want the request before the expiry date.
+    RenewSoon {
+        days_left: i64,
+    },
+    Expired {
+        days_ago: i64,
+    },
+}
+
+impl Order {
+    pub fn renewal(&self, today: NaiveDate, window_days: u32) -> Renewal {
+        let Some(expires) = self
+            .expires_on
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        else {
+            return Renewal::NoExpiry;
+        };
+        let days_left = (expires - today).num_days();
+        if days_left < 0 {
+            Renewal::Expired {
+                days_ago: -days_left,
+            }
+        } else if days_left <= i64::from(window_days) {
+            Renewal::RenewSoon { days_left }
+        } else {
+            Renewal::InForce { days_left }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(expires_on: Option<&str>) -> Order {
+        Order {
+            id: "o".into(),
+            kind: crate::model::OrderKind::AfterHearing,
+            court: "Court".into(),
+            state: "CA".into(),
+            case_number: "1".into(),
+            issued_on: "2026-01-01".into(),
+            served_on: None,
+            expires_on: expires_on.map(str::to_string),
+            petitioner: None,
+            respondent_id: None,
+            protected_person_ids: vec![],
+            terms: vec![],
+            notes: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn renewal_window_edges() {
+        let today = NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
+        assert_eq!(order(None).renewal(today, 90), Renewal::NoExpiry);
+        assert_eq!(
+            order(Some("2026-08-30")).renewal(today, 90),
+            Renewal::RenewSoon { days_left: 90 }
+        );
+        assert_eq!(
+            order(Some("2026-08-31")).renewal(today, 90),
+            Renewal::InForce { days_left: 91 }
+        );
+        assert_eq!(
+            order(Some("2026-06-01")).renewal(today, 90),
+            Renewal::RenewSoon { days_left: 0 }
+        );
+        assert_eq!(
+            order(Some("2026-05-30")).renewal(today, 90),
+            Renewal::Expired { days_ago: 2 }
+        );
+    }
+}

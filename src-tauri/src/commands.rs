@@ -1,0 +1,885 @@
+//! The commands the window may call: each one checks its input, calls the core, and answers
+//! with data or a sentence a frightened, non-technical person can act on. Every name here is
+//! listed in build.rs (the app manifest), in capabilities/default.json and in the isolation
+//! hook; tests/security.rs keeps the three in step.
+//!
+//! File paths never come from the web side: files are chosen in native dialogs opened here,
+//! or dropped on the window (the drop event is handled in Rust).
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Local, NaiveDate};
+use daybook::journal::revisions::Entity;
+use daybook::journal::{IncidentFilter, Journal, JournalPaths, Renewal, Settings, Unlock};
+use daybook::model::{
+    IncidentInput, IncidentKind, Order, OrderInput, OrderKind, Person, PersonInput, PersonRole,
+};
+use daybook::report::exhibits::Scope;
+use daybook::report::layout::PaperSize;
+use daybook::{Attachment, RecoveryKey};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tauri::ipc::Response;
+use tauri::{AppHandle, Emitter, State};
+use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
+
+use crate::state::{AppState, Session, UnlockedWith};
+
+/// Errors reach the window as plain sentences.
+type Answer<T> = Result<T, String>;
+
+const LOCKED: &str = "The journal is locked. Unlock it to go on.";
+
+/// Runs `f` on the open journal, or says it is locked.
+fn with_journal<T, E: std::fmt::Display>(
+    state: &AppState,
+    f: impl FnOnce(&mut Journal) -> Result<T, E>,
+) -> Answer<T> {
+    let mut session = state.session();
+    let session = session.as_mut().ok_or_else(|| LOCKED.to_string())?;
+    f(&mut session.journal).map_err(|e| e.to_string())
+}
+
+/// Reads a form the window sent. Shapes are the window's business, so a mistake there is
+/// reported without blaming the user.
+fn parse<T: serde::de::DeserializeOwned>(what: &str, value: Value) -> Answer<T> {
+    serde_json::from_value(value)
+        .map_err(|e| format!("Daybook could not read the {what} form ({e}). Nothing was saved."))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Journal: create, unlock, lock
+
+#[derive(Serialize)]
+pub struct Status {
+    journal_exists: bool,
+    unlocked: bool,
+    unlocked_with: Option<UnlockedWith>,
+    demo: bool,
+    /// Where the journal lives, so a user can back it up.
+    folder: String,
+}
+
+#[tauri::command]
+pub fn status(state: State<'_, AppState>) -> Status {
+    let session = state.session();
+    Status {
+        journal_exists: JournalPaths::new(&state.root).exists(),
+        unlocked: session.is_some(),
+        unlocked_with: session.as_ref().map(|s| s.unlocked_with),
+        demo: state.demo,
+        folder: state.root.display().to_string(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct Created {
+    recovery_key: String,
+}
+
+/// Creates the journal and opens it. The recovery key is returned once, for the window to show
+/// with its print and "I have saved it" steps; it is stored nowhere.
+#[tauri::command]
+pub async fn create_journal(state: State<'_, AppState>, passphrase: String) -> Answer<Created> {
+    let passphrase = SecretString::from(passphrase);
+    let (journal, recovery) =
+        Journal::create(&state.root, &passphrase, state.kdf_cost).map_err(|e| e.to_string())?;
+    let settings = journal.settings().map_err(|e| e.to_string())?;
+    *state.session() = Some(Session {
+        journal,
+        unlocked_with: UnlockedWith::Passphrase,
+        settings,
+    });
+    state.touch();
+    Ok(Created {
+        recovery_key: recovery.expose().to_string(),
+    })
+}
+
+#[derive(Serialize)]
+pub struct Unlocked {
+    /// Things the user must be told (a history that does not check out, tidied imports).
+    notices: Vec<String>,
+}
+
+#[tauri::command]
+pub async fn unlock(
+    state: State<'_, AppState>,
+    secret: String,
+    recovery: bool,
+) -> Answer<Unlocked> {
+    if state.session().is_some() {
+        return Ok(Unlocked { notices: vec![] });
+    }
+    let opened = if recovery {
+        let key = RecoveryKey::parse(secret.trim()).map_err(|e| e.to_string())?;
+        Journal::open(&state.root, Unlock::RecoveryKey(&key))
+    } else {
+        let passphrase = SecretString::from(secret);
+        Journal::open(&state.root, Unlock::Passphrase(&passphrase))
+    };
+    let (journal, report) = opened.map_err(|e| e.to_string())?;
+    let mut notices = Vec::new();
+    if let Some(problem) = &report.chain_problem {
+        notices.push(format!(
+            "Warning: the journal's history does not check out ({problem}). Your entries are shown, but an export will say so. Keep a backup of this folder as it is."
+        ));
+    }
+    if report.orphans_removed > 0 {
+        notices.push(format!(
+            "{} unfinished import(s) from an earlier interruption were cleaned up. Nothing saved was affected.",
+            report.orphans_removed
+        ));
+    }
+    let settings = journal.settings().map_err(|e| e.to_string())?;
+    *state.session() = Some(Session {
+        journal,
+        unlocked_with: if recovery {
+            UnlockedWith::RecoveryKey
+        } else {
+            UnlockedWith::Passphrase
+        },
+        settings,
+    });
+    state.touch();
+    Ok(Unlocked { notices })
+}
+
+#[tauri::command]
+pub fn lock(state: State<'_, AppState>) {
+    state.lock();
+}
+
+/// Hides the window at once, then locks and ends the app: nothing of the journal stays on
+/// screen or in memory. Bound to a button and to pressing Escape twice.
+#[tauri::command]
+pub fn quick_exit(app: AppHandle, state: State<'_, AppState>) {
+    crate::hide_and_quit(&app, &state);
+}
+
+/// Changes the passphrase. Asks for the current one, unless the journal was opened with the
+/// recovery key (the user has lost it; that is what the key is for).
+#[tauri::command]
+pub async fn change_passphrase(
+    state: State<'_, AppState>,
+    current: Option<String>,
+    new: String,
+) -> Answer<()> {
+    let mut session = state.session();
+    let session = session.as_mut().ok_or_else(|| LOCKED.to_string())?;
+    if session.unlocked_with == UnlockedWith::Passphrase {
+        let current = SecretString::from(current.unwrap_or_default());
+        session
+            .journal
+            .check_passphrase(&current)
+            .map_err(|_| "That is not the current passphrase. Nothing was changed.".to_string())?;
+    }
+    let new = SecretString::from(new);
+    session
+        .journal
+        .change_passphrase(&new, state.kdf_cost)
+        .map_err(|e| e.to_string())?;
+    session.unlocked_with = UnlockedWith::Passphrase;
+    Ok(())
+}
+
+/// The window reports keyboard and mouse use (at most every few seconds) so auto-lock counts
+/// from the last real use, not the last saved change.
+#[tauri::command]
+pub fn activity(state: State<'_, AppState>) {
+    state.touch();
+}
+
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> Answer<Settings> {
+    state
+        .session()
+        .as_ref()
+        .map(|s| s.settings)
+        .ok_or_else(|| LOCKED.to_string())
+}
+
+#[tauri::command]
+pub fn set_settings(state: State<'_, AppState>, settings: Value) -> Answer<Settings> {
+    let settings: Settings = parse("settings", settings)?;
+    let mut session = state.session();
+    let session = session.as_mut().ok_or_else(|| LOCKED.to_string())?;
+    session
+        .journal
+        .set_settings(&settings)
+        .map_err(|e| e.to_string())?;
+    session.settings = settings;
+    Ok(settings)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Words the forms offer
+
+#[derive(Serialize)]
+pub struct Choice {
+    key: &'static str,
+    label: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct Vocabulary {
+    incident_kinds: Vec<Choice>,
+    order_kinds: Vec<Choice>,
+    roles: Vec<Choice>,
+}
+
+macro_rules! choices {
+    ($ty:ty) => {
+        <$ty>::ALL
+            .iter()
+            .map(|k| Choice {
+                key: k.key(),
+                label: k.label(),
+            })
+            .collect()
+    };
+}
+
+#[tauri::command]
+pub fn vocabulary() -> Vocabulary {
+    Vocabulary {
+        incident_kinds: choices!(IncidentKind),
+        order_kinds: choices!(OrderKind),
+        roles: choices!(PersonRole),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timeline and incidents
+
+/// One row of the timeline: enough to recognise an incident, not its whole text.
+#[derive(Serialize)]
+pub struct IncidentRow {
+    id: String,
+    number: i64,
+    /// Local date-time where it happened, `YYYY-MM-DDTHH:MM:SS`.
+    local: String,
+    abbreviation: String,
+    approximate: bool,
+    kinds: Vec<&'static str>,
+    summary: String,
+    location: Option<String>,
+    exhibits: usize,
+    reported: bool,
+    amended: bool,
+}
+
+const SUMMARY_CHARS: usize = 160;
+
+fn row(incident: &daybook::model::Incident) -> IncidentRow {
+    let mut summary: String = incident.description.chars().take(SUMMARY_CHARS).collect();
+    if incident.description.chars().count() > SUMMARY_CHARS {
+        summary.push('…');
+    }
+    IncidentRow {
+        id: incident.id.clone(),
+        number: incident.number,
+        local: incident.occurred.local.clone(),
+        abbreviation: incident.occurred.abbreviation.clone(),
+        approximate: incident.approximate,
+        kinds: incident.kinds.iter().map(|k| k.label()).collect(),
+        summary,
+        location: incident.location.clone(),
+        exhibits: incident.attachments.len(),
+        reported: incident.police.is_some(),
+        amended: incident.amended,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct TimelineQuery {
+    #[serde(default)]
+    text: String,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    kind: Option<IncidentKind>,
+    order_id: Option<String>,
+    reported: Option<bool>,
+}
+
+/// Incidents in the order they happened, filtered, and narrowed by the search words if any.
+#[tauri::command]
+pub async fn timeline(state: State<'_, AppState>, query: Value) -> Answer<Vec<IncidentRow>> {
+    let query: TimelineQuery = parse("filter", query)?;
+    if let (Some(from), Some(to)) = (query.from, query.to) {
+        if to < from {
+            return Err("The “to” date is before the “from” date.".into());
+        }
+    }
+    let filter = IncidentFilter {
+        from: query.from,
+        to: query.to,
+        kind: query.kind,
+        order_id: query.order_id.filter(|o| !o.is_empty()),
+        reported: query.reported,
+    };
+    with_journal(&state, |journal| {
+        let listed = journal.incidents(&filter)?;
+        if query.text.trim().is_empty() {
+            return Ok::<_, daybook::JournalError>(listed.iter().map(row).collect());
+        }
+        let found: std::collections::HashSet<String> = journal
+            .search(&query.text)?
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        Ok(listed
+            .iter()
+            .filter(|i| found.contains(&i.id))
+            .map(row)
+            .collect())
+    })
+}
+
+#[tauri::command]
+pub fn get_incident(state: State<'_, AppState>, id: String) -> Answer<daybook::model::Incident> {
+    with_journal(&state, |journal| journal.incident(&id))
+}
+
+#[tauri::command]
+pub fn add_incident(state: State<'_, AppState>, input: Value) -> Answer<daybook::model::Incident> {
+    let input: IncidentInput = parse("incident", input)?;
+    with_journal(&state, |journal| journal.add_incident(&input))
+}
+
+/// Saves the editor's full form as an amendment; only the fields that differ change.
+#[tauri::command]
+pub fn edit_incident(
+    state: State<'_, AppState>,
+    id: String,
+    input: Value,
+) -> Answer<daybook::model::Incident> {
+    // Round-trip through the input type so a malformed form is refused before the core
+    // merges it.
+    let input: IncidentInput = parse("incident", input)?;
+    let patch = serde_json::to_value(&input).map_err(|e| e.to_string())?;
+    with_journal(&state, |journal| journal.edit_incident(&id, &patch))
+}
+
+#[tauri::command]
+pub fn delete_incident(state: State<'_, AppState>, id: String, reason: String) -> Answer<()> {
+    with_journal(&state, |journal| journal.delete_incident(&id, &reason))
+}
+
+#[derive(Serialize)]
+pub struct HistoryEntry {
+    seq: i64,
+    op: String,
+    at: String,
+    reason: Option<String>,
+}
+
+#[tauri::command]
+pub fn incident_history(state: State<'_, AppState>, id: String) -> Answer<Vec<HistoryEntry>> {
+    with_journal(&state, |journal| {
+        Ok::<_, daybook::JournalError>(
+            journal
+                .history(Entity::Incident, &id)?
+                .into_iter()
+                .map(|r| HistoryEntry {
+                    seq: r.seq,
+                    op: r.op,
+                    at: r.recorded_at,
+                    reason: r.reason,
+                })
+                .collect(),
+        )
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attachments
+
+#[derive(Serialize)]
+pub struct ImportResult {
+    attached: Vec<Attachment>,
+    /// One sentence per file that could not be attached; the others were.
+    problems: Vec<String>,
+    cancelled: bool,
+}
+
+#[derive(Clone, Serialize)]
+struct ProgressEvent {
+    task: &'static str,
+    file: String,
+    done: u64,
+    total: u64,
+}
+
+/// Opens the native file dialog and imports what the user picks into `incident_id`.
+#[tauri::command]
+pub async fn pick_attachments(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    incident_id: String,
+) -> Answer<ImportResult> {
+    let picked = app
+        .dialog()
+        .file()
+        .set_title("Choose screenshots, photos, recordings or documents")
+        .blocking_pick_files();
+    let paths: Vec<PathBuf> = picked
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .collect();
+    import_files(&app, &state, &incident_id, paths)
+}
+
+/// Imports the files last dropped on the window into `incident_id`.
+#[tauri::command]
+pub async fn attach_dropped(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    incident_id: String,
+) -> Answer<ImportResult> {
+    let paths = std::mem::take(&mut *state.dropped.lock().unwrap_or_else(|e| e.into_inner()));
+    if paths.is_empty() {
+        return Err("No dropped files are waiting. Drop them on the window again.".into());
+    }
+    import_files(&app, &state, &incident_id, paths)
+}
+
+fn import_files(
+    app: &AppHandle,
+    state: &AppState,
+    incident_id: &str,
+    paths: Vec<PathBuf>,
+) -> Answer<ImportResult> {
+    state.start_work();
+    let mut result = ImportResult {
+        attached: vec![],
+        problems: vec![],
+        cancelled: false,
+    };
+    for path in paths {
+        if state.cancelled() {
+            result.cancelled = true;
+            break;
+        }
+        let name = file_name(&path);
+        let mut last_emit = 0u64;
+        let mut progress = |done: u64, total: u64| {
+            // About a hundred events per file at most: enough for a smooth bar.
+            if done == total || done - last_emit >= (total / 100).max(1 << 20) {
+                last_emit = done;
+                state.touch();
+                let _ = app.emit(
+                    "progress",
+                    ProgressEvent {
+                        task: "import",
+                        file: name.clone(),
+                        done,
+                        total,
+                    },
+                );
+            }
+            !state.cancelled()
+        };
+        let attached = with_journal(state, |journal| {
+            journal.attach(incident_id, &path, None, &mut progress)
+        });
+        match attached {
+            Ok(a) => result.attached.push(a),
+            Err(_) if state.cancelled() => {
+                result.cancelled = true;
+                break;
+            }
+            Err(e) => result.problems.push(format!("{name}: {e}")),
+        }
+    }
+    Ok(result)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+#[tauri::command]
+pub fn cancel_work(state: State<'_, AppState>) {
+    state
+        .cancel
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Largest file the window is sent to show as a thumbnail or play; bigger ones are described
+/// but not loaded into the window's memory.
+const MAX_PREVIEW_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The decrypted bytes of an attachment, straight into the window's memory (a blob URL there);
+/// never written to disk.
+#[tauri::command]
+pub async fn attachment_bytes(state: State<'_, AppState>, id: String) -> Answer<Response> {
+    let bytes = with_journal(&state, |journal| {
+        let attachment = journal.attachment(&id)?;
+        if attachment.size > MAX_PREVIEW_BYTES {
+            return Err(daybook::EvidenceError::Journal(
+                daybook::JournalError::Invalid(format!(
+                    "{} is too large to preview here ({}); it is safe in the journal and in exports.",
+                    attachment.original_name,
+                    daybook::evidence::human_size(attachment.size)
+                )),
+            ));
+        }
+        journal.attachment_bytes(&attachment)
+    })?;
+    Ok(Response::new(bytes))
+}
+
+#[tauri::command]
+pub fn describe_attachment(
+    state: State<'_, AppState>,
+    id: String,
+    caption: Option<String>,
+    transcript: Option<String>,
+) -> Answer<Attachment> {
+    with_journal(&state, |journal| {
+        journal.describe_attachment(&id, caption.as_deref(), transcript.as_deref())
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orders and people
+
+#[derive(Serialize)]
+pub struct OrderView {
+    #[serde(flatten)]
+    order: Order,
+    kind_label: &'static str,
+    renewal: Renewal,
+}
+
+#[tauri::command]
+pub fn list_orders(state: State<'_, AppState>) -> Answer<Vec<OrderView>> {
+    let today = Local::now().date_naive();
+    let mut session = state.session();
+    let session = session.as_mut().ok_or_else(|| LOCKED.to_string())?;
+    let window = session.settings.renewal_window_days;
+    let orders = session.journal.orders().map_err(|e| e.to_string())?;
+    Ok(orders
+        .into_iter()
+        .map(|order| OrderView {
+            kind_label: order.kind.label(),
+            renewal: order.renewal(today, window),
+            order,
+        })
+        .collect())
+}
+
+#[tauri::command]
+pub fn add_order(state: State<'_, AppState>, input: Value) -> Answer<Order> {
+    let input: OrderInput = parse("order", input)?;
+    with_journal(&state, |journal| journal.add_order(&input))
+}
+
+#[tauri::command]
+pub fn edit_order(state: State<'_, AppState>, id: String, input: Value) -> Answer<Order> {
+    let input: OrderInput = parse("order", input)?;
+    with_journal(&state, |journal| journal.edit_order(&id, &input))
+}
+
+#[derive(Serialize)]
+pub struct PersonView {
+    #[serde(flatten)]
+    person: Person,
+    role_label: &'static str,
+    photo_id: Option<String>,
+}
+
+#[tauri::command]
+pub fn list_people(state: State<'_, AppState>) -> Answer<Vec<PersonView>> {
+    with_journal(&state, |journal| {
+        journal
+            .people()?
+            .into_iter()
+            .map(|person| {
+                let photo_id = journal
+                    .person_photo(&person.id)
+                    .map_err(|e| daybook::JournalError::Invalid(e.to_string()))?
+                    .map(|a| a.id);
+                Ok(PersonView {
+                    role_label: person.role.label(),
+                    photo_id,
+                    person,
+                })
+            })
+            .collect::<Result<Vec<_>, daybook::JournalError>>()
+    })
+}
+
+#[tauri::command]
+pub fn add_person(state: State<'_, AppState>, input: Value) -> Answer<Person> {
+    let input: PersonInput = parse("person", input)?;
+    with_journal(&state, |journal| journal.add_person(&input))
+}
+
+#[tauri::command]
+pub fn edit_person(state: State<'_, AppState>, id: String, input: Value) -> Answer<Person> {
+    let input: PersonInput = parse("person", input)?;
+    with_journal(&state, |journal| journal.edit_person(&id, &input))
+}
+
+/// Opens the native dialog for a photo of `person_id` (JPEG or PNG).
+#[tauri::command]
+pub async fn pick_person_photo(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    person_id: String,
+) -> Answer<Option<Attachment>> {
+    let Some(picked) = app
+        .dialog()
+        .file()
+        .set_title("Choose a photo")
+        .add_filter("Photos", &["jpg", "jpeg", "png"])
+        .blocking_pick_file()
+    else {
+        return Ok(None);
+    };
+    let path = picked
+        .into_path()
+        .map_err(|_| "That file cannot be read from here.".to_string())?;
+    state.start_work();
+    with_journal(&state, |journal| {
+        journal.attach_person_photo(&person_id, &path, &mut |_, _| !state.cancelled())
+    })
+    .map(Some)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exports
+
+#[derive(Deserialize)]
+pub struct ExportRequest {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    order_id: Option<String>,
+    #[serde(default)]
+    a4: bool,
+    /// Officer sheet: how many recent violations.
+    last: Option<usize>,
+}
+
+impl ExportRequest {
+    fn scope(&self) -> Answer<Scope> {
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            if to < from {
+                return Err("The “to” date is before the “from” date.".into());
+            }
+        }
+        Ok(Scope {
+            from: self.from,
+            to: self.to,
+            order_id: self.order_id.clone().filter(|o| !o.is_empty()),
+            exhibit_prefix: String::new(),
+        })
+    }
+
+    fn paper(&self) -> PaperSize {
+        if self.a4 {
+            PaperSize::A4
+        } else {
+            PaperSize::Letter
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Exported {
+    path: String,
+    summary: String,
+}
+
+/// Asks where to save, with a neutral suggested name; `None` when the user cancels.
+fn save_dialog(app: &AppHandle, title: &str, name: &str, pdf: bool) -> Option<PathBuf> {
+    let mut dialog = app.dialog().file().set_title(title).set_file_name(name);
+    if pdf {
+        dialog = dialog.add_filter("PDF", &["pdf"]);
+    }
+    dialog.blocking_save_file()?.into_path().ok()
+}
+
+fn today() -> String {
+    Local::now().format("%Y-%m-%d").to_string()
+}
+
+fn emit_busy(app: &AppHandle, task: &'static str) {
+    let _ = app.emit(
+        "progress",
+        ProgressEvent {
+            task,
+            file: String::new(),
+            done: 0,
+            total: 0,
+        },
+    );
+}
+
+/// Writes a finished PDF where the user chose, unless they cancelled while it was made.
+fn deliver(state: &AppState, path: &Path, bytes: &[u8]) -> Answer<()> {
+    if state.cancelled() {
+        return Err("Cancelled. Nothing was written.".into());
+    }
+    daybook::fsutil::write_new(path, bytes).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!(
+                "{} already exists. Choose a new name so nothing is overwritten.",
+                path.display()
+            )
+        } else {
+            format!("Could not write {}: {e}", path.display())
+        }
+    })?;
+    state
+        .exported
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(path.to_path_buf());
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn export_report(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: Value,
+) -> Answer<Option<Exported>> {
+    let request: ExportRequest = parse("export", request)?;
+    let scope = request.scope()?;
+    let Some(path) = save_dialog(
+        &app,
+        "Save the court report",
+        &format!("Daybook-report-{}.pdf", today()),
+        true,
+    ) else {
+        return Ok(None);
+    };
+    state.start_work();
+    emit_busy(&app, "report");
+    let report = with_journal(&state, |journal| {
+        daybook::report::chronological::render(
+            journal,
+            &daybook::report::chronological::ReportOptions {
+                scope,
+                paper: request.paper(),
+                generated_at: chrono::Utc::now(),
+            },
+        )
+    })?;
+    deliver(&state, &path, &report.pdf)?;
+    Ok(Some(Exported {
+        summary: format!(
+            "Saved the court report: {} pages, {} incidents, {} exhibits.",
+            report.pages, report.incidents, report.exhibits
+        ),
+        path: path.display().to_string(),
+    }))
+}
+
+#[tauri::command]
+pub async fn export_officer_sheet(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: Value,
+) -> Answer<Option<Exported>> {
+    let request: ExportRequest = parse("export", request)?;
+    let Some(path) = save_dialog(
+        &app,
+        "Save the officer sheet",
+        &format!("Daybook-officer-sheet-{}.pdf", today()),
+        true,
+    ) else {
+        return Ok(None);
+    };
+    state.start_work();
+    emit_busy(&app, "officer-sheet");
+    let pdf = with_journal(&state, |journal| {
+        daybook::report::officer_sheet::render(
+            journal,
+            &daybook::report::officer_sheet::SheetOptions {
+                order_id: request.order_id.clone().filter(|o| !o.is_empty()),
+                last: request.last.unwrap_or(5).clamp(1, 20),
+                paper: request.paper(),
+                generated_at: chrono::Utc::now(),
+            },
+        )
+    })?;
+    deliver(&state, &path, &pdf)?;
+    Ok(Some(Exported {
+        summary: "Saved the one-page officer sheet.".into(),
+        path: path.display().to_string(),
+    }))
+}
+
+#[tauri::command]
+pub async fn export_packet(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: Value,
+) -> Answer<Option<Exported>> {
+    let request: ExportRequest = parse("export", request)?;
+    let scope = request.scope()?;
+    let Some(path) = save_dialog(
+        &app,
+        "Name the new evidence packet folder",
+        &format!("Daybook-packet-{}", today()),
+        false,
+    ) else {
+        return Ok(None);
+    };
+    state.start_work();
+    emit_busy(&app, "packet");
+    let summary = with_journal(&state, |journal| {
+        let options = daybook::report::chronological::ReportOptions {
+            scope,
+            paper: request.paper(),
+            generated_at: chrono::Utc::now(),
+        };
+        let selection = daybook::report::exhibits::select(journal, &options.scope)
+            .map_err(|e| e.to_string())?;
+        let report =
+            daybook::report::chronological::render_selection(journal, &selection, &options)
+                .map_err(|e| e.to_string())?;
+        if state.cancelled() {
+            return Err("Cancelled. Nothing was written.".to_string());
+        }
+        let reports = [daybook::packet::ReportFile {
+            file_name: "Report.pdf".into(),
+            bytes: report.pdf,
+        }];
+        daybook::packet::export_packet(journal, &selection, &reports, &path)
+            .map_err(|e| e.to_string())
+    })?;
+    Ok(Some(Exported {
+        summary: format!(
+            "Saved the evidence packet: {} exhibits, {} files. Anyone can check it with “sha256sum -c SHA256SUMS” inside the folder.",
+            summary.exhibits, summary.files
+        ),
+        path: path.display().to_string(),
+    }))
+}
+
+/// Opens a file this app exported in this run with the system's viewer.
+#[tauri::command]
+pub fn open_export(app: AppHandle, state: State<'_, AppState>, path: String) -> Answer<()> {
+    let path = PathBuf::from(path);
+    let known = state
+        .exported
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(&path);
+    if !known {
+        return Err("Only a file exported in this session can be opened from here.".into());
+    }
+    app.opener()
+        .open_path(path.display().to_string(), None::<&str>)
+        .map_err(|e| format!("Could not open the file: {e}"))
+}

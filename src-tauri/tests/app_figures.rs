@@ -1,0 +1,129 @@
+//! Figures and pictures of the real app, run by hand (they are slow and measure time):
+//!
+//!   cargo test -p daybook-desktop --test app_figures -- --ignored --nocapture --test-threads 1
+//!
+//! `demo_screens_and_figures` prints cold start to the unlock screen and the app's memory with
+//! the demo journal, and saves screenshots to DAYBOOK_SCREENSHOTS (default: docs/).
+//! `timeline_of_10000_incidents` prints how long the timeline takes with 10,000 incidents.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use common::App;
+use daybook::journal::{Journal, KdfCost};
+use daybook::model::IncidentInput;
+use secrecy::SecretString;
+
+const DEMO_PASSPHRASE: &str = "demo passphrase";
+
+fn demo_journal() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let journal = tmp.path().join("journal");
+    let passphrase = SecretString::from(DEMO_PASSPHRASE.to_string());
+    let (mut j, _) = Journal::create(&journal, &passphrase, KdfCost::LogN(17)).expect("create");
+    daybook::demo::fill(&mut j, daybook::demo::DEFAULT_SEED).expect("demo");
+    (tmp, journal)
+}
+
+fn shots_dir() -> PathBuf {
+    std::env::var_os("DAYBOOK_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs"))
+}
+
+async fn unlock(app: &App, passphrase: &str) -> Duration {
+    app.fill("#passphrase", passphrase).await;
+    let clicked = Instant::now();
+    app.click("#unlock-button").await;
+    app.wait_text("#count", "incident").await;
+    clicked.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "figures and screenshots; run by hand"]
+async fn demo_screens_and_figures() {
+    let (tmp, journal) = demo_journal();
+    let app = App::start_with(tmp, journal, &["--demo"]).await;
+    app.find("#passphrase").await;
+    let cold = app.started.elapsed();
+    let dir = shots_dir();
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    app.screenshot(&dir.join("app-unlock.png")).await;
+
+    let opened = unlock(&app, DEMO_PASSPHRASE).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.screenshot(&dir.join("app-timeline.png")).await;
+    let rss: u64 = common::app_pids()
+        .into_iter()
+        .filter_map(common::rss_kib)
+        .sum();
+
+    // An incident with a picture and a voicemail, for the editor.
+    let opened_editor = app
+        .js(
+            "const rows = [...document.querySelectorAll('button.incident')];
+             const row = rows.find(r => /[2-9] exhibits/.test(r.textContent)) || rows[0];
+             row.click(); return row.textContent;",
+        )
+        .await;
+    app.find("#attachments img").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.js("document.querySelector('.exhibits').scrollIntoView()")
+        .await;
+    app.screenshot(&dir.join("app-editor.png")).await;
+
+    app.click("nav button[data-screen=orders]").await;
+    app.find("#orders").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.screenshot(&dir.join("app-orders.png")).await;
+
+    app.click("nav button[data-screen=export]").await;
+    app.find("#export-report").await;
+    app.screenshot(&dir.join("app-export.png")).await;
+
+    println!("cold start to unlock screen (WebDriver session start -> field shown): {cold:?}");
+    println!("unlock (scrypt 2^17) to timeline shown, demo journal: {opened:?}");
+    println!("resident memory, shell + WebKit processes, demo journal open: {rss} KiB");
+    println!("editor opened on: {opened_editor}");
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "figures; run by hand"]
+async fn timeline_of_10000_incidents() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let journal = tmp.path().join("journal");
+    let passphrase = SecretString::from(DEMO_PASSPHRASE.to_string());
+    let (mut j, _) = Journal::create(&journal, &passphrase, KdfCost::LogN(17)).expect("create");
+    let filled = Instant::now();
+    for i in 0..10_000u32 {
+        let day = chrono::NaiveDate::from_ymd_opt(2021, 1, 1).expect("date")
+            + chrono::Days::new(u64::from(i) * 5 / 27);
+        let input: IncidentInput = serde_json::from_value(serde_json::json!({
+            "occurred_at": format!("{day}T{:02}:{:02}", 8 + i % 12, i % 60),
+            "timezone": "America/Chicago",
+            "kinds": ["text_message"],
+            "description": format!("Message number {i}: he wrote again although the order forbids any contact. It said he was outside."),
+        }))
+        .expect("input");
+        j.add_incident(&input).expect("add");
+    }
+    println!("filled 10,000 incidents in {:?}", filled.elapsed());
+    j.lock();
+    let app = App::start_with(tmp, journal, &[]).await;
+    let total = unlock(&app, DEMO_PASSPHRASE).await;
+    app.wait_text("#count", "10000 incidents").await;
+    let render = app.js("return window.daybookTimelineMs").await;
+    app.fill("#search", "number 9999").await;
+    let searched = Instant::now();
+    app.wait_text("#count", "1 incident match").await;
+    println!("unlock click -> 10,000-incident timeline shown: {total:?}");
+    println!("timeline command + render in the window: {render} ms");
+    println!(
+        "search as you type -> 1 match shown: {:?}",
+        searched.elapsed()
+    );
+    app.close().await;
+}

@@ -1,0 +1,131 @@
+// Tiny DOM helpers. All user text goes in as text nodes (never innerHTML), so nothing a user
+// or a file name contains can run as markup.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag)
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue
+    if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2), value)
+    } else if (key === 'class') {
+      el.className = value
+    } else if (key === 'dataset') {
+      Object.assign(el.dataset, value)
+    } else if (key in el && typeof value !== 'string') {
+      el[key] = value
+    } else {
+      el.setAttribute(key, value === true ? '' : value)
+    }
+  }
+  append(el, children)
+  return el
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)))
+  }
+}
+
+let ids = 0
+/** A labelled form control: label, control, and an optional hint tied with aria-describedby. */
+export function field(label, control, hint) {
+  const id = control.id || `f${++ids}`
+  control.id = id
+  const parts = [h('label', { for: id }, label), control]
+  if (hint) {
+    const hintId = `${id}-hint`
+    control.setAttribute('aria-describedby', hintId)
+    parts.push(h('p', { class: 'hint', id: hintId }, hint))
+  }
+  return h('div', { class: 'field' }, parts)
+}
+
+export function input(attrs = {}) {
+  return h('input', { type: 'text', ...attrs })
+}
+
+export function select(options, value, attrs = {}) {
+  const el = h('select', attrs, options.map(([key, label]) => h('option', { value: key }, label)))
+  el.value = value ?? ''
+  return el
+}
+
+export function clear(el) {
+  while (el.firstChild) el.firstChild.remove()
+  return el
+}
+
+/** Shows a message in the page's live region, so screen readers hear it too. */
+export function say(text, kind = 'info') {
+  const region = document.getElementById('messages')
+  clear(region)
+  if (!text) return
+  region.append(h('p', { class: `message ${kind}` }, text))
+}
+
+export function formatLocal(local) {
+  // "2026-03-04T18:05:00" -> "Wed 4 Mar 2026, 18:05"
+  const [date, time = ''] = local.split('T')
+  const [y, m, d] = date.split('-').map(Number)
+  const day = new Date(Date.UTC(y, m - 1, d))
+  const weekday = day.toLocaleDateString('en-US', { weekday: 'short', timeZone: 'UTC' })
+  const month = day.toLocaleDateString('en-US', { month: 'short', timeZone: 'UTC' })
+  return `${weekday} ${d} ${month} ${y}, ${time.slice(0, 5)}`
+}
+
+export function monthTitle(local) {
+  const [y, m] = local.split('-').map(Number)
+  return new Date(Date.UTC(y, m - 1, 1)).toLocaleDateString('en-US', {
+    month: 'long', year: 'numeric', timeZone: 'UTC',
+  })
+}
+
+/** Now on this computer's clock, as the date and time inputs want it. */
+export function nowLocal() {
+  const now = new Date()
+  const pad = (n) => String(n).padStart(2, '0')
+  return {
+    date: `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`,
+    time: `${pad(now.getHours())}:${pad(now.getMinutes())}`,
+  }
+}
+
+export function localZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
+  } catch {
+    return 'UTC'
+  }
+}
+
+export function lines(text) {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean)
+}
+
+export function orNull(text) {
+  const t = (text ?? '').trim()
+  return t === '' ? null : t
+}
+
+/** Asks for a line of text in a modal dialog; resolves to the text, or null if cancelled. */
+export function ask(title, label, confirmText) {
+  return new Promise((resolve) => {
+    const answer = input({ id: 'ask-answer', required: true })
+    const dialog = h('dialog', { class: 'ask', 'aria-labelledby': 'ask-title' },
+      h('form', { method: 'dialog' },
+        h('h2', { id: 'ask-title' }, title),
+        field(label, answer),
+        h('div', { class: 'actions' },
+          h('button', { type: 'submit', class: 'danger', value: 'ok' }, confirmText),
+          h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel'))))
+    dialog.addEventListener('close', () => {
+      dialog.remove()
+      resolve(dialog.returnValue === 'ok' ? answer.value : null)
+    })
+    document.body.append(dialog)
+    dialog.showModal()
+    answer.focus()
+  })
+}

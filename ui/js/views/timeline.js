@@ -1,0 +1,96 @@
+// The timeline: every incident in the order it happened, grouped by month, with filters and
+// search as you type.
+
+import { call } from '../api.js'
+import { h, field, input, select, say, clear, formatLocal, monthTitle } from '../dom.js'
+import { app } from '../app.js'
+import { openEditor } from './editor.js'
+
+const EMPTY = { text: '', from: '', to: '', kind: '', order_id: '', reported: '' }
+const state = { ...EMPTY }
+
+/** Forgets the search and filters, so nothing typed before a lock shows after it. */
+export function resetTimeline() {
+  Object.assign(state, EMPTY)
+}
+
+export async function showTimeline(view) {
+  const orders = await call('list_orders').catch(() => [])
+  const search = input({ type: 'search', id: 'search', value: state.text, placeholder: 'Words, names, places, report numbers…' })
+  const from = input({ type: 'date', id: 'filter-from', value: state.from })
+  const to = input({ type: 'date', id: 'filter-to', value: state.to })
+  const kind = select([['', 'Any kind'], ...app.vocabulary.incident_kinds.map((k) => [k.key, k.label])], state.kind, { id: 'filter-kind' })
+  const order = select([['', 'Any order'], ...orders.map((o) => [o.id, `${o.kind_label}, ${o.case_number}`])], state.order_id, { id: 'filter-order' })
+  const reported = select([['', 'Reported or not'], ['yes', 'Reported to police'], ['no', 'Not reported']], state.reported, { id: 'filter-reported' })
+  const count = h('p', { class: 'count', id: 'count', 'aria-live': 'polite' })
+  const list = h('div', { id: 'timeline' })
+
+  view.append(
+    h('div', { class: 'title-row' },
+      h('h1', {}, 'Timeline'),
+      h('button', { type: 'button', class: 'primary', onclick: () => openEditor(null) }, 'Add an incident with all details')),
+    h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() },
+      field('Search', search),
+      field('From', from), field('To', to), field('Kind', kind), field('Order', order), field('Police', reported)),
+    count,
+    list,
+  )
+
+  let timer
+  const refresh = async () => {
+    Object.assign(state, { text: search.value, from: from.value, to: to.value, kind: kind.value, order_id: order.value, reported: reported.value })
+    const query = {
+      text: state.text,
+      from: state.from || null,
+      to: state.to || null,
+      kind: state.kind || null,
+      order_id: state.order_id || null,
+      reported: state.reported === '' ? null : state.reported === 'yes',
+    }
+    try {
+      const started = performance.now()
+      const rows = await call('timeline', { query })
+      render(list, rows)
+      const filtered = Object.values(state).some(Boolean)
+      count.textContent = `${rows.length} incident${rows.length === 1 ? '' : 's'}${filtered ? ' match' : ''}`
+      window.daybookTimelineMs = performance.now() - started
+    } catch (error) {
+      say(error.message, 'error')
+    }
+  }
+  search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(refresh, 150) })
+  for (const control of [from, to, kind, order, reported]) control.addEventListener('change', refresh)
+  await refresh()
+}
+
+function render(list, rows) {
+  clear(list)
+  if (rows.length === 0) {
+    list.append(h('p', { class: 'empty' }, 'Nothing here yet. Press Ctrl+N to record what happened; the date and time start at now.'))
+    return
+  }
+  const fragment = document.createDocumentFragment()
+  let month = null
+  let ol = null
+  for (const row of rows) {
+    const key = row.local.slice(0, 7)
+    if (key !== month) {
+      month = key
+      const id = `m-${key}`
+      ol = h('ol', { class: 'incidents', 'aria-labelledby': id })
+      fragment.append(h('section', { class: 'month' }, h('h2', { id }, monthTitle(row.local)), ol))
+    }
+    ol.append(h('li', {},
+      h('button', { type: 'button', class: 'incident', dataset: { id: row.id }, onclick: () => openEditor(row.id) },
+        h('span', { class: 'when' }, `${formatLocal(row.local)} ${row.abbreviation}`, row.approximate ? ' (approx.)' : ''),
+        h('span', { class: 'number' }, `#${row.number}`),
+        h('span', { class: 'kinds' }, row.kinds.join(', ') || 'Kind not set'),
+        h('span', { class: 'summary' }, row.summary || '(no description)'),
+        h('span', { class: 'marks' },
+          row.exhibits ? h('span', { class: 'badge' }, `${row.exhibits} exhibit${row.exhibits === 1 ? '' : 's'}`) : null,
+          row.reported ? h('span', { class: 'badge reported' }, 'Reported to police') : null,
+          row.amended ? h('span', { class: 'badge amended' }, 'Amended') : null),
+      )))
+  }
+  list.append(fragment)
+}
