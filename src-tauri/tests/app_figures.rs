@@ -48,6 +48,10 @@ async fn demo_screens_and_figures() {
     let app = App::start_with(tmp, journal, &["--demo"]).await;
     app.find("#passphrase").await;
     let cold = app.started.elapsed();
+    app.client
+        .set_window_size(1100, 1300)
+        .await
+        .expect("window size");
     let dir = shots_dir();
     std::fs::create_dir_all(&dir).expect("screenshot folder");
     app.screenshot(&dir.join("app-unlock.png")).await;
@@ -69,10 +73,12 @@ async fn demo_screens_and_figures() {
         )
         .await;
     app.find("#attachments img").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    app.screenshot(&dir.join("app-editor.png")).await;
     app.js("document.querySelector('.exhibits').scrollIntoView()")
         .await;
-    app.screenshot(&dir.join("app-editor.png")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.screenshot(&dir.join("app-editor-files.png")).await;
 
     app.click("nav button[data-screen=orders]").await;
     app.find("#orders").await;

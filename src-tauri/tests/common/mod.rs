@@ -59,7 +59,7 @@ fn start_xvfb() -> (Reaped, String) {
         }
         let display = format!(":{n}");
         let child = Command::new("Xvfb")
-            .args([&display, "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+            .args([&display, "-screen", "0", "1400x1800x24", "-nolisten", "tcp"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

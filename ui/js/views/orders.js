@@ -60,7 +60,7 @@ function fact(term, value) {
 function renewalNotice(renewal, expires) {
   switch (renewal.status) {
     case 'expired':
-      return h('p', { class: 'message error' }, `This order expired on ${expires} (${renewal.days_ago} days ago). Ask the court or an advocate about a new order.`)
+      return h('p', { class: 'message warning' }, `This order expired on ${expires} (${renewal.days_ago} days ago). Ask the court or an advocate about a new order.`)
     case 'renew_soon':
       return h('p', { class: 'message warning' }, `This order expires on ${expires}, in ${renewal.days_left} days. Renewal usually has to be asked for before that date: ask the court clerk or an advocate.`)
     default:
