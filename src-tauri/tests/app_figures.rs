@@ -122,6 +122,8 @@ async fn timeline_of_10000_incidents() {
     let total = unlock(&app, DEMO_PASSPHRASE).await;
     app.wait_text("#count", "10000 incidents").await;
     let render = app.js("return window.daybookTimelineMs").await;
+    let call = app.js("return window.daybookTimelineCallMs").await;
+    println!("of which the timeline command (query, IPC, JSON): {call} ms");
     app.fill("#search", "number 9999").await;
     let searched = Instant::now();
     app.wait_text("#count", "1 incident match").await;

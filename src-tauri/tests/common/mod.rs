@@ -127,13 +127,26 @@ impl App {
                 "args": args,
             }),
         );
-        let started = Instant::now();
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session with the app");
+        // tauri-driver listens before its WebKitWebDriver does; a first session request can
+        // be cut off, so try a few times.
+        let mut attempt = 0;
+        let (client, started) = loop {
+            attempt += 1;
+            let started = Instant::now();
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break (client, started),
+                Err(e) if attempt < 5 => {
+                    eprintln!("WebDriver session attempt {attempt} failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => panic!("no WebDriver session with the app: {e}"),
+            }
+        };
         App {
             client,
             tmp,

@@ -50,6 +50,7 @@ export async function showTimeline(view) {
     try {
       const started = performance.now()
       const rows = await call('timeline', { query })
+      window.daybookTimelineCallMs = performance.now() - started
       render(list, rows)
       const filtered = Object.values(state).some(Boolean)
       count.textContent = `${rows.length} incident${rows.length === 1 ? '' : 's'}${filtered ? ' match' : ''}`
