@@ -79,6 +79,9 @@ async fn create_record_attach_search_amend_export_lock_unlock() {
     assert!(row.contains("1 exhibit"), "{row}");
     app.click("button.incident").await;
 
+    // Every control of the editor (attachments included) has a label.
+    assert_eq!(app.unlabelled_controls().await, Vec::<String>::new());
+
     // Amend it: the amended mark shows.
     let description = app.find("#description").await;
     description
@@ -91,7 +94,17 @@ async fn create_record_attach_search_amend_export_lock_unlock() {
 
     // Export the court report through the native save dialog.
     let pdf = app.tmp.path().join("report.pdf");
-    app.click("nav button[data-screen=export]").await;
+    for screen in ["orders", "settings", "timeline", "export"] {
+        app.click(&format!("nav button[data-screen={screen}]"))
+            .await;
+        app.find("h1").await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(
+            app.unlabelled_controls().await,
+            Vec::<String>::new(),
+            "on {screen}"
+        );
+    }
     app.click("#export-report").await;
     app.answer_file_dialog("Save the court report", &pdf, true);
     app.wait_text("#export-result", "report.pdf").await;

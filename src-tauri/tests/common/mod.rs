@@ -292,6 +292,20 @@ impl App {
         xdotool(&["key", "--window", &window, "Return"]);
     }
 
+    /// Form controls on the current screen that a screen reader could not name: no
+    /// `<label for>`, no wrapping label, no aria-label. Returns their ids or types.
+    pub async fn unlabelled_controls(&self) -> Vec<String> {
+        let found = self
+            .js(
+                "return [...document.querySelectorAll('input, select, textarea')]
+                   .filter(c => c.type !== 'hidden' && !c.closest('[hidden]'))
+                   .filter(c => !(c.labels && c.labels.length) && !c.getAttribute('aria-label'))
+                   .map(c => c.id || c.name || c.type);",
+            )
+            .await;
+        serde_json::from_value(found).expect("a list of names")
+    }
+
     pub async fn screenshot(&self, path: &Path) {
         let png = self.client.screenshot().await.expect("screenshot");
         std::fs::write(path, png).expect("write screenshot");
