@@ -135,6 +135,29 @@ async fn create_record_attach_search_amend_export_lock_unlock() {
         Some(String::new())
     );
 
+    // Passphrase forgotten: the recovery key opens it, and a new passphrase is set without the
+    // old one; the old passphrase then no longer works.
+    app.click("#lock-button").await;
+    app.click("#use-recovery").await;
+    app.fill("#passphrase", &key).await;
+    app.click("#unlock-button").await;
+    app.wait_text("#messages", "recovery key").await;
+    app.click("nav button[data-screen=settings]").await;
+    assert_eq!(app.count("#current-passphrase").await, 0);
+    app.fill("#next-passphrase", "kettle meadow violin harbor")
+        .await;
+    app.fill("#next-passphrase-again", "kettle meadow violin harbor")
+        .await;
+    app.click("#change-passphrase").await;
+    app.wait_text("#messages", "Passphrase changed").await;
+    app.click("#lock-button").await;
+    app.fill("#passphrase", PASSPHRASE).await;
+    app.click("#unlock-button").await;
+    app.wait_text(".message.error", "passphrase").await;
+    app.fill("#passphrase", "kettle meadow violin harbor").await;
+    app.click("#unlock-button").await;
+    app.wait_text("#count", "2 incidents").await;
+
     // Nothing the user picked is named in GTK's recent-files list.
     let recent = app.home().join(".local/share/recently-used.xbel");
     if let Ok(list) = std::fs::read_to_string(&recent) {
