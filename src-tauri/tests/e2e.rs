@@ -158,6 +158,34 @@ async fn create_record_attach_search_amend_export_lock_unlock() {
     app.click("#unlock-button").await;
     app.wait_text("#count", "2 incidents").await;
 
+    // An order that expires in 30 days: added in the order form, then reminded of on the
+    // timeline.
+    let today = chrono::Local::now().date_naive();
+    let issued = today - chrono::Days::new(335);
+    let expires = today + chrono::Days::new(30);
+    app.click("nav button[data-screen=orders]").await;
+    app.click("#add-order").await;
+    app.fill(
+        "#order-court",
+        "Superior Court of California, County of Alameda",
+    )
+    .await;
+    app.fill("#order-state", "CA").await;
+    app.fill("#order-case", "E2E-4471").await;
+    app.js(&format!(
+        "document.querySelector('#order-issued').value = '{issued}';
+         document.querySelector('#order-expires').value = '{expires}';
+         const r = document.querySelector('#order-respondent');
+         r.value = 'new'; r.dispatchEvent(new Event('change'));"
+    ))
+    .await;
+    app.fill("#order-respondent-name", "Jordan Reyes").await;
+    app.click("#save-order").await;
+    app.wait_text("#orders", "E2E-4471").await;
+    app.wait_text("#orders", "in 30 days").await;
+    app.click("nav button[data-screen=timeline]").await;
+    app.wait_text(".renewal", "in 30 days").await;
+
     // Nothing the user picked is named in GTK's recent-files list.
     let recent = app.home().join(".local/share/recently-used.xbel");
     if let Ok(list) = std::fs::read_to_string(&recent) {

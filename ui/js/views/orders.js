@@ -47,7 +47,7 @@ export async function showOrders(view) {
   }
   view.append(
     h('div', { class: 'title-row' }, h('h1', {}, 'Orders and people'),
-      h('button', { type: 'button', class: 'primary', onclick: () => orderForm(view, null, people) }, 'Add an order'),
+      h('button', { type: 'button', class: 'primary', id: 'add-order', onclick: () => orderForm(view, null, people) }, 'Add an order'),
       h('button', { type: 'button', onclick: () => personForm(view, null) }, 'Add a person')),
     h('h2', {}, 'Orders'), orders.length ? orderList : h('p', { class: 'empty' }, 'No orders yet. Add the order you have from the court: its case number, dates and terms.'),
     h('h2', {}, 'People'), people.length ? peopleList : h('p', { class: 'empty' }, 'No people yet.'))

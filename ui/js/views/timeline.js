@@ -25,7 +25,16 @@ export async function showTimeline(view) {
   const count = h('p', { class: 'count', id: 'count', 'aria-live': 'polite' })
   const list = h('div', { id: 'timeline' })
 
+  // Renewal reminder where the user looks first; expired orders only matter while no newer
+  // order is in force.
+  const inForce = orders.some((o) => o.renewal.status === 'in_force' || o.renewal.status === 'no_expiry')
+  const reminders = orders
+    .filter((o) => o.renewal.status === 'renew_soon' || (o.renewal.status === 'expired' && !inForce))
+    .map((o) => h('p', { class: 'message warning renewal' }, o.renewal.status === 'renew_soon'
+      ? `Your ${o.kind_label.toLowerCase()} (case ${o.case_number}) expires on ${o.expires_on}, in ${o.renewal.days_left} days. Renewal usually has to be asked for before then: ask the court clerk or an advocate.`
+      : `Your ${o.kind_label.toLowerCase()} (case ${o.case_number}) expired on ${o.expires_on}. Ask the court or an advocate about a new order.`))
   view.append(
+    ...reminders,
     h('div', { class: 'title-row' },
       h('h1', {}, 'Timeline'),
       h('button', { type: 'button', class: 'primary', onclick: () => openEditor(null) }, 'Add an incident with all details')),
