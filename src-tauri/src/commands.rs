@@ -690,6 +690,33 @@ impl ExportRequest {
             PaperSize::Letter
         }
     }
+
+    fn report_options(&self) -> Answer<daybook::report::chronological::ReportOptions> {
+        Ok(daybook::report::chronological::ReportOptions {
+            scope: self.scope()?,
+            paper: self.paper(),
+            generated_at: chrono::Utc::now(),
+        })
+    }
+}
+
+/// What every export does first: read the form (refusing bad dates before any dialog), ask
+/// where to save, and show the progress bar. `None` when the user cancels the dialog.
+fn prepare_export(
+    app: &AppHandle,
+    state: &AppState,
+    request: Value,
+    (title, file_name, pdf): (&str, String, bool),
+    task: &'static str,
+) -> Answer<Option<(ExportRequest, PathBuf)>> {
+    let request: ExportRequest = parse("export", request)?;
+    request.scope()?;
+    let Some(path) = save_dialog(app, title, &file_name, pdf) else {
+        return Ok(None);
+    };
+    state.start_work();
+    emit_busy(app, task);
+    Ok(Some((request, path)))
 }
 
 #[derive(Serialize)]
@@ -752,27 +779,17 @@ pub async fn export_report(
     state: State<'_, AppState>,
     request: Value,
 ) -> Answer<Option<Exported>> {
-    let request: ExportRequest = parse("export", request)?;
-    let scope = request.scope()?;
-    let Some(path) = save_dialog(
-        &app,
+    let dialog = (
         "Save the court report",
-        &format!("Daybook-report-{}.pdf", today()),
+        format!("Daybook-report-{}.pdf", today()),
         true,
-    ) else {
+    );
+    let Some((request, path)) = prepare_export(&app, &state, request, dialog, "report")? else {
         return Ok(None);
     };
-    state.start_work();
-    emit_busy(&app, "report");
+    let options = request.report_options()?;
     let report = with_journal(&state, |journal| {
-        daybook::report::chronological::render(
-            journal,
-            &daybook::report::chronological::ReportOptions {
-                scope,
-                paper: request.paper(),
-                generated_at: chrono::Utc::now(),
-            },
-        )
+        daybook::report::chronological::render(journal, &options)
     })?;
     deliver(&state, &path, &report.pdf)?;
     Ok(Some(Exported {
@@ -790,17 +807,15 @@ pub async fn export_officer_sheet(
     state: State<'_, AppState>,
     request: Value,
 ) -> Answer<Option<Exported>> {
-    let request: ExportRequest = parse("export", request)?;
-    let Some(path) = save_dialog(
-        &app,
+    let dialog = (
         "Save the officer sheet",
-        &format!("Daybook-officer-sheet-{}.pdf", today()),
+        format!("Daybook-officer-sheet-{}.pdf", today()),
         true,
-    ) else {
+    );
+    let Some((request, path)) = prepare_export(&app, &state, request, dialog, "officer-sheet")?
+    else {
         return Ok(None);
     };
-    state.start_work();
-    emit_busy(&app, "officer-sheet");
     let pdf = with_journal(&state, |journal| {
         daybook::report::officer_sheet::render(
             journal,
@@ -825,24 +840,16 @@ pub async fn export_packet(
     state: State<'_, AppState>,
     request: Value,
 ) -> Answer<Option<Exported>> {
-    let request: ExportRequest = parse("export", request)?;
-    let scope = request.scope()?;
-    let Some(path) = save_dialog(
-        &app,
+    let dialog = (
         "Name the new evidence packet folder",
-        &format!("Daybook-packet-{}", today()),
+        format!("Daybook-packet-{}", today()),
         false,
-    ) else {
+    );
+    let Some((request, path)) = prepare_export(&app, &state, request, dialog, "packet")? else {
         return Ok(None);
     };
-    state.start_work();
-    emit_busy(&app, "packet");
+    let options = request.report_options()?;
     let summary = with_journal(&state, |journal| {
-        let options = daybook::report::chronological::ReportOptions {
-            scope,
-            paper: request.paper(),
-            generated_at: chrono::Utc::now(),
-        };
         let selection = daybook::report::exhibits::select(journal, &options.scope)
             .map_err(|e| e.to_string())?;
         let report =
