@@ -45,8 +45,11 @@ fn with_journal<T, E: std::fmt::Display>(
 /// Reads a form the window sent. Shapes are the window's business, so a mistake there is
 /// reported without blaming the user.
 fn parse<T: serde::de::DeserializeOwned>(what: &str, value: Value) -> Answer<T> {
-    serde_json::from_value(value)
-        .map_err(|e| format!("Daybook could not read the {what} form ({e}). Nothing was saved."))
+    serde_json::from_value(value).map_err(|e| {
+        format!(
+            "Some of what was entered in the {what} form could not be read. Check the numbers and dates and try again. Nothing was saved. (Details: {e})"
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -93,6 +96,7 @@ pub async fn create_journal(state: State<'_, AppState>, passphrase: String) -> A
         settings,
     });
     state.touch();
+    // The string crosses to the window once; the key itself is zeroed when `recovery` drops.
     Ok(Created {
         recovery_key: recovery.expose().to_string(),
     })
@@ -110,6 +114,7 @@ pub async fn unlock(
     secret: String,
     recovery: bool,
 ) -> Answer<Unlocked> {
+    let secret = zeroize::Zeroizing::new(secret);
     if state.session().is_some() {
         return Ok(Unlocked { notices: vec![] });
     }
@@ -117,7 +122,7 @@ pub async fn unlock(
         let key = RecoveryKey::parse(secret.trim()).map_err(|e| e.to_string())?;
         Journal::open(&state.root, Unlock::RecoveryKey(&key))
     } else {
-        let passphrase = SecretString::from(secret);
+        let passphrase = SecretString::from(secret.to_string());
         Journal::open(&state.root, Unlock::Passphrase(&passphrase))
     };
     let (journal, report) = opened.map_err(|e| e.to_string())?;
@@ -147,8 +152,12 @@ pub async fn unlock(
     Ok(Unlocked { notices })
 }
 
-#[tauri::command]
+/// Locks. Long work in progress is cancelled first so the lock does not wait behind it.
+#[tauri::command(async)]
 pub fn lock(state: State<'_, AppState>) {
+    state
+        .cancel
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     state.lock();
 }
 
@@ -192,7 +201,7 @@ pub fn activity(state: State<'_, AppState>) {
     state.touch();
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn get_settings(state: State<'_, AppState>) -> Answer<Settings> {
     state
         .session()
@@ -201,7 +210,7 @@ pub fn get_settings(state: State<'_, AppState>) -> Answer<Settings> {
         .ok_or_else(|| LOCKED.to_string())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn set_settings(state: State<'_, AppState>, settings: Value) -> Answer<Settings> {
     let settings: Settings = parse("settings", settings)?;
     let mut session = state.session();
@@ -338,19 +347,19 @@ pub async fn timeline(state: State<'_, AppState>, query: Value) -> Answer<Vec<In
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn get_incident(state: State<'_, AppState>, id: String) -> Answer<daybook::model::Incident> {
     with_journal(&state, |journal| journal.incident(&id))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn add_incident(state: State<'_, AppState>, input: Value) -> Answer<daybook::model::Incident> {
     let input: IncidentInput = parse("incident", input)?;
     with_journal(&state, |journal| journal.add_incident(&input))
 }
 
 /// Saves the editor's full form as an amendment; only the fields that differ change.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn edit_incident(
     state: State<'_, AppState>,
     id: String,
@@ -363,7 +372,7 @@ pub fn edit_incident(
     with_journal(&state, |journal| journal.edit_incident(&id, &patch))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn delete_incident(state: State<'_, AppState>, id: String, reason: String) -> Answer<()> {
     with_journal(&state, |journal| journal.delete_incident(&id, &reason))
 }
@@ -376,7 +385,7 @@ pub struct HistoryEntry {
     reason: Option<String>,
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn incident_history(state: State<'_, AppState>, id: String) -> Answer<Vec<HistoryEntry>> {
     with_journal(&state, |journal| {
         Ok::<_, daybook::JournalError>(
@@ -535,7 +544,7 @@ pub async fn attachment_bytes(state: State<'_, AppState>, id: String) -> Answer<
     Ok(Response::new(bytes))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn describe_attachment(
     state: State<'_, AppState>,
     id: String,
@@ -558,7 +567,7 @@ pub struct OrderView {
     renewal: Renewal,
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn list_orders(state: State<'_, AppState>) -> Answer<Vec<OrderView>> {
     let today = Local::now().date_naive();
     let mut session = state.session();
@@ -575,13 +584,13 @@ pub fn list_orders(state: State<'_, AppState>) -> Answer<Vec<OrderView>> {
         .collect())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn add_order(state: State<'_, AppState>, input: Value) -> Answer<Order> {
     let input: OrderInput = parse("order", input)?;
     with_journal(&state, |journal| journal.add_order(&input))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn edit_order(state: State<'_, AppState>, id: String, input: Value) -> Answer<Order> {
     let input: OrderInput = parse("order", input)?;
     with_journal(&state, |journal| journal.edit_order(&id, &input))
@@ -595,7 +604,7 @@ pub struct PersonView {
     photo_id: Option<String>,
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn list_people(state: State<'_, AppState>) -> Answer<Vec<PersonView>> {
     with_journal(&state, |journal| {
         journal
@@ -616,13 +625,13 @@ pub fn list_people(state: State<'_, AppState>) -> Answer<Vec<PersonView>> {
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn add_person(state: State<'_, AppState>, input: Value) -> Answer<Person> {
     let input: PersonInput = parse("person", input)?;
     with_journal(&state, |journal| journal.add_person(&input))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn edit_person(state: State<'_, AppState>, id: String, input: Value) -> Answer<Person> {
     let input: PersonInput = parse("person", input)?;
     with_journal(&state, |journal| journal.edit_person(&id, &input))
@@ -867,7 +876,7 @@ pub async fn export_packet(
     })?;
     Ok(Some(Exported {
         summary: format!(
-            "Saved the evidence packet: {} exhibits, {} files. Anyone can check it with “sha256sum -c SHA256SUMS” inside the folder.",
+            "Saved the evidence packet: {} exhibits, {} files. It includes a list of fingerprints that shows nothing was changed after export; README.txt inside explains how an attorney or clerk checks it.",
             summary.exhibits, summary.files
         ),
         path: path.display().to_string(),
@@ -875,7 +884,7 @@ pub async fn export_packet(
 }
 
 /// Opens a file this app exported in this run with the system's viewer.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn open_export(app: AppHandle, state: State<'_, AppState>, path: String) -> Answer<()> {
     let path = PathBuf::from(path);
     let known = state

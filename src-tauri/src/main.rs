@@ -33,7 +33,8 @@ const USAGE: &str = "Usage: daybook-desktop [--journal DIR] [--demo]\n\n\
     --demo         open a separate journal filled with sample data, to look around";
 
 fn options() -> Result<Options, String> {
-    let mut journal = std::env::var_os("DAYBOOK_JOURNAL").map(PathBuf::from);
+    let env_journal = std::env::var_os("DAYBOOK_JOURNAL").map(PathBuf::from);
+    let mut journal = None;
     let mut demo = false;
     let mut args = std::env::args_os().skip(1);
     while let Some(arg) = args.next() {
@@ -55,10 +56,15 @@ fn options() -> Result<Options, String> {
             "No data folder is known for this user; start with --journal DIR.".to_string()
         })
     };
+    // `--demo` never follows DAYBOOK_JOURNAL: sample data with a published passphrase must not
+    // land where a real journal is meant to be. Only an explicit --journal points it elsewhere.
     let root = match (journal, demo) {
         (Some(dir), _) => dir,
         (None, true) => data()?.join("Daybook demo"),
-        (None, false) => data()?.join("Daybook"),
+        (None, false) => match env_journal {
+            Some(dir) => dir,
+            None => data()?.join("Daybook"),
+        },
     };
     // For tests and scripts only: a fixed scrypt cost (the library never goes below 2^17).
     let kdf_cost = match std::env::var("DAYBOOK_SCRYPT_LOG_N") {
@@ -93,12 +99,21 @@ fn prepare_demo(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// Hides the window first (the screen is clear at once), then drops the key and ends.
+/// Hides the window first (the screen is clear at once), then drops the key and ends. If long
+/// work holds the journal, the process ends at once instead of waiting: the key goes with the
+/// process, and interrupted imports are swept at the next unlock.
 pub fn hide_and_quit(app: &AppHandle, state: &AppState) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.hide();
     }
-    state.lock();
+    state
+        .cancel
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    match state.session.try_lock() {
+        Ok(mut session) => drop(session.take()),
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => drop(poisoned.into_inner().take()),
+        Err(std::sync::TryLockError::WouldBlock) => std::process::exit(0),
+    }
     app.exit(0);
 }
 

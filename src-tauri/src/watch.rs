@@ -5,6 +5,7 @@
 //! this loop sees the wall clock jump well past the monotonic one, the machine was asleep (or
 //! its clock was set forward, where locking is harmless too).
 
+use std::sync::TryLockError;
 use std::time::{Duration, Instant, SystemTime};
 
 use tauri::{AppHandle, Emitter, Manager};
@@ -47,16 +48,20 @@ pub fn spawn(app: AppHandle) {
             let mut mono = Instant::now();
             loop {
                 std::thread::sleep(TICK);
+                let state = app.state::<AppState>();
+                // Long work holds the journal: skip this tick, but keep the clocks where they
+                // were, so a sleep seen now is still seen when the work ends.
+                let mut session = match state.session.try_lock() {
+                    Ok(session) => session,
+                    // A command panicked while holding it; the journal is still open and must
+                    // still lock.
+                    Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                    Err(TryLockError::WouldBlock) => continue,
+                };
                 let (now_wall, now_mono) = (SystemTime::now(), Instant::now());
                 let wall_elapsed = now_wall.duration_since(wall).unwrap_or_default();
                 let mono_elapsed = now_mono.duration_since(mono);
                 (wall, mono) = (now_wall, now_mono);
-
-                let state = app.state::<AppState>();
-                // A long import holds the journal; skip this tick rather than wait behind it.
-                let Ok(mut session) = state.session.try_lock() else {
-                    continue;
-                };
                 let limit = session
                     .as_ref()
                     .map(|s| Duration::from_secs(u64::from(s.settings.idle_lock_minutes) * 60));

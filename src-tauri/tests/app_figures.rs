@@ -45,7 +45,8 @@ async fn unlock(app: &App, passphrase: &str) -> Duration {
 #[ignore = "figures and screenshots; run by hand"]
 async fn demo_screens_and_figures() {
     let (tmp, journal) = demo_journal();
-    let app = App::start_with(tmp, journal, &["--demo"]).await;
+    let path = journal.display().to_string();
+    let app = App::start_with(tmp, journal, &["--demo", "--journal", &path]).await;
     app.find("#passphrase").await;
     let cold = app.started.elapsed();
     app.client

@@ -224,10 +224,24 @@ fn store_order(tx: &Transaction<'_>, order: &Order, op: Op) -> Result<()> {
 /// Gives each term an id ("T1", "T2" ...) where none was given, and refuses duplicates.
 fn number_terms(terms: &[Term]) -> Result<Vec<Term>> {
     let mut out: Vec<Term> = Vec::with_capacity(terms.len());
-    for (i, term) in terms.iter().enumerate() {
+    // A new term takes the first "T<n>" that no term of the order uses, so removing T2 and
+    // adding a term never clashes with a kept T3 (incidents name terms by these ids).
+    let given: Vec<String> = terms
+        .iter()
+        .map(|t| t.id.trim().to_ascii_uppercase())
+        .collect();
+    let mut next = 1;
+    for term in terms {
         let mut term = term.clone();
         term.id = match term.id.trim() {
-            "" => format!("T{}", i + 1),
+            "" => {
+                while given.contains(&format!("T{next}"))
+                    || out.iter().any(|t| t.id == format!("T{next}"))
+                {
+                    next += 1;
+                }
+                format!("T{next}")
+            }
             id => id.to_ascii_uppercase(),
         };
         if out.iter().any(|t| t.id == term.id) {
@@ -439,6 +453,21 @@ mod tests {
             created_at: String::new(),
             updated_at: String::new(),
         }
+    }
+
+    #[test]
+    fn a_new_term_takes_the_first_free_id() {
+        let term = |id: &str| Term {
+            id: id.into(),
+            kind: TermKind::NoFirearms,
+        };
+        let ids: Vec<String> = number_terms(&[term("T1"), term(""), term("t2"), term("")])
+            .expect("numbered")
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(ids, ["T1", "T3", "T2", "T4"]);
+        assert!(number_terms(&[term("T1"), term("t1")]).is_err());
     }
 
     #[test]

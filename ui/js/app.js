@@ -2,7 +2,7 @@
 // Escape twice), lock, auto-lock notices, the quick-add shortcut (Ctrl+N) and progress.
 
 import { call, on } from './api.js'
-import { h, clear, say } from './dom.js'
+import { h, clear, say, revokeAllUrls, focusHeading } from './dom.js'
 import { showSetup } from './views/setup.js'
 import { showUnlock } from './views/unlock.js'
 import { showTimeline, resetTimeline } from './views/timeline.js'
@@ -34,11 +34,7 @@ export async function go(name, ...args) {
   clear(app.view)
   document.title = 'Daybook'
   await show(app.view, ...args)
-  const heading = app.view.querySelector('h1')
-  if (heading) {
-    heading.tabIndex = -1
-    heading.focus()
-  }
+  focusHeading(app.view)
   app.view.dataset.screen = name
   void title
 }
@@ -65,6 +61,7 @@ export async function start(notice) {
     return go('timeline')
   }
   resetTimeline()
+  revokeAllUrls()
   document.querySelectorAll('dialog').forEach((d) => d.remove())
   if (app.status.journal_exists) {
     showUnlock(app.view, notice)
@@ -128,6 +125,7 @@ export function showBusy(label) {
   progress.querySelector('.label').textContent = label
   const bar = progress.querySelector('progress')
   bar.removeAttribute('value')
+  progress.querySelector('button').focus()
 }
 export function hideBusy() {
   progress.hidden = true

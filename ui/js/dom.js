@@ -52,6 +52,33 @@ export function select(options, value, attrs = {}) {
   return el
 }
 
+// Decrypted pictures and recordings live in the window only as blob URLs; these are all
+// released on lock so nothing of them stays in memory.
+const objectUrls = new Set()
+export function objectUrl(bytes, type) {
+  const url = URL.createObjectURL(new Blob([bytes], type ? { type } : {}))
+  objectUrls.add(url)
+  return url
+}
+export function revokeAllUrls() {
+  for (const url of objectUrls) URL.revokeObjectURL(url)
+  objectUrls.clear()
+}
+
+/** Moves focus to the screen's heading, so keyboard and screen-reader users start there. */
+export function focusHeading(view) {
+  const heading = view.querySelector('h1')
+  if (heading) {
+    heading.tabIndex = -1
+    heading.focus()
+  }
+}
+
+/** The quick-exit button again, for modal dialogs (which make the header unreachable). */
+export function quickExitButton() {
+  return h('button', { type: 'button', class: 'quick-exit', onclick: () => window.__TAURI__.core.invoke('quick_exit') }, 'Quick exit')
+}
+
 export function clear(el) {
   while (el.firstChild) el.firstChild.remove()
   return el
@@ -121,7 +148,8 @@ export function ask(title, label, confirmText) {
         field(label, answer),
         h('div', { class: 'actions' },
           h('button', { type: 'submit', class: 'danger', value: 'ok' }, confirmText),
-          h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel'))))
+          h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel'),
+          quickExitButton())))
     dialog.addEventListener('close', () => {
       dialog.remove()
       resolve(dialog.returnValue === 'ok' ? answer.value : null)

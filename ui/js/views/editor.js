@@ -2,22 +2,23 @@
 // attachments with thumbnails and audio made from decrypted bytes held in memory only.
 
 import { call, on } from '../api.js'
-import { h, field, input, select, say, clear, lines, orNull, nowLocal, localZone, formatLocal, ask } from '../dom.js'
+import { h, field, input, select, say, clear, lines, orNull, nowLocal, localZone, formatLocal, ask, objectUrl, revokeAllUrls, focusHeading } from '../dom.js'
 import { app, go, showBusy, hideBusy } from '../app.js'
 
-let current = null // { id, incident } of the incident open in the editor, for dropped files
-const objectUrls = []
+let current = null // { id } of the incident open in the editor, for dropped files
 
 export async function openEditor(id, prefill) {
   const view = app.view
-  for (const url of objectUrls.splice(0)) URL.revokeObjectURL(url)
+  revokeAllUrls()
+  const incident = id ? await call('get_incident', { id }) : null
+  const orders = await call('list_orders')
+  // Built only after both answers came: if the journal locked meanwhile, a call failed and
+  // nothing of the incident is drawn under the unlock screen.
   clear(view)
   view.dataset.screen = 'editor'
-  const incident = id ? await call('get_incident', { id }) : null
   current = incident ? { id } : null
-  const orders = await call('list_orders').catch(() => [])
   view.append(form(incident, orders, prefill))
-  view.querySelector('h1').focus()
+  focusHeading(view)
 }
 
 function splitLocal(local) {
@@ -45,7 +46,9 @@ function form(incident, orders, prefill = {}) {
   const quotes = h('textarea', { id: 'quotes', rows: 3 }, (v?.quotes ?? []).join('\n'))
   const impact = h('textarea', { id: 'impact', rows: 2 }, v?.impact ?? '')
 
-  const order = select([['', 'No order chosen'], ...orders.map((o) => [o.id, `${o.kind_label}, case ${o.case_number}`])], v?.order_id ?? (orders[0]?.id ?? ''), { id: 'order' })
+  // A saved incident keeps exactly its order (or none); only a new one starts at the latest.
+  const chosenOrder = incident ? (incident.order_id ?? '') : (v?.order_id ?? orders[0]?.id ?? '')
+  const order = select([['', 'No order chosen'], ...orders.map((o) => [o.id, `${o.kind_label}, case ${o.case_number}`])], chosenOrder, { id: 'order' })
   const term = h('select', { id: 'term' })
   const fillTerms = () => {
     const chosen = orders.find((o) => o.id === order.value)
@@ -83,9 +86,15 @@ function form(incident, orders, prefill = {}) {
       throw new Error('Add the police agency (for example "Oakland Police Department") to keep the other police details.')
     }
     if (!date.value || !time.value) throw new Error('Add the date and time it happened (an estimate is fine: tick "approximate").')
+    // Untouched times are sent as stored, with seconds and UTC offset, so an edit neither
+    // trims seconds nor trips over the repeated hour when clocks go back.
+    const keep = (typed, stored) => stored && typed === stored.local.slice(0, 16) && zoneName === stored.timezone
+      ? `${stored.local}${stored.utc_offset}`
+      : typed
+    const endTyped = endDate.value || endTime.value ? `${endDate.value || date.value}T${endTime.value || time.value}` : null
     return {
-      occurred_at: `${date.value}T${time.value}`,
-      ended_at: endDate.value || endTime.value ? `${endDate.value || date.value}T${endTime.value || time.value}` : null,
+      occurred_at: keep(`${date.value}T${time.value}`, incident?.occurred),
+      ended_at: endTyped && keep(endTyped, incident?.ended),
       timezone: zoneName,
       approximate: approximate.checked,
       kinds: [...kinds.querySelectorAll('input:checked')].map((c) => c.value),
@@ -96,7 +105,7 @@ function form(incident, orders, prefill = {}) {
         name: row.querySelector('[name=w-name]').value.trim(),
         contact: orNull(row.querySelector('[name=w-contact]').value),
         saw: orNull(row.querySelector('[name=w-saw]').value),
-      })).filter((w) => w.name),
+      })).filter((w) => w.name || w.contact || w.saw),
       order_id: orNull(order.value),
       term: orNull(term.value),
       police,
@@ -163,6 +172,7 @@ export function describeTerm(t) {
 function attachments(incident) {
   const list = h('ul', { class: 'attachments', id: 'attachments' })
   for (const a of incident.attachments) list.append(attachmentItem(a))
+  listOfFiles = list
   const add = async () => {
     showBusy('Choose files in the window that opens…')
     try {
@@ -180,20 +190,22 @@ function attachments(incident) {
     list)
 }
 
+let listOfFiles = null
+
 async function report(result) {
   const problems = result.problems.join(' ')
   if (result.cancelled) say(`Cancelled. ${result.attached.length} file(s) were added before that; nothing half-done was kept. ${problems}`, 'warning')
   else if (problems) say(`${result.attached.length} file(s) added. Not added: ${problems}`, 'error')
   else say(`${result.attached.length} file(s) added.`, 'success')
-  if (current) await openEditor(current.id)
+  // Only the file list grows: whatever is typed in the form and not saved yet stays.
+  for (const a of result.attached) listOfFiles?.append(attachmentItem(a))
 }
 
 function attachmentItem(a) {
   const preview = h('div', { class: 'preview' }, h('span', { class: 'hint' }, `${a.kind}, ${sizeText(a.size)}`))
   if ((a.kind === 'image' || a.kind === 'audio') && a.size <= 64 * 1024 * 1024) {
     call('attachment_bytes', { id: a.id }).then((bytes) => {
-      const url = URL.createObjectURL(new Blob([bytes], { type: a.mime }))
-      objectUrls.push(url)
+      const url = objectUrl(bytes, a.mime)
       preview.replaceChildren(a.kind === 'image'
         ? h('img', { src: url, alt: a.caption || `Picture ${a.original_name}` })
         : h('audio', { src: url, controls: true, 'aria-label': `Play ${a.original_name}` }))
@@ -203,7 +215,8 @@ function attachmentItem(a) {
   const transcript = a.kind === 'audio' || a.kind === 'video' ? h('textarea', { rows: 3 }, a.transcript ?? '') : null
   const save = async () => {
     try {
-      await call('describe_attachment', { id: a.id, caption: orNull(caption.value), transcript: transcript ? orNull(transcript.value) : a.transcript })
+      // Sent as typed: an emptied field clears the caption or transcript.
+      await call('describe_attachment', { id: a.id, caption: caption.value, transcript: transcript ? transcript.value : a.transcript })
       say('Saved.', 'success')
     } catch (error) {
       say(error.message, 'error')

@@ -36,9 +36,10 @@ export async function showExport(view) {
   view.append(
     h('h1', {}, 'Export'),
     h('p', {}, 'Every export says that Daybook gives general information, not legal advice. Ask the court clerk, an advocate or an attorney what your court needs.'),
+    h('p', { class: 'message warning' }, 'A saved export is not locked by your passphrase: anyone using this computer can open it, and a PDF viewer may list it in its recent files. Save it to a USB stick if you can, and delete it once you have handed it over.'),
     h('section', { class: 'card' },
       h('h2', {}, 'Court report (PDF)'),
-      h('p', {}, 'For a judge or an attorney: every incident in the order it happened, with the exhibits, an exhibit index with fingerprints (SHA-256), amendments, and a declaration page to sign. Home and work addresses of protected people are left out.'),
+      h('p', {}, 'For a judge or an attorney: every incident in the order it happened, with the exhibits, a list of exhibits with a fingerprint of each file that shows it was not changed, any corrections, and a declaration page to sign. Home and work addresses of protected people are left out.'),
       h('div', { class: 'row' }, field('From', from), field('To', to), field('Order', order), field('Paper', paper)),
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'primary', id: 'export-report', onclick: () => run('export_report', 'Making the court report…', request()) }, 'Save the court report…'),

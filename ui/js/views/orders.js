@@ -2,7 +2,7 @@
 // people they name, with the restrained person's description, photo, vehicle and accounts.
 
 import { call } from '../api.js'
-import { h, field, input, select, say, clear, lines, orNull } from '../dom.js'
+import { h, field, input, select, say, clear, lines, orNull, objectUrl, focusHeading } from '../dom.js'
 import { app } from '../app.js'
 import { describeTerm } from './editor.js'
 
@@ -29,7 +29,7 @@ export async function showOrders(view) {
     const photo = h('div', { class: 'photo' })
     if (p.photo_id) {
       call('attachment_bytes', { id: p.photo_id }).then((bytes) => {
-        photo.append(h('img', { src: URL.createObjectURL(new Blob([bytes])), alt: `Photo of ${p.name}` }))
+        photo.append(h('img', { src: objectUrl(bytes), alt: `Photo of ${p.name}` }))
       }).catch(() => {})
     }
     peopleList.append(h('li', { class: 'card person' }, photo,
@@ -122,6 +122,8 @@ function orderForm(view, order, people) {
     sync()
     row.collect = () => {
       const base = { id: row.dataset.id, type: type.value }
+      // Keep "direct only" or "indirect only" as entered; the form does not edit them.
+      if (type.value === 'no_contact') return { ...base, direct: t.direct ?? true, indirect: t.indirect ?? true }
       if (type.value === 'stay_away') return { ...base, distance: distance.value ? Number(distance.value) : null, unit: unit.value, places: places.value.split(',').map((s) => s.trim()).filter(Boolean) }
       if (type.value === 'other') return { ...base, text: text.value.trim() }
       return base
@@ -163,7 +165,7 @@ function orderForm(view, order, people) {
     h('h2', {}, 'Terms'), terms,
     h('button', { type: 'button', onclick: () => addTerm() }, 'Add a term'),
     h('div', { class: 'actions sticky' }, h('button', { type: 'submit', class: 'primary', id: 'save-order' }, 'Save order'))))
-  view.querySelector('h1').focus()
+  focusHeading(view)
 }
 
 function personForm(view, person) {
@@ -217,5 +219,5 @@ function personForm(view, person) {
     h('p', { class: 'check' }, minor, h('label', { for: 'person-minor' }, 'This person is under 18')),
     field('Notes', notes),
     h('div', { class: 'actions sticky' }, h('button', { type: 'submit', class: 'primary', id: 'save-person' }, 'Save'))))
-  view.querySelector('h1').focus()
+  focusHeading(view)
 }

@@ -2,7 +2,7 @@
 // on this computer's clock; everything else can wait for the full editor.
 
 import { call } from '../api.js'
-import { h, field, input, say, nowLocal, localZone } from '../dom.js'
+import { h, field, input, say, nowLocal, localZone, quickExitButton } from '../dom.js'
 import { app } from '../app.js'
 import { openEditor } from './editor.js'
 
@@ -28,7 +28,8 @@ export function openQuickAdd() {
       h('div', { class: 'actions' },
         h('button', { type: 'submit', class: 'primary', id: 'qa-save' }, 'Save'),
         h('button', { type: 'button', id: 'qa-more', onclick: (e) => save(e, true) }, 'Save and add details or files'),
-        h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'))))
+        h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'),
+        quickExitButton())))
   dialog.addEventListener('close', () => dialog.remove())
   document.body.append(dialog)
   dialog.showModal()

@@ -2,8 +2,8 @@
 // and confirm before going on.
 
 import { call } from '../api.js'
-import { h, field, input, say } from '../dom.js'
-import { start } from '../app.js'
+import { h, field, input, say, focusHeading } from '../dom.js'
+import { app, start } from '../app.js'
 
 const MIN_CHARS = 8
 
@@ -48,6 +48,7 @@ export function showSetup(view) {
     try {
       const { recovery_key: key } = await call('create_journal', { passphrase: first.value })
       first.value = second.value = ''
+      app.status = await call('status')
       showRecoveryKey(view, key)
     } catch (error) {
       say(error.message, 'error')
@@ -60,7 +61,9 @@ export function showSetup(view) {
 function showRecoveryKey(view, key) {
   view.replaceChildren()
   const saved = h('input', { type: 'checkbox', id: 'saved-key' })
-  const go = h('button', { type: 'button', class: 'primary', disabled: true, id: 'continue', onclick: () => start() }, 'Continue to my journal')
+  // Copying a key by hand makes no key presses: keep auto-lock from clearing it meanwhile.
+  const keepAlive = setInterval(() => call('activity').catch(() => {}), 30000)
+  const go = h('button', { type: 'button', class: 'primary', disabled: true, id: 'continue', onclick: () => { clearInterval(keepAlive); start() } }, 'Continue to my journal')
   saved.addEventListener('change', () => { go.disabled = !saved.checked })
   view.append(h('section', { class: 'card narrow recovery' },
     h('h1', {}, 'Your recovery key'),
@@ -71,5 +74,5 @@ function showRecoveryKey(view, key) {
     h('p', { class: 'check' }, saved, h('label', { for: 'saved-key' }, 'I have printed or written down my recovery key and put it somewhere safe.')),
     h('div', { class: 'actions' }, go),
   ))
-  view.querySelector('h1').focus()
+  focusHeading(view)
 }

@@ -39,10 +39,8 @@ export function showUnlock(view, notice) {
       const { notices } = await call('unlock', { secret: secret.value, recovery })
       secret.value = ''
       await start()
-      if (recovery) {
-        say('Opened with your recovery key. Choose a new passphrase in Settings now.', 'warning')
-      }
-      if (notices.length) say(notices.join(' '), 'warning')
+      const advice = recovery ? ['Opened with your recovery key. Choose a new passphrase in Settings now.'] : []
+      if (advice.length || notices.length) say([...advice, ...notices].join(' '), 'warning')
     } catch (error) {
       submit.disabled = false
       submit.textContent = 'Unlock'
