@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,11 +18,16 @@ use fantoccini::{Client, ClientBuilder, Locator};
 pub const PASSPHRASE: &str = "lamp river spoon orbit";
 const WAIT: Duration = Duration::from_secs(30);
 
-/// Kills a child process when dropped, so a failed test leaves nothing running.
+/// Kills a child process and everything it started (its process group: tauri-driver's
+/// WebKitWebDriver and the app) when dropped, so no test leaves anything running.
 struct Reaped(Child);
 
 impl Drop for Reaped {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -59,6 +65,7 @@ fn start_xvfb() -> (Reaped, String) {
         }
         let display = format!(":{n}");
         let child = Command::new("Xvfb")
+            .process_group(0)
             .args([&display, "-screen", "0", "1400x1800x24", "-nolisten", "tcp"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -93,6 +100,7 @@ impl App {
         let port = free_port();
         let native_port = free_port();
         let driver = Command::new(tool("tauri-driver"))
+            .process_group(0)
             .args([
                 "--port",
                 &port.to_string(),
