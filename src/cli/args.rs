@@ -74,10 +74,15 @@ pub enum Command {
         json: bool,
     },
     /// Check the journal (database pages, revision chain, every attachment's hash), or, given
-    /// PATH, an exported evidence packet (no passphrase needed)
+    /// PATH, an exported evidence packet: a folder, a .zip or a .zip.age (no journal needed)
     Verify {
-        /// An evidence packet folder to check instead of the journal
+        /// An evidence packet (folder, .zip or .zip.age) to check instead of the journal
         path: Option<PathBuf>,
+        /// For a .zip.age sent to a key: the secret key file (age-keygen's key file, or an
+        /// unencrypted SSH private key). A passphrase packet asks for its passphrase instead
+        /// (or reads DAYBOOK_PACKET_PASSPHRASE).
+        #[arg(long, value_name = "FILE", requires = "path")]
+        identity: Option<PathBuf>,
     },
     /// Court-ready exports
     #[command(subcommand)]
@@ -159,11 +164,24 @@ pub enum ExportCommand {
         #[arg(long)]
         a4: bool,
     },
-    /// An evidence packet folder: the report, original exhibits, signed manifest, SHA256SUMS
+    /// An evidence packet: the report, original exhibits, signed manifest, SHA256SUMS; as a
+    /// folder, a zip, or a zip encrypted with age for the person who will receive it
     Packet {
-        /// The folder to create (must not exist yet, or be empty)
+        /// The folder to create (must not exist yet, or be empty). With --zip the file is this
+        /// name plus ".zip", encrypted ones get ".zip.age"; a name already ending so is kept.
         #[arg(long)]
         out: PathBuf,
+        /// Write one zip file instead of a folder (also implied by an --out name ending in .zip)
+        #[arg(long)]
+        zip: bool,
+        /// Encrypt the zip to this public key: an age key (age1...) or an SSH public key
+        /// ("ssh-ed25519 AAAA..."). Repeat for several people. Implies --zip.
+        #[arg(long, value_name = "PUBLIC_KEY", conflicts_with = "encrypt_passphrase")]
+        encrypt_to: Vec<String>,
+        /// Encrypt the zip with a new passphrase you will tell the recipient (asked twice, or
+        /// DAYBOOK_PACKET_PASSPHRASE). Implies --zip.
+        #[arg(long)]
+        encrypt_passphrase: bool,
         #[command(flatten)]
         scope: ScopeArgs,
     },

@@ -97,15 +97,24 @@ impl Config {
     }
 
     fn unlock(&self) -> Result<Journal> {
-        let (journal, report) = if self.use_recovery {
+        Ok(self.unlock_keeping_passphrase()?.0)
+    }
+
+    /// Unlocks, and hands back the passphrase used (none with --recovery), so a packet
+    /// passphrase can be checked against it.
+    fn unlock_keeping_passphrase(&self) -> Result<(Journal, Option<SecretString>)> {
+        let (journal, report, passphrase) = if self.use_recovery {
             let key = read_recovery_key()?;
-            Journal::open(&self.journal_dir, Unlock::RecoveryKey(&key))?
+            let (journal, report) = Journal::open(&self.journal_dir, Unlock::RecoveryKey(&key))?;
+            (journal, report, None)
         } else {
             if !crate::journal::JournalPaths::new(&self.journal_dir).exists() {
                 return Err(JournalError::NoJournal(self.journal_dir.clone()).into());
             }
             let passphrase = read_secret("DAYBOOK_PASSPHRASE", "Passphrase: ")?;
-            Journal::open(&self.journal_dir, Unlock::Passphrase(&passphrase))?
+            let (journal, report) =
+                Journal::open(&self.journal_dir, Unlock::Passphrase(&passphrase))?;
+            (journal, report, Some(passphrase))
         };
         if let Some(problem) = &report.chain_problem {
             eprintln!("Warning: the journal's history does not check out. {problem} Run `daybook verify` for details.");
@@ -122,7 +131,7 @@ impl Config {
                 report.strays
             );
         }
-        Ok(journal)
+        Ok((journal, passphrase))
     }
 }
 
@@ -238,7 +247,10 @@ pub fn run(cli: Cli) -> Result<()> {
             let incidents = config.unlock()?.search(&text.join(" "))?;
             output::incidents(&incidents, json)
         }
-        Command::Verify { path: Some(path) } => match crate::packet::verify_packet(&path) {
+        Command::Verify {
+            path: Some(path),
+            identity,
+        } => match crate::packet::verify_packet(&path, &packet_key(&path, identity.as_deref())?) {
             Ok(report) => {
                 print_line!(
                     "OK: {} files ({} exhibits, {} bytes) match the signed manifest.\nJournal fingerprint: {}\nSigning key: {}",
@@ -250,7 +262,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 "verification FAILED: {problem}"
             ))),
         },
-        Command::Verify { path: None } => {
+        Command::Verify { path: None, .. } => {
             let journal = config.unlock()?;
             match journal.verify()? {
                 Ok(report) => {
@@ -355,24 +367,113 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
             write_new_file(&out, &pdf)?;
             print_line!("Wrote {} (one page).", out.display());
         }
-        ExportCommand::Packet { out, scope } => {
-            let journal = config.unlock()?;
-            let options = report_options(&scope);
-            let selection = crate::report::exhibits::select(&journal, &options.scope)?;
-            let report =
-                crate::report::chronological::render_selection(&journal, &selection, &options)?;
-            let reports = [crate::packet::ReportFile {
-                file_name: "Report.pdf".into(),
-                bytes: report.pdf,
-            }];
-            let summary = crate::packet::export_packet(&journal, &selection, &reports, &out)?;
-            print_line!(
-                "Wrote the evidence packet {} ({} exhibits, {} files). Check it with: daybook verify {}",
-                out.display(), summary.exhibits, summary.files, out.display()
-            );
-        }
+        ExportCommand::Packet {
+            out,
+            zip,
+            encrypt_to,
+            encrypt_passphrase,
+            scope,
+        } => packet(config, &out, zip, &encrypt_to, encrypt_passphrase, &scope)?,
     }
     Ok(())
+}
+
+/// `daybook export packet`: everything that can be refused (a bad key, an existing output) is
+/// refused before the journal is unlocked or anything is written.
+fn packet(
+    config: &Config,
+    out: &Path,
+    zip: bool,
+    encrypt_to: &[String],
+    encrypt_passphrase: bool,
+    scope: &ScopeArgs,
+) -> Result<()> {
+    use crate::packet::{archive, Encryption};
+    let mut encryption = if encrypt_to.is_empty() {
+        Encryption::None
+    } else {
+        Encryption::Recipients(archive::parse_recipients(encrypt_to)?)
+    };
+    let encrypted = encryption.is_encrypted() || encrypt_passphrase;
+    let out_name = out.to_string_lossy().to_ascii_lowercase();
+    if out_name.ends_with(".zip.age") && !encrypted {
+        return Err(CliError::Usage(
+            "A .zip.age packet is encrypted: say who can open it with --encrypt-to PUBLIC_KEY or --encrypt-passphrase.".into(),
+        ));
+    }
+    let target = (zip || encrypted || archive::names_archive(out))
+        .then(|| archive::archive_path(out, encrypted));
+    if let Some(path) = &target {
+        if path.symlink_metadata().is_ok() {
+            return Err(CliError::Exists { path: path.clone() });
+        }
+    }
+    let (journal, journal_passphrase) = config.unlock_keeping_passphrase()?;
+    if encrypt_passphrase {
+        use age::secrecy::ExposeSecret;
+        let passphrase = read_new_passphrase(
+            "DAYBOOK_PACKET_PASSPHRASE",
+            "Choose a passphrase for the packet (not your journal's; you will tell it to the recipient): ",
+        )?;
+        crate::journal::keys::check_new_passphrase(&passphrase).map_err(JournalError::from)?;
+        if journal_passphrase.is_some_and(|j| j.expose_secret() == passphrase.expose_secret()) {
+            return Err(CliError::Usage(
+                "Choose a packet passphrase different from your journal passphrase: you will share this one. Nothing was written.".into(),
+            ));
+        }
+        encryption = Encryption::Passphrase {
+            passphrase,
+            cost: config.kdf_cost,
+        };
+    }
+    let options = report_options(scope);
+    let selection = crate::report::exhibits::select(&journal, &options.scope)?;
+    let report = crate::report::chronological::render_selection(&journal, &selection, &options)?;
+    let reports = [crate::packet::ReportFile {
+        file_name: "Report.pdf".into(),
+        bytes: report.pdf,
+    }];
+    let summary = match &target {
+        None => crate::packet::export_packet(&journal, &selection, &reports, out)?,
+        Some(path) => {
+            crate::packet::export_packet_archive(&journal, &selection, &reports, path, &encryption)?
+        }
+    };
+    let shown = summary.path.display();
+    print_line!(
+        "Wrote the evidence packet {shown} ({} exhibits, {} files). Check it with: daybook verify {shown}{}",
+        summary.exhibits,
+        summary.files,
+        match &encryption {
+            Encryption::Recipients(_) => " --identity KEY_FILE",
+            _ => "",
+        }
+    );
+    if encryption.is_encrypted() {
+        let folder = archive::folder_name(&summary.path);
+        let how = match &encryption {
+            Encryption::Passphrase { .. } => {
+                format!("age -d -o {folder}.zip {shown}   (age asks for the passphrase; tell it to them by phone or in person, not in the same email)")
+            }
+            _ => format!("age -d -i THEIR_KEY_FILE -o {folder}.zip {shown}"),
+        };
+        print_line!("The recipient opens it with: {how}\nthen: unzip {folder}.zip && cd {folder} && sha256sum -c SHA256SUMS");
+    }
+    Ok(())
+}
+
+/// What opens the packet at `path`: the `--identity` file, or for a passphrase packet the
+/// passphrase (prompt or DAYBOOK_PACKET_PASSPHRASE). Plain packets need nothing.
+fn packet_key(path: &Path, identity: Option<&Path>) -> Result<crate::packet::PacketKey> {
+    use crate::packet::{PacketKey, PacketKind};
+    Ok(match (identity, crate::packet::packet_kind(path)) {
+        (Some(file), _) => PacketKey::Identities(crate::packet::archive::read_identities(file)?),
+        (None, PacketKind::Encrypted { passphrase: true }) => PacketKey::Passphrase(read_secret(
+            "DAYBOOK_PACKET_PASSPHRASE",
+            "Packet passphrase: ",
+        )?),
+        (None, _) => PacketKey::None,
+    })
 }
 
 fn report_options(scope: &ScopeArgs) -> crate::report::chronological::ReportOptions {

@@ -77,7 +77,7 @@ pub enum KdfCost {
 }
 
 impl KdfCost {
-    fn log_n(self) -> Option<u8> {
+    pub(crate) fn log_n(self) -> Option<u8> {
         match self {
             KdfCost::Calibrated => None,
             KdfCost::LogN(n) => Some(n.clamp(MIN_SCRYPT_LOG_N, MAX_SCRYPT_LOG_N)),

@@ -1,11 +1,14 @@
 //! The evidence packet: what an attorney or a court's media lodging receives.
 //!
-//! A folder with the report volume(s), every exhibit's ORIGINAL bytes, `manifest.json` (what
-//! each file is and its SHA-256), `manifest.sig` (Ed25519 over the exact manifest bytes, with
-//! the journal's signing key), `SHA256SUMS` (for `sha256sum -c`, no Daybook needed) and a
-//! `README.txt` saying all this in plain words. `verify_packet` checks all of it and names the
-//! first file that does not match.
+//! The report volume(s), every exhibit's ORIGINAL bytes, `manifest.json` (what each file is and
+//! its SHA-256), `manifest.sig` (Ed25519 over the exact manifest bytes, with the journal's
+//! signing key), `SHA256SUMS` (for `sha256sum -c`, no Daybook needed) and a `README.txt` saying
+//! all this in plain words. Written as a folder, or as one zip (optionally age-encrypted, see
+//! [`archive`]); the same files in the same order either way. `verify_packet` checks all of it
+//! and names the first file that does not match.
 
+pub mod archive;
+mod source;
 mod verify;
 
 use std::fs::{self, File};
@@ -19,6 +22,8 @@ use sha2::{Digest, Sha256};
 use crate::evidence::EvidenceError;
 use crate::journal::{Journal, JournalError};
 use crate::report::exhibits::Selection;
+pub use archive::Encryption;
+pub use source::{packet_kind, PacketKey, PacketKind};
 pub use verify::{verify_packet, PacketProblem, PacketReport};
 
 pub const FORMAT: &str = "daybook-evidence-packet/1";
@@ -37,6 +42,10 @@ pub enum PacketError {
         #[source]
         source: io::Error,
     },
+    #[error("{0}")]
+    Recipient(String),
+    #[error("The key file {path} cannot be used: {detail}.")]
+    Identity { path: PathBuf, detail: String },
     #[error(transparent)]
     Evidence(#[from] EvidenceError),
     #[error(transparent)]
@@ -93,6 +102,8 @@ pub struct ManifestExhibit {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PacketSummary {
+    /// The folder or archive file written.
+    pub path: PathBuf,
     pub exhibits: usize,
     pub files: usize,
     pub bytes: u64,
@@ -108,12 +119,92 @@ pub fn export_packet(
     out: &Path,
 ) -> Result<PacketSummary, PacketError> {
     prepare_folder(out)?;
-    match write_packet(journal, selection, reports, out) {
-        Ok(summary) => Ok(summary),
+    let mut sink = FolderSink { root: out };
+    match write_packet(journal, selection, reports, &mut sink) {
+        Ok(summary) => {
+            crate::fsutil::sync_dir(&out.join("exhibits")).map_err(write_err(out))?;
+            crate::fsutil::sync_dir(out).map_err(write_err(out))?;
+            Ok(PacketSummary {
+                path: out.to_path_buf(),
+                ..summary
+            })
+        }
         Err(e) => {
             let _ = fs::remove_dir_all(out);
             Err(e)
         }
+    }
+}
+
+/// Writes the packet as the single file `archive` (see [`archive::archive_path`] for the name),
+/// encrypted as `encryption` says. Nothing is left behind on failure.
+pub fn export_packet_archive(
+    journal: &Journal,
+    selection: &Selection,
+    reports: &[ReportFile],
+    archive: &Path,
+    encryption: &Encryption,
+) -> Result<PacketSummary, PacketError> {
+    let mut summary = None;
+    archive::write_archive(archive, encryption, &mut |sink| {
+        summary = Some(write_packet(journal, selection, reports, sink)?);
+        Ok(())
+    })?;
+    let summary =
+        summary.ok_or_else(|| write_err(archive)(io::Error::other("nothing was written")))?;
+    Ok(PacketSummary {
+        path: archive.to_path_buf(),
+        ..summary
+    })
+}
+
+/// Where the packet's files go: a folder, or entries of a zip. `fill` writes one file's bytes.
+trait Sink {
+    fn file(
+        &mut self,
+        relative: &str,
+        size: u64,
+        compress: bool,
+        fill: &mut dyn FnMut(&mut dyn Write) -> Result<(), PacketError>,
+    ) -> Result<(), PacketError>;
+
+    /// The folder or archive being written, for error messages.
+    fn target(&self) -> &Path;
+
+    /// True for a zip: the README then names the real file in its commands.
+    fn is_archive(&self) -> bool;
+}
+
+struct FolderSink<'a> {
+    root: &'a Path,
+}
+
+impl Sink for FolderSink<'_> {
+    fn file(
+        &mut self,
+        relative: &str,
+        _size: u64,
+        _compress: bool,
+        fill: &mut dyn FnMut(&mut dyn Write) -> Result<(), PacketError>,
+    ) -> Result<(), PacketError> {
+        let path = self.root.join(relative);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(write_err(parent))?;
+        }
+        let mut writer = BufWriter::new(File::create(&path).map_err(write_err(&path))?);
+        fill(&mut writer)?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| write_err(&path)(e.into_error()))?;
+        file.sync_all().map_err(write_err(&path))
+    }
+
+    fn target(&self) -> &Path {
+        self.root
+    }
+
+    fn is_archive(&self) -> bool {
+        false
     }
 }
 
@@ -135,20 +226,18 @@ fn write_packet(
     journal: &Journal,
     selection: &Selection,
     reports: &[ReportFile],
-    out: &Path,
+    sink: &mut dyn Sink,
 ) -> Result<PacketSummary, PacketError> {
+    let target = sink.target().to_path_buf();
     let mut files = Vec::new();
-    let exhibits_dir = out.join("exhibits");
-    fs::create_dir_all(&exhibits_dir).map_err(write_err(&exhibits_dir))?;
     let mut exhibits = Vec::new();
     for exhibit in &selection.exhibits {
         let relative = format!("exhibits/{}", exhibit.file_name);
-        let path = out.join(&relative);
-        let file = File::create(&path).map_err(write_err(&path))?;
-        let mut writer = BufWriter::new(file);
-        journal.copy_attachment(&exhibit.attachment, &mut writer, &mut |_, _| true)?;
-        finish_file(writer, &path)?;
         let a = &exhibit.attachment;
+        sink.file(&relative, a.size, false, &mut |w| {
+            journal.copy_attachment(a, w, &mut |_, _| true)?;
+            Ok(())
+        })?;
         files.push(ManifestFile {
             path: relative.clone(),
             role: "exhibit".into(),
@@ -174,14 +263,25 @@ fn write_packet(
     }
     for report in reports {
         let relative = report.file_name.clone();
-        write_bytes(&out.join(&relative), &report.bytes)?;
+        put_bytes(sink, &relative, false, &report.bytes, &target)?;
         files.push(describe(&relative, "report", &report.bytes));
     }
     let fingerprint = journal.fingerprint()?;
     let signing_key = journal.signing_key()?;
     let public_key = hex::encode(signing_key.verifying_key().as_bytes());
-    let readme = readme_text(&fingerprint, &public_key, selection.exhibits.len(), reports);
-    write_bytes(&out.join(README), readme.as_bytes())?;
+    let name = if sink.is_archive() {
+        archive::folder_name(&target)
+    } else {
+        "NAME".to_string()
+    };
+    let readme = readme_text(
+        &name,
+        &fingerprint,
+        &public_key,
+        selection.exhibits.len(),
+        reports,
+    );
+    put_bytes(sink, README, true, readme.as_bytes(), &target)?;
     files.push(describe(README, "readme", readme.as_bytes()));
 
     let manifest = Manifest {
@@ -194,13 +294,13 @@ fn write_packet(
         files,
         exhibits,
     };
-    let mut manifest_bytes =
-        serde_json::to_vec_pretty(&manifest).map_err(|e| write_err(out)(io::Error::other(e)))?;
+    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| write_err(&target)(io::Error::other(e)))?;
     manifest_bytes.push(b'\n');
-    write_bytes(&out.join(MANIFEST), &manifest_bytes)?;
+    put_bytes(sink, MANIFEST, true, &manifest_bytes, &target)?;
     let signature = signing_key.sign(&manifest_bytes);
     let signature_text = format!("{}\n", hex::encode(signature.to_bytes()));
-    write_bytes(&out.join(SIGNATURE), signature_text.as_bytes())?;
+    put_bytes(sink, SIGNATURE, true, signature_text.as_bytes(), &target)?;
 
     // SHA256SUMS last: a packet interrupted before this point has none and fails any check.
     let mut sums = String::new();
@@ -214,13 +314,25 @@ fn write_packet(
         "{}  {SIGNATURE}\n",
         sha256_hex(signature_text.as_bytes())
     ));
-    write_bytes(&out.join(SUMS), sums.as_bytes())?;
-    crate::fsutil::sync_dir(out).map_err(write_err(out))?;
+    put_bytes(sink, SUMS, true, sums.as_bytes(), &target)?;
     Ok(PacketSummary {
+        path: target,
         exhibits: manifest.exhibits.len(),
         files: manifest.files.len() + 3,
         bytes: total,
         fingerprint,
+    })
+}
+
+fn put_bytes(
+    sink: &mut dyn Sink,
+    relative: &str,
+    compress: bool,
+    bytes: &[u8],
+    target: &Path,
+) -> Result<(), PacketError> {
+    sink.file(relative, bytes.len() as u64, compress, &mut |w| {
+        w.write_all(bytes).map_err(write_err(target))
     })
 }
 
@@ -237,19 +349,6 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), PacketError> {
-    let mut writer = BufWriter::new(File::create(path).map_err(write_err(path))?);
-    writer.write_all(bytes).map_err(write_err(path))?;
-    finish_file(writer, path)
-}
-
-fn finish_file(writer: BufWriter<File>, path: &Path) -> Result<(), PacketError> {
-    let file = writer
-        .into_inner()
-        .map_err(|e| write_err(path)(e.into_error()))?;
-    file.sync_all().map_err(write_err(path))
-}
-
 fn write_err(path: &Path) -> impl FnOnce(io::Error) -> PacketError + '_ {
     move |source| PacketError::Write {
         path: path.to_path_buf(),
@@ -258,6 +357,7 @@ fn write_err(path: &Path) -> impl FnOnce(io::Error) -> PacketError + '_ {
 }
 
 fn readme_text(
+    name: &str,
     fingerprint: &str,
     public_key: &str,
     exhibits: usize,
@@ -267,7 +367,7 @@ fn readme_text(
     format!(
         "EVIDENCE PACKET\r\n\
          ===============\r\n\r\n\
-         This folder was exported from Daybook, an encrypted journal in which the protected\r\n\
+         This packet was exported from Daybook, an encrypted journal in which the protected\r\n\
          person recorded incidents as they happened.\r\n\r\n\
          What is inside\r\n\
          - {reports}: the chronological report (PDF).\r\n\
@@ -279,11 +379,20 @@ fn readme_text(
          - manifest.sig: an Ed25519 signature over manifest.json, made with the journal's own\r\n\
          \x20 signing key. Public key: {public_key}\r\n\
          - SHA256SUMS: the SHA-256 of every file above.\r\n\r\n\
+         If you received the packet as one file\r\n\
+         - {name}.zip.age is encrypted with age (the free \"age\" tool, age-encryption.org).\r\n\
+         \x20 Decrypt it into a zip, then unzip that:\r\n\
+         \x20     age -d -i your-key.txt -o {name}.zip {name}.zip.age   (sent to your age or SSH key)\r\n\
+         \x20     age -d -o {name}.zip {name}.zip.age                   (sent with a passphrase; age asks)\r\n\
+         - {name}.zip: unzip it (unzip {name}.zip, or double-click it). It makes the folder {name}\r\n\
+         \x20 holding this README; check the files there as below.\r\n\r\n\
          How to check that nothing was changed\r\n\
          - Without Daybook (Linux or macOS terminal, in this folder):\r\n\
          \x20     sha256sum -c SHA256SUMS        (macOS: shasum -a 256 -c SHA256SUMS)\r\n\
          \x20 Every line must say OK.\r\n\
          - With Daybook:  daybook verify <this folder>\r\n\
+         \x20 or, without unpacking:  daybook verify {name}.zip\r\n\
+         \x20                         daybook verify {name}.zip.age --identity your-key.txt\r\n\
          \x20 This also checks the signature and that no file was added or removed.\r\n\r\n\
          Journal fingerprint (head of its tamper-evident revision chain) at export:\r\n\
          \x20 {fingerprint}\r\n\

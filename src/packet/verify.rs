@@ -1,9 +1,9 @@
-//! `daybook verify PACKET`: checks a packet without the journal, as an attorney or clerk would.
-//! Reads only what the manifest names, refuses paths that leave the folder, and stops at the
-//! first file that does not match.
+//! `daybook verify PACKET`: checks a packet without the journal, as an attorney or clerk would,
+//! whether it is a folder, a zip or an encrypted zip (see [`super::source`]). Reads only what
+//! the manifest names, refuses paths that leave the packet, and stops at the first file that
+//! does not match.
 
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Component, Path};
 
@@ -11,6 +11,7 @@ use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::source::{self, PacketKey, Source};
 use super::{Manifest, FORMAT, MANIFEST, SIGNATURE, SUMS};
 
 /// Manifests are small; anything larger is not ours and is not parsed.
@@ -29,6 +30,10 @@ pub struct PacketReport {
 pub enum PacketProblem {
     #[error("{0} is not a Daybook evidence packet (it has no manifest.json).")]
     NotAPacket(String),
+    #[error("The packet cannot be opened. {0}")]
+    Locked(String),
+    #[error("The packet file is damaged: {0}.")]
+    Damaged(String),
     #[error("manifest.json cannot be read: {0}")]
     BadManifest(String),
     #[error("manifest.json was changed after it was signed (the signature in manifest.sig does not match).")]
@@ -47,10 +52,20 @@ pub enum PacketProblem {
     Sums(String),
 }
 
-pub fn verify_packet(dir: &Path) -> Result<PacketReport, PacketProblem> {
-    let manifest_path = dir.join(MANIFEST);
-    let manifest_bytes = read_limited(&manifest_path, MAX_MANIFEST_BYTES)
-        .map_err(|_| PacketProblem::NotAPacket(dir.display().to_string()))?;
+/// Checks the packet at `path` (folder, `.zip` or `.zip.age`); `key` opens an encrypted one.
+pub fn verify_packet(path: &Path, key: &PacketKey) -> Result<PacketReport, PacketProblem> {
+    let mut source = source::open(path, key)?;
+    let result = verify_source(source.as_mut(), path);
+    // A failed age check explains any other failure: say that, not which file was being read.
+    match (result, source.damage()) {
+        (Err(_), Some(damage)) => Err(damage),
+        (result, _) => result,
+    }
+}
+
+fn verify_source(source: &mut dyn Source, path: &Path) -> Result<PacketReport, PacketProblem> {
+    let manifest_bytes = read_limited(source, MANIFEST, MAX_MANIFEST_BYTES)
+        .map_err(|_| PacketProblem::NotAPacket(path.display().to_string()))?;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
         .map_err(|e| PacketProblem::BadManifest(e.to_string()))?;
     if manifest.format != FORMAT {
@@ -59,14 +74,23 @@ pub fn verify_packet(dir: &Path) -> Result<PacketReport, PacketProblem> {
             manifest.format
         )));
     }
-    check_signature(dir, &manifest, &manifest_bytes)?;
+    check_signature(source, &manifest, &manifest_bytes)?;
 
     let mut listed = BTreeSet::new();
     let mut bytes = 0;
     for file in &manifest.files {
         let relative = safe_relative(&file.path)?;
-        let (size, sha) = hash_file(&dir.join(relative)).map_err(|_| PacketProblem::Missing {
-            path: file.path.clone(),
+        let (size, sha) = hash_file(source, relative).map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                PacketProblem::Missing {
+                    path: file.path.clone(),
+                }
+            } else {
+                PacketProblem::Mismatch {
+                    path: file.path.clone(),
+                    detail: format!("its bytes cannot be read back ({e})"),
+                }
+            }
         })?;
         if size != file.size || sha != file.sha256 {
             return Err(PacketProblem::Mismatch {
@@ -89,14 +113,11 @@ pub fn verify_packet(dir: &Path) -> Result<PacketReport, PacketProblem> {
             )));
         }
     }
-    check_sums(dir, &manifest, &manifest_bytes)?;
+    check_sums(source, &manifest, &manifest_bytes)?;
     for name in [MANIFEST, SIGNATURE, SUMS] {
         listed.insert(name.to_string());
     }
-    if let Some(extra) = files_under(dir, dir)
-        .into_iter()
-        .find(|p| !listed.contains(p))
-    {
+    if let Some(extra) = source.entries()?.into_iter().find(|p| !listed.contains(p)) {
         return Err(PacketProblem::Extra { path: extra });
     }
     Ok(PacketReport {
@@ -109,11 +130,11 @@ pub fn verify_packet(dir: &Path) -> Result<PacketReport, PacketProblem> {
 }
 
 fn check_signature(
-    dir: &Path,
+    source: &mut dyn Source,
     manifest: &Manifest,
     manifest_bytes: &[u8],
 ) -> Result<(), PacketProblem> {
-    let text = read_limited(&dir.join(SIGNATURE), 1024)
+    let text = read_limited(source, SIGNATURE, 1024)
         .map_err(|e| PacketProblem::MissingSignature(e.to_string()))?;
     let text = String::from_utf8_lossy(&text);
     let mut signature = [0u8; 64];
@@ -130,8 +151,12 @@ fn check_signature(
 
 /// SHA256SUMS must list exactly the manifest's files plus the manifest and its signature, with
 /// the same hashes (a packet someone re-summed after editing a file must still fail).
-fn check_sums(dir: &Path, manifest: &Manifest, manifest_bytes: &[u8]) -> Result<(), PacketProblem> {
-    let text = read_limited(&dir.join(SUMS), MAX_MANIFEST_BYTES)
+fn check_sums(
+    source: &mut dyn Source,
+    manifest: &Manifest,
+    manifest_bytes: &[u8],
+) -> Result<(), PacketProblem> {
+    let text = read_limited(source, SUMS, MAX_MANIFEST_BYTES)
         .map_err(|_| PacketProblem::Missing { path: SUMS.into() })?;
     let text = String::from_utf8(text).map_err(|_| PacketProblem::Sums("it is not text".into()))?;
     let mut expected: Vec<(String, String)> = manifest
@@ -140,10 +165,9 @@ fn check_sums(dir: &Path, manifest: &Manifest, manifest_bytes: &[u8]) -> Result<
         .map(|f| (f.sha256.clone(), f.path.clone()))
         .collect();
     expected.push((super::sha256_hex(manifest_bytes), MANIFEST.into()));
-    let signature =
-        read_limited(&dir.join(SIGNATURE), 1024).map_err(|_| PacketProblem::Missing {
-            path: SIGNATURE.into(),
-        })?;
+    let signature = read_limited(source, SIGNATURE, 1024).map_err(|_| PacketProblem::Missing {
+        path: SIGNATURE.into(),
+    })?;
     expected.push((super::sha256_hex(&signature), SIGNATURE.into()));
     let found: Vec<(String, String)> = text
         .lines()
@@ -180,15 +204,9 @@ fn safe_relative(path: &str) -> Result<&Path, PacketProblem> {
     }
 }
 
-fn hash_file(path: &Path) -> io::Result<(u64, String)> {
-    let meta = path.symlink_metadata()?;
-    if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    let mut file = File::open(path)?;
+fn hash_file(source: &mut dyn Source, path: &Path) -> io::Result<(u64, String)> {
+    let path = path.to_string_lossy().replace('\\', "/");
+    let mut file = source.open(&path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut size = 0u64;
@@ -203,9 +221,9 @@ fn hash_file(path: &Path) -> io::Result<(u64, String)> {
     Ok((size, hex::encode(hasher.finalize())))
 }
 
-fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+fn read_limited(source: &mut dyn Source, path: &str, limit: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    source.open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
@@ -213,24 +231,4 @@ fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
         ));
     }
     Ok(bytes)
-}
-
-/// Every entry below `dir` as a '/'-separated relative path (links and folders included, so
-/// nothing can hide in the packet).
-fn files_under(root: &Path, dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
-        if is_dir {
-            out.extend(files_under(root, &path));
-        } else if let Ok(relative) = path.strip_prefix(root) {
-            out.push(relative.to_string_lossy().replace('\\', "/"));
-        }
-    }
-    out.sort();
-    out
 }
