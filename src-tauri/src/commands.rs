@@ -675,6 +675,8 @@ pub struct ExportRequest {
     a4: bool,
     /// Officer sheet: how many recent violations.
     last: Option<usize>,
+    /// Court report and packet: a redaction profile key ("none" when left out).
+    redact: Option<String>,
 }
 
 impl ExportRequest {
@@ -701,10 +703,14 @@ impl ExportRequest {
     }
 
     fn report_options(&self) -> Answer<daybook::report::chronological::ReportOptions> {
+        let key = self.redact.as_deref().unwrap_or("none");
+        let redaction = daybook::report::redact::Profile::from_key(key)
+            .ok_or_else(|| format!("“{key}” is not a redaction profile Daybook knows."))?;
         Ok(daybook::report::chronological::ReportOptions {
             scope: self.scope()?,
             paper: self.paper(),
             generated_at: chrono::Utc::now(),
+            redaction,
         })
     }
 }

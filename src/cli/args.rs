@@ -137,6 +137,16 @@ pub struct ScopeArgs {
     /// A4 paper instead of US Letter
     #[arg(long)]
     pub a4: bool,
+    /// What to leave out of the filed text: none, federal-civil, federal-criminal, california,
+    /// texas or new-york. The protected person's addresses and phone numbers are always left out.
+    #[arg(long, default_value = "none", value_name = "PROFILE", value_parser = redaction_profile)]
+    pub redact: crate::report::redact::Profile,
+}
+
+fn redaction_profile(text: &str) -> Result<crate::report::redact::Profile, String> {
+    crate::report::redact::Profile::from_key(text).ok_or_else(|| {
+        "choose one of: none, federal-civil, federal-criminal, california, texas, new-york".into()
+    })
 }
 
 #[derive(Debug, Subcommand)]

@@ -486,6 +486,7 @@ fn report_options(scope: &ScopeArgs) -> crate::report::chronological::ReportOpti
         },
         paper: paper(scope.a4),
         generated_at: chrono::Utc::now(),
+        redaction: scope.redact,
     }
 }
 

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::exhibits::{select, Exhibit, Scope, Selection};
 use super::layout::{Anchor, DocInfo, Font, Layout, LayoutError, PaperSize, Style};
+use super::redact::{Profile, Redactor};
 use crate::evidence::AttachmentKind;
 use crate::journal::revisions::{Entity, Revision};
 use crate::journal::{Journal, JournalError};
@@ -27,6 +28,25 @@ pub enum ReportError {
     Layout(#[from] LayoutError),
     #[error("There are no incidents in the chosen dates; there is nothing to report.")]
     Empty,
+    #[error("Could not apply the redaction profile: {0}")]
+    Redaction(String),
+}
+
+/// The report's own copy of the selection with the profile applied to every text field.
+fn redact_selection(redactor: &Redactor, selection: &Selection) -> Result<Selection, ReportError> {
+    let mut out = selection.clone();
+    for incident in &mut out.incidents {
+        *incident = redactor.record(incident).map_err(ReportError::Redaction)?;
+    }
+    for exhibit in &mut out.exhibits {
+        exhibit.attachment = redactor
+            .record(&exhibit.attachment)
+            .map_err(ReportError::Redaction)?;
+    }
+    for order in &mut out.orders {
+        *order = redactor.record(order).map_err(ReportError::Redaction)?;
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +55,9 @@ pub struct ReportOptions {
     pub paper: PaperSize,
     /// When the report was generated (printed on the cover and in the PDF metadata).
     pub generated_at: DateTime<Utc>,
+    /// What is left out of the filed text; the protected person's addresses and phone numbers
+    /// are left out under every profile.
+    pub redaction: Profile,
 }
 
 /// A finished report: its PDF bytes and facts for the caller.
@@ -59,7 +82,11 @@ pub fn render_selection(
     if selection.incidents.is_empty() {
         return Err(ReportError::Empty);
     }
-    let context = Context::load(journal, selection, options)?;
+    // Everything the report prints comes from this redacted copy, so no later code can print
+    // a withheld string by mistake.
+    let redactor = Redactor::new(options.redaction, &journal.people()?);
+    let selection = &redact_selection(&redactor, selection)?;
+    let context = Context::load(journal, selection, options, &redactor)?;
     // Pass 1 learns page numbers; pass 2 prints them.
     let first = context.lay_out(&HashMap::new(), 0)?;
     let second = context.lay_out(&first.exhibit_pages, first.layout.page_count())?;
@@ -95,19 +122,24 @@ impl<'a> Context<'a> {
         journal: &'a Journal,
         selection: &'a Selection,
         options: &'a ReportOptions,
+        redactor: &Redactor,
     ) -> Result<Self, ReportError> {
-        let people = journal
-            .people()?
-            .into_iter()
-            .map(|p| (p.id.clone(), p))
-            .collect();
+        let mut people = HashMap::new();
+        for person in journal.people()? {
+            people.insert(
+                person.id.clone(),
+                redactor.record(&person).map_err(ReportError::Redaction)?,
+            );
+        }
         let mut histories = HashMap::new();
         for incident in &selection.incidents {
             if incident.amended {
-                histories.insert(
-                    incident.id.clone(),
-                    journal.history(Entity::Incident, &incident.id)?,
-                );
+                let mut history = journal.history(Entity::Incident, &incident.id)?;
+                for revision in &mut history {
+                    revision.body = redactor.json_text(&revision.body);
+                    revision.reason = revision.reason.as_deref().map(|r| redactor.text(r));
+                }
+                histories.insert(incident.id.clone(), history);
             }
         }
         let public_key = hex::encode(journal.signing_key()?.verifying_key().as_bytes());
@@ -747,6 +779,11 @@ impl<'a> Context<'a> {
             ("Journal fingerprint".into(), group_hex(&self.fingerprint)),
             ("Signing key (Ed25519)".into(), group_hex(&self.public_key)),
             ("Hash algorithm".into(), "SHA-256 (FIPS 180-4)".into()),
+            ("Redaction".into(), self.options.redaction.describe().into()),
+            (
+                "Exhibits".into(),
+                "Exhibits are the original files. Daybook does not redact text inside pictures or recordings.".into(),
+            ),
             (
                 "Made with".into(),
                 format!("Daybook {}", env!("CARGO_PKG_VERSION")),

@@ -12,11 +12,19 @@ export async function showExport(view) {
   const to = input({ type: 'date', id: 'export-to' })
   const order = select(orderChoices, '', { id: 'export-order' })
   const paper = select([['letter', 'US Letter'], ['a4', 'A4']], 'letter', { id: 'export-paper' })
+  const redact = select([
+    ['none', 'Only my addresses and phone numbers (always left out)'],
+    ['federal-civil', 'Federal court, civil case (FRCP 5.2)'],
+    ['federal-criminal', 'Federal court, criminal case (Rule 49.1)'],
+    ['california', 'California state court (Rule 1.201)'],
+    ['texas', 'Texas state court (TRCP 21c)'],
+    ['new-york', 'New York state court (22 NYCRR 202.5(e))'],
+  ], 'none', { id: 'export-redact' })
   const sheetOrder = select(orders.map((o) => [o.id, `${o.kind_label}, case ${o.case_number}`]), orders[0]?.id ?? '', { id: 'sheet-order' })
   const last = input({ type: 'number', id: 'sheet-last', min: 1, max: 20, value: 5 })
   const result = h('div', { id: 'export-result', 'aria-live': 'polite' })
 
-  const request = () => ({ from: from.value || null, to: to.value || null, order_id: order.value || null, a4: paper.value === 'a4' })
+  const request = () => ({ from: from.value || null, to: to.value || null, order_id: order.value || null, a4: paper.value === 'a4', redact: redact.value })
   const run = async (command, label, args) => {
     result.replaceChildren()
     showBusy(label)
@@ -41,6 +49,7 @@ export async function showExport(view) {
       h('h2', {}, 'Court report (PDF)'),
       h('p', {}, 'For a judge or an attorney: every incident in the order it happened, with the exhibits, a list of exhibits with a fingerprint of each file that shows it was not changed, any corrections, and a declaration page to sign. Home and work addresses of protected people are left out.'),
       h('div', { class: 'row' }, field('From', from), field('To', to), field('Order', order), field('Paper', paper)),
+      field('What to leave out', redact, 'ID and account numbers, birth dates and children\'s names, as the court\'s privacy rule asks. Ask the clerk which rule applies.'),
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'primary', id: 'export-report', onclick: () => run('export_report', 'Making the court report…', request()) }, 'Save the court report…'),
         h('button', { type: 'button', id: 'export-packet', onclick: () => run('export_packet', 'Making the evidence packet…', request()) }, 'Save an evidence packet…')),
