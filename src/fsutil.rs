@@ -6,11 +6,17 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
+/// Every temp file we write starts with this, so the unlock-time sweeps can tell a leftover of
+/// an interrupted write from anything else.
+pub const TEMP_PREFIX: &str = ".tmp-";
+
 /// Writes `bytes` to `path` so that after a crash the file holds either the old or the new
 /// content, never a mix.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = parent_dir(path)?;
-    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;

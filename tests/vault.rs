@@ -370,3 +370,30 @@ fn passphrase_length_counts_no_surrounding_spaces() {
         assert!(stderr.contains("too short"), "{bad:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_key_temp_file_left_by_a_killed_passphrase_change_is_removed_at_unlock() {
+    // What SIGKILL between the write and the rename of passphrase.age leaves (found by
+    // `stress keys`): the data key wrapped to a passphrase the user never finished setting.
+    let t = TestDir::new();
+    t.init();
+    let unlock = t.journal.join("unlock");
+    let leftover = unlock.join(".tmp-Qu6uk8");
+    std::fs::copy(unlock.join("passphrase.age"), &leftover).unwrap();
+    let before = std::fs::read(unlock.join("passphrase.age")).unwrap();
+    t.ok(&["unlock-check"], "");
+    assert!(
+        !leftover.exists(),
+        "the leftover key temp file is still there"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&unlock)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["passphrase.age", "recovery.age"]);
+    assert_eq!(
+        before,
+        std::fs::read(unlock.join("passphrase.age")).unwrap()
+    );
+}

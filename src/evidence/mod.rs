@@ -434,7 +434,7 @@ impl Journal {
         let mut input = File::open(source).map_err(read_err)?;
         let blobs = &self.paths().blobs;
         let mut tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
+            .prefix(fsutil::TEMP_PREFIX)
             .tempfile_in(blobs)
             .map_err(EvidenceError::Write)?;
         let recipient = self.blob_identity.to_public();

@@ -300,6 +300,7 @@ impl Journal {
         let chain_problem = revisions::verify_chain(&journal.conn)
             .map_err(|e| JournalError::Damaged(e.to_string()))?
             .err();
+        journal.sweep_key_temp_files()?;
         let (orphans_removed, strays) = journal.sweep_orphan_blobs()?;
         Ok((
             journal,
@@ -375,6 +376,32 @@ impl Journal {
             .ok_or_else(|| JournalError::Damaged(format!("journal_meta has no {key}")))
     }
 
+    /// Removes the temp file a passphrase change killed before its rename left in `unlock/`:
+    /// it holds the data key wrapped to a passphrase the user never finished setting.
+    fn sweep_key_temp_files(&self) -> Result<()> {
+        let unlock = &self.paths.unlock;
+        let Ok(entries) = fs::read_dir(unlock) else {
+            return Ok(());
+        };
+        let mut removed = false;
+        for entry in entries {
+            let entry = entry.map_err(io_err(unlock))?;
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(fsutil::TEMP_PREFIX)
+            {
+                let path = entry.path();
+                fs::remove_file(&path).map_err(io_err(&path))?;
+                removed = true;
+            }
+        }
+        if removed {
+            fsutil::sync_dir(unlock).map_err(io_err(unlock))?;
+        }
+        Ok(())
+    }
+
     /// Removes what interrupted imports left: `.tmp-*` files (never complete) and blobs whose
     /// import was logged in `pending_imports` but never recorded. Any other unknown blob is
     /// counted and left alone. Returns (removed, strays).
@@ -396,7 +423,7 @@ impl Journal {
             let entry = entry.map_err(io_err(blobs))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
-            let interrupted = name.starts_with(".tmp-")
+            let interrupted = name.starts_with(fsutil::TEMP_PREFIX)
                 || name.strip_suffix(".age").is_some_and(|id| {
                     pending.iter().any(|p| p == id) && !saved.exists([id]).unwrap_or(true)
                 });
