@@ -397,3 +397,51 @@ fn a_key_temp_file_left_by_a_killed_passphrase_change_is_removed_at_unlock() {
         std::fs::read(unlock.join("passphrase.age")).unwrap()
     );
 }
+
+#[test]
+fn an_interrupted_init_is_refused_clearly_and_init_starts_over() {
+    // What SIGKILL between recovery.age and passphrase.age leaves during `init` (found by
+    // `stress keys`): before, unlocking pointed to a recovery key that was never shown, and
+    // `init` refused to touch the folder, so the user was stuck.
+    let t = TestDir::new();
+    t.init();
+    std::fs::remove_file(t.journal.join("unlock/passphrase.age")).unwrap();
+    std::fs::write(t.journal.join("unlock/creating"), b"").unwrap();
+    std::fs::write(t.journal.join("unlock/.tmp-AbC123"), b"partial").unwrap();
+    let err = t.fails(&["list"], "");
+    assert!(
+        err.contains("was interrupted before it was finished") && err.contains("daybook init"),
+        "{err}"
+    );
+    let recovery = t.init();
+    let mut names: Vec<String> = std::fs::read_dir(t.journal.join("unlock"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["passphrase.age", "recovery.age"]);
+    t.add_incident(&incident("2026-03-04T21:15", "The first real entry"));
+    t.cmd()
+        .env("DAYBOOK_RECOVERY_KEY", &recovery)
+        .args(["--recovery", "verify"])
+        .assert()
+        .success();
+    // A finished journal is never started over.
+    let err = t.fails(&["init"], "");
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn an_unfinished_marker_next_to_saved_attachments_never_deletes_them() {
+    let t = TestDir::new();
+    t.init();
+    let id = t.add_incident(&incident("2026-03-04T21:15", "x"));
+    let photo = t.path("p.png");
+    std::fs::write(&photo, daybook::demo::sample_png(9)).unwrap();
+    t.ok(&["attach", &id, photo.to_str().unwrap()], "");
+    std::fs::write(t.journal.join("unlock/creating"), b"").unwrap();
+    let before = t.journal_files();
+    let err = t.fails(&["init"], "");
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(before, t.journal_files(), "nothing was removed");
+}

@@ -522,7 +522,8 @@ fn init(config: &Config) -> Result<()> {
 
 fn demo(config: &Config) -> Result<()> {
     // Sample data must never mix with real entries: the demo only ever fills a new journal.
-    if crate::journal::JournalPaths::new(&config.journal_dir).exists() {
+    let paths = crate::journal::JournalPaths::new(&config.journal_dir);
+    if paths.exists() && !paths.is_unfinished() {
         return Err(CliError::Usage(format!(
             "{} already holds a journal. The demo only fills a new, separate journal so sample entries never mix with real ones; run it with a new folder, for example: daybook --journal ./demo-journal demo",
             config.journal_dir.display()

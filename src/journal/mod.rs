@@ -41,6 +41,8 @@ pub enum JournalError {
     NoJournal(PathBuf),
     #[error("A journal, or part of one, already exists in {0}. Nothing was changed. If it is yours, unlock it (with the recovery key if the passphrase no longer works); to start over, move that folder somewhere else first.")]
     AlreadyExists(PathBuf),
+    #[error("Creating the journal in {0} was interrupted before it was finished, so nothing was ever saved in it and it has no recovery key. Create it again (`daybook init`) to start over.")]
+    Unfinished(PathBuf),
     #[error("The file unlock/{file} is missing, so the {what} cannot open this journal. {advice}")]
     KeyFileMissing {
         file: &'static str,
@@ -112,6 +114,9 @@ pub struct JournalPaths {
     pub recovery_file: PathBuf,
     pub blobs: PathBuf,
     pub lock_file: PathBuf,
+    /// Present only while `Journal::create` runs: a journal that still has it after a crash
+    /// was never finished, never shown its recovery key, and never held an entry.
+    pub creating_marker: PathBuf,
 }
 
 impl JournalPaths {
@@ -122,6 +127,7 @@ impl JournalPaths {
             db: root.join("journal.db"),
             passphrase_file: unlock.join("passphrase.age"),
             recovery_file: unlock.join("recovery.age"),
+            creating_marker: unlock.join("creating"),
             unlock,
             blobs: root.join("blobs"),
             lock_file: root.join("journal.lock"),
@@ -136,6 +142,11 @@ impl JournalPaths {
             .iter()
             .any(|p| p.exists())
             || fs::read_dir(&self.blobs).is_ok_and(|mut entries| entries.next().is_some())
+    }
+
+    /// Whether `Journal::create` was interrupted here (see `creating_marker`).
+    pub fn is_unfinished(&self) -> bool {
+        self.creating_marker.exists()
     }
 }
 
@@ -187,12 +198,19 @@ impl Journal {
     ) -> Result<(Journal, RecoveryKey)> {
         keys::check_new_passphrase(passphrase)?;
         let paths = JournalPaths::new(root);
-        if paths.exists() {
+        let unfinished = paths.is_unfinished();
+        if paths.exists() && !unfinished {
             return Err(JournalError::AlreadyExists(root.to_path_buf()));
         }
         fsutil::create_private_dir(root).map_err(io_err(root))?;
         let lock = take_lock(&paths)?;
         fsutil::create_private_dir(&paths.unlock).map_err(io_err(&paths.unlock))?;
+        if unfinished {
+            remove_unfinished(&paths)?;
+        }
+        // Written first and removed last: until it is gone, this folder is not a journal yet.
+        fsutil::atomic_write(&paths.creating_marker, b"")
+            .map_err(io_err(&paths.creating_marker))?;
         fsutil::create_private_dir(&paths.blobs).map_err(io_err(&paths.blobs))?;
 
         let data_key = keys::DataKey::generate().map_err(io_err(root))?;
@@ -226,6 +244,8 @@ impl Journal {
         let wrapped = keys::wrap_with_passphrase(&data_key, passphrase, cost)?;
         fsutil::atomic_write(&paths.passphrase_file, &wrapped)
             .map_err(io_err(&paths.passphrase_file))?;
+        fs::remove_file(&paths.creating_marker).map_err(io_err(&paths.creating_marker))?;
+        fsutil::sync_dir(&paths.unlock).map_err(io_err(&paths.unlock))?;
 
         let journal = Journal {
             paths,
@@ -242,6 +262,9 @@ impl Journal {
         let paths = JournalPaths::new(root);
         if !paths.exists() {
             return Err(JournalError::NoJournal(root.to_path_buf()));
+        }
+        if paths.is_unfinished() {
+            return Err(JournalError::Unfinished(root.to_path_buf()));
         }
         let data_key = match unlock {
             Unlock::Passphrase(passphrase) => {
@@ -379,27 +402,7 @@ impl Journal {
     /// Removes the temp file a passphrase change killed before its rename left in `unlock/`:
     /// it holds the data key wrapped to a passphrase the user never finished setting.
     fn sweep_key_temp_files(&self) -> Result<()> {
-        let unlock = &self.paths.unlock;
-        let Ok(entries) = fs::read_dir(unlock) else {
-            return Ok(());
-        };
-        let mut removed = false;
-        for entry in entries {
-            let entry = entry.map_err(io_err(unlock))?;
-            if entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with(fsutil::TEMP_PREFIX)
-            {
-                let path = entry.path();
-                fs::remove_file(&path).map_err(io_err(&path))?;
-                removed = true;
-            }
-        }
-        if removed {
-            fsutil::sync_dir(unlock).map_err(io_err(unlock))?;
-        }
-        Ok(())
+        remove_temp_files(&self.paths.unlock)
     }
 
     /// Removes what interrupted imports left: `.tmp-*` files (never complete) and blobs whose
@@ -445,6 +448,55 @@ impl Journal {
         }
         Ok((removed, strays))
     }
+}
+
+/// Removes our temp files (`fsutil::TEMP_PREFIX`) from `dir`, if it exists.
+fn remove_temp_files(dir: &Path) -> Result<()> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut removed = false;
+    for entry in entries {
+        let entry = entry.map_err(io_err(dir))?;
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(fsutil::TEMP_PREFIX)
+        {
+            let path = entry.path();
+            fs::remove_file(&path).map_err(io_err(&path))?;
+            removed = true;
+        }
+    }
+    if removed {
+        fsutil::sync_dir(dir).map_err(io_err(dir))?;
+    }
+    Ok(())
+}
+
+/// Clears what an interrupted `create` wrote, so it can start over. Only the files `create`
+/// itself writes are removed; anything in `blobs/` means this is not what it seems, and is
+/// left alone.
+fn remove_unfinished(paths: &JournalPaths) -> Result<()> {
+    if fs::read_dir(&paths.blobs).is_ok_and(|mut entries| entries.next().is_some()) {
+        return Err(JournalError::AlreadyExists(paths.root.clone()));
+    }
+    let rollback = paths.root.join("journal.db-journal");
+    for file in [
+        &paths.db,
+        &rollback,
+        &paths.recovery_file,
+        &paths.passphrase_file,
+    ] {
+        match fs::remove_file(file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(file)(e)),
+        }
+    }
+    remove_temp_files(&paths.unlock)?;
+    fsutil::sync_dir(&paths.root).map_err(io_err(&paths.root))?;
+    fsutil::sync_dir(&paths.unlock).map_err(io_err(&paths.unlock))
 }
 
 /// One process at a time: the app and the CLI must not interleave writes or sweep each

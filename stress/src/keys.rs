@@ -199,6 +199,7 @@ fn create_case(
 fn refusal_class(e: &JournalError) -> &'static str {
     match e {
         JournalError::NoJournal(_) => "no journal there yet",
+        JournalError::Unfinished(_) => "creation was interrupted",
         JournalError::KeyFileMissing { .. } => "a key file is missing",
         JournalError::Damaged(_) | JournalError::Store(_) => "damaged",
         JournalError::Key(_) => "key file unreadable",
