@@ -72,6 +72,8 @@ pub enum JournalError {
         #[source]
         source: std::io::Error,
     },
+    #[error("The disk is full, so nothing was saved; everything saved before is unchanged. Free some space and try again.")]
+    DiskFull,
     #[error("Database error: {0}")]
     Sql(rusqlite::Error),
 }
@@ -79,13 +81,15 @@ pub enum JournalError {
 pub type Result<T, E = JournalError> = std::result::Result<T, E>;
 
 impl From<rusqlite::Error> for JournalError {
-    /// Page-level damage surfaces mid-query as SQLITE_CORRUPT or SQLITE_NOTADB; say so plainly.
+    /// Page-level damage surfaces mid-query as SQLITE_CORRUPT or SQLITE_NOTADB, a full disk as
+    /// SQLITE_FULL (the transaction is rolled back); say so plainly.
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ffi::ErrorCode;
         match e.sqlite_error_code() {
             Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => JournalError::Damaged(format!(
                 "journal.db failed an integrity check ({e}). Your attachments and key files are stored separately; restore journal.db from a backup."
             )),
+            Some(ErrorCode::DiskFull) => JournalError::DiskFull,
             _ => JournalError::Sql(e),
         }
     }
