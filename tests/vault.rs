@@ -445,3 +445,59 @@ fn an_unfinished_marker_next_to_saved_attachments_never_deletes_them() {
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(before, t.journal_files(), "nothing was removed");
 }
+
+#[test]
+fn a_second_command_during_a_long_import_is_refused_and_the_import_completes() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let t = TestDir::new();
+    t.init();
+    let id = t.add_incident(&incident("2026-03-04T21:15", "A long video"));
+    let big = t.path("video.mp4");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+        let block: Vec<u8> = (0..1024 * 1024u32)
+            .map(|i| (i * 13 + i / 5) as u8)
+            .collect();
+        for _ in 0..400 {
+            f.write_all(&block).unwrap();
+        }
+    }
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("daybook"))
+        .env("DAYBOOK_JOURNAL", &t.journal)
+        .env("DAYBOOK_PASSPHRASE", PASSPHRASE)
+        .args(["attach", &id, big.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let blobs = t.journal.join("blobs");
+    let started = Instant::now();
+    let importing = loop {
+        let partial = std::fs::read_dir(&blobs)
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with(".tmp-"));
+        if partial || started.elapsed() > Duration::from_secs(60) {
+            break partial;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    assert!(importing, "the import never started");
+    // Another command is turned away while the import runs, not queued behind it.
+    let err = t.fails(
+        &["incident", "add", "--json", "-"],
+        &incident("2026-03-04T22:00", "typed during the import").to_string(),
+    );
+    assert!(err.contains("open in another Daybook window"), "{err}");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the refusal came while the import was still running"
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let verify = t.ok(&["verify"], "");
+    assert!(
+        verify.starts_with("OK: 2 revisions, 1 incidents, 1 attachments (419430400 bytes)"),
+        "{verify}"
+    );
+}
