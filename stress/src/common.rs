@@ -156,11 +156,12 @@ pub struct ChildRun {
 }
 
 impl ChildRun {
-    /// Starts this binary again with `args`.
-    pub fn spawn(args: &[String]) -> Result<Self> {
+    /// Starts this binary again with `args` and the extra environment `envs`.
+    pub fn spawn(args: &[String], envs: &[(&str, &str)]) -> Result<Self> {
         let exe = std::env::current_exe().map_err(io("current exe"))?;
         let mut child = Command::new(exe)
             .args(args)
+            .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

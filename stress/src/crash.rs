@@ -15,7 +15,7 @@ use daybook::model::IncidentInput;
 use daybook::report::chronological::{render_selection, ReportOptions};
 use daybook::report::exhibits::{select, Scope};
 use daybook::report::layout::PaperSize;
-use daybook::{Journal, Unlock};
+use daybook::{Journal, RecoveryKey, Unlock};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
@@ -59,8 +59,7 @@ pub fn child(journal: &Path, work: &Path, seed: u64, first_op: u64) -> Result<()
     for dir in [&sources, &outputs] {
         std::fs::create_dir_all(dir).map_err(io(dir.display().to_string()))?;
     }
-    let secret = passphrase(PASSPHRASE);
-    let (mut j, _) = Journal::open(journal, Unlock::Passphrase(&secret))?;
+    let (mut j, _) = Journal::open(journal, Unlock::RecoveryKey(&recovery_key()?))?;
     say("READY");
     let mut rng = StdRng::seed_from_u64(seed);
     let mut n = first_op;
@@ -155,6 +154,17 @@ fn report_options() -> ReportOptions {
     }
 }
 
+/// Children and checks unlock with the recovery key (X25519): the same open path as the
+/// passphrase after the key is unwrapped, without a second of scrypt per kill. Key-file safety
+/// under kills, passphrase included, is `stress keys`.
+const RECOVERY_ENV: &str = "DAYBOOK_STRESS_RECOVERY_KEY";
+
+fn recovery_key() -> Result<RecoveryKey> {
+    let text = std::env::var(RECOVERY_ENV)
+        .map_err(|_| HarnessError::Other(format!("{RECOVERY_ENV} is not set")))?;
+    RecoveryKey::parse(&text).map_err(|e| HarnessError::Journal(e.into()))
+}
+
 /// Descriptions are one line of plain words, so they travel in an `ACK` line unchanged.
 fn sentence(rng: &mut StdRng, n: u64) -> String {
     let count = rng.random_range(3..60);
@@ -218,6 +228,7 @@ struct Model {
 struct Generation {
     dir: PathBuf,
     journal: PathBuf,
+    recovery: RecoveryKey,
     model: Model,
 }
 
@@ -226,10 +237,12 @@ impl Generation {
         let dir = root.join(format!("journal-{number}"));
         let journal = dir.join("journal");
         let secret = passphrase(PASSPHRASE);
-        Journal::create(&journal, &secret, COST)?;
+        let (_, recovery) = Journal::create(&journal, &secret, COST)?;
+        // Every check after the first kill also proves the passphrase still opens it.
         Ok(Self {
             dir,
             journal,
+            recovery,
             model: Model::default(),
         })
     }
@@ -265,7 +278,7 @@ pub fn run(kills: usize, seed: u64, dir: Option<PathBuf>) -> Result<Tally> {
             "--first-op".into(),
             next_op.to_string(),
         ];
-        let mut child = ChildRun::spawn(&args)?;
+        let mut child = ChildRun::spawn(&args, &[(RECOVERY_ENV, g.recovery.expose())])?;
         // A fifth of the kills come from the start (often during unlock and its sweep); the
         // rest after the child has unlocked, anywhere in its work.
         let delay = if rng.random_range(0..5) == 0 {
@@ -278,6 +291,9 @@ pub fn run(kills: usize, seed: u64, dir: Option<PathBuf>) -> Result<Tally> {
         };
         let (lines, killed, code) = child.kill_after(delay)?;
         tally.cases += 1;
+        if tally.cases % 50 == 0 {
+            tally.print("crash (so far)", started);
+        }
         if !killed {
             tally.fail(case, format!("the child stopped on its own (exit {code:?}) before it was killed; its last lines: {:?}", lines.iter().rev().take(3).collect::<Vec<_>>()));
         }
@@ -288,7 +304,17 @@ pub fn run(kills: usize, seed: u64, dir: Option<PathBuf>) -> Result<Tally> {
             (None, Some(_)) => "killed between operations".to_string(),
         });
         match check(&mut g, in_flight.as_ref(), &mut tally) {
-            Ok(()) => generation = Some(g),
+            Ok(()) => {
+                if case % KILLS_PER_JOURNAL == KILLS_PER_JOURNAL - 1 {
+                    // Once per journal, the passphrase too.
+                    Journal::open(&g.journal, Unlock::Passphrase(&passphrase(PASSPHRASE)))
+                        .map_err(|e| {
+                            tally.fail(case, format!("the passphrase no longer opens: {e}"))
+                        })
+                        .ok();
+                }
+                generation = Some(g)
+            }
             Err(detail) => {
                 tally.fail(case, detail);
                 let kept = work.path.join(format!("failed-case-{case}"));
@@ -436,8 +462,7 @@ fn check(
     in_flight: Option<&InFlight>,
     tally: &mut Tally,
 ) -> Result<(), String> {
-    let secret = passphrase(PASSPHRASE);
-    let (j, report) = Journal::open(&g.journal, Unlock::Passphrase(&secret))
+    let (j, report) = Journal::open(&g.journal, Unlock::RecoveryKey(&g.recovery))
         .map_err(|e| format!("the journal does not unlock: {e}"))?;
     if let Some(problem) = report.chain_problem {
         return Err(format!("the chain does not check out at unlock: {problem}"));

@@ -51,7 +51,7 @@ pub fn run(kills: usize, seed: u64, dir: Option<PathBuf>) -> Result<Tally> {
     let calibration = work.path.join("calibration");
     let t0 = Instant::now();
     let (lines, _, _) =
-        ChildRun::spawn(&create_args(&calibration))?.kill_after(Duration::from_secs(120))?;
+        ChildRun::spawn(&create_args(&calibration), &[])?.kill_after(Duration::from_secs(120))?;
     let creation = t0.elapsed();
     if !lines.iter().any(|l| l.starts_with("CREATED ")) {
         return Err(HarnessError::Other(format!(
@@ -100,7 +100,7 @@ fn passwd_case(
         "--from".into(),
         current.to_string(),
     ];
-    let mut child = ChildRun::spawn(&args).map_err(|e| e.to_string())?;
+    let mut child = ChildRun::spawn(&args, &[]).map_err(|e| e.to_string())?;
     if !child.wait_for("READY", Duration::from_secs(60)) {
         return Err("the passphrase child did not unlock".into());
     }
@@ -160,7 +160,7 @@ fn create_case(
     rng: &mut StdRng,
     tally: &mut Tally,
 ) -> Result<(), String> {
-    let child = ChildRun::spawn(&create_args(folder)).map_err(|e| e.to_string())?;
+    let child = ChildRun::spawn(&create_args(folder), &[]).map_err(|e| e.to_string())?;
     let span = (creation.as_millis() as u64 * 13 / 10).max(1);
     let delay = Duration::from_millis(rng.random_range(0..span));
     let (lines, _, _) = child.kill_after(delay).map_err(|e| e.to_string())?;
