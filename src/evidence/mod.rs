@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::fsutil;
 use crate::journal::{Journal, JournalError};
-pub use metadata::{AttachmentKind, FileFacts};
+pub use metadata::{inspect, AttachmentKind, FileFacts};
 
 /// The largest file we import. Courts' media lodging rarely takes more; larger files are
 /// usually whole-phone backups that belong with an attorney, not in a journal.
