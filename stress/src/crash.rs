@@ -151,6 +151,7 @@ fn report_options() -> ReportOptions {
         scope: Scope::default(),
         paper: PaperSize::Letter,
         generated_at: chrono::Utc::now(),
+        redaction: Default::default(),
     }
 }
 
@@ -645,7 +646,7 @@ fn check(
     // Acknowledged exports are whole; an interrupted one is removed (its bytes are not ours).
     for (kind, path) in model.outputs.drain(..) {
         if kind == "packet" {
-            daybook::packet::verify_packet(&path)
+            daybook::packet::verify_packet(&path, &daybook::packet::PacketKey::None)
                 .map_err(|e| format!("acknowledged packet {} fails: {e}", path.display()))?;
             let _ = std::fs::remove_dir_all(&path);
         } else {
@@ -663,7 +664,7 @@ fn check(
     if let Some(InFlight::Output { path }) = in_flight {
         if path.is_dir() {
             // A packet cut short must never pass as whole... unless it was finished.
-            let verdict = daybook::packet::verify_packet(path);
+            let verdict = daybook::packet::verify_packet(path, &daybook::packet::PacketKey::None);
             tally.class(if verdict.is_ok() {
                 "interrupted packet: finished, verifies"
             } else {

@@ -138,6 +138,7 @@ fn build(root: &Path) -> Result<Fixture> {
         scope: Scope::default(),
         paper: PaperSize::Letter,
         generated_at: chrono::Utc::now(),
+        redaction: Default::default(),
     };
     let report = render_selection(&j, &selection, &options)
         .map_err(|e| crate::common::HarnessError::Other(e.to_string()))?;
@@ -283,7 +284,7 @@ fn check_journal(f: &Fixture, target: &Path) -> Result<String, String> {
 }
 
 fn check_packet(f: &Fixture) -> Result<String, String> {
-    match daybook::packet::verify_packet(&f.packet) {
+    match daybook::packet::verify_packet(&f.packet, &daybook::packet::PacketKey::None) {
         Ok(_) => Err("UNDETECTED: the damaged packet verifies".into()),
         Err(problem) => Ok(format!("verify refuses ({})", packet_class(&problem))),
     }
@@ -369,5 +370,7 @@ fn packet_class(p: &PacketProblem) -> &'static str {
         PacketProblem::Extra { .. } => "extra file",
         PacketProblem::UnsafePath { .. } => "unsafe path",
         PacketProblem::Sums(_) => "SHA256SUMS differs",
+        PacketProblem::Locked(_) => "encrypted, cannot be opened",
+        PacketProblem::Damaged(_) => "archive damaged",
     }
 }
