@@ -623,12 +623,14 @@ fn check(
     allowed.extend(saved.iter().map(|a| format!("blobs/{}.age", a.id)));
     allowed.sort();
     let mut found = listing(&g.journal);
-    // SQLite zeroes a rollback journal's magic and syncs before writing a transaction's pages
-    // to journal.db; killed there, the journal is not hot (nothing to roll back), SQLite leaves
-    // it and deletes it at the next write. Its pages are SQLCipher-encrypted like the database.
+    // SQLite creates the rollback journal, and zeroes its magic and syncs, before it writes a
+    // transaction's pages to journal.db; killed there, the journal is not hot (nothing to roll
+    // back), so SQLite leaves it and deletes it at the next write. Its pages are encrypted
+    // like the database's.
     let rollback = g.journal.join("journal.db-journal");
     if let Ok(bytes) = std::fs::read(&rollback) {
-        if bytes.len() >= 8 && bytes[..8] == [0; 8] {
+        // An empty journal (killed right after SQLite created it) is not hot either.
+        if bytes.len() < 8 || bytes[..8] == [0; 8] {
             tally.class("killed mid-commit before the database was touched: a not-hot rollback journal stays until the next write");
             found.retain(|f| f != "journal.db-journal");
         } else {
