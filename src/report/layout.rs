@@ -23,6 +23,9 @@ mod fonts;
 mod icc;
 mod jpeg;
 mod pdf;
+mod volume;
+
+pub use volume::PageWeight;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -192,12 +195,17 @@ enum Item {
         h: f32,
     },
     ClipEnd,
+    /// A clickable area going to `target`, and the underline that shows it is one. Both are
+    /// drawn only when the target is in the same document: in a report split into volumes, a
+    /// reference to another volume stays as plain text.
     Link {
         x: f32,
         y: f32,
         w: f32,
         h: f32,
         target: Anchor,
+        /// Baseline of the underline and its thickness.
+        underline: (f32, f32),
     },
 }
 
@@ -258,12 +266,20 @@ impl Item {
                 w: w * s,
                 h: h * s,
             },
-            Item::Link { x, y, w, h, target } => Item::Link {
+            Item::Link {
+                x,
+                y,
+                w,
+                h,
+                target,
+                underline: (under, thickness),
+            } => Item::Link {
                 x: px(x),
                 y: py(y),
                 w: w * s,
                 h: h * s,
                 target,
+                underline: (py(under), thickness * s),
             },
             other @ (Item::Image { .. } | Item::ClipEnd) => other,
         }
@@ -363,6 +379,73 @@ impl Canvas {
     }
 }
 
+/// An image ready to place: a JPEG parsed (never decoded) or RGB pixels compressed, once.
+/// Cheap to clone, so a report laid out several times (to settle its page numbers) prepares
+/// each exhibit only once.
+#[derive(Clone)]
+pub struct Image {
+    data: Arc<ImageData>,
+    /// SHA-256 of the source bytes: the same picture placed twice is stored once.
+    key: [u8; 32],
+    width: u32,
+    height: u32,
+    orientation: u8,
+}
+
+impl Image {
+    /// A JPEG to embed unchanged (DCTDecode). Reads width, height and components from its
+    /// header (grey, RGB and CMYK; progressive too) and the EXIF orientation.
+    pub fn jpeg(bytes: &[u8]) -> Result<Self, LayoutError> {
+        let info = jpeg::parse(bytes)?;
+        let (width, height) = info.display_size();
+        Ok(Self {
+            key: Sha256::digest(bytes).into(),
+            data: Arc::new(ImageData::Jpeg {
+                bytes: bytes.to_vec(),
+                info,
+            }),
+            width,
+            height,
+            orientation: info.orientation,
+        })
+    }
+
+    /// Decoded 8-bit RGB pixels (e.g. from a PNG), Flate-compressed.
+    pub fn rgb(width: u32, height: u32, rgb: &[u8]) -> Result<Self, LayoutError> {
+        let expected = u64::from(width) * u64::from(height) * 3;
+        if width == 0 || height == 0 || rgb.len() as u64 != expected {
+            return Err(LayoutError::InvalidImage(format!(
+                "a {width}x{height} RGB image needs {expected} bytes, got {}",
+                rgb.len()
+            )));
+        }
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        let deflated = enc
+            .write_all(rgb)
+            .and_then(|()| enc.finish())
+            .map_err(|e| LayoutError::InvalidImage(format!("compressing pixels: {e}")))?;
+        Ok(Self {
+            key: Sha256::digest(rgb).into(),
+            data: Arc::new(ImageData::Rgb {
+                width,
+                height,
+                deflated,
+            }),
+            width,
+            height,
+            orientation: 1,
+        })
+    }
+
+    /// Bytes the image's stream adds to a PDF that holds it.
+    pub fn stored_size(&self) -> u64 {
+        match &*self.data {
+            ImageData::Jpeg { bytes, .. } => bytes.len() as u64,
+            ImageData::Rgb { deflated, .. } => deflated.len() as u64,
+        }
+    }
+}
+
 /// An image resource, stored once however often it is placed.
 enum ImageData {
     /// The caller's JPEG, untouched.
@@ -385,6 +468,7 @@ struct Pos {
     y: f32,
 }
 
+#[derive(Clone)]
 struct Bookmark {
     title: String,
     level: u8,
@@ -397,6 +481,7 @@ enum Mark {
     Bookmark(usize),
 }
 
+#[derive(Clone)]
 struct Page {
     header: String,
     tag: Option<String>,
@@ -417,7 +502,7 @@ pub struct Layout {
     y: f32,
     header: String,
     tag: Option<String>,
-    images: Vec<ImageData>,
+    images: Vec<Image>,
     image_index: HashMap<[u8; 32], usize>,
     anchors: Vec<Option<Pos>>,
     bookmarks: Vec<Bookmark>,
@@ -704,20 +789,13 @@ impl Layout {
                 // Below DejaVu's underscore (-0.21 to -0.24 em) and descenders, so file names
                 // such as Screenshot_000_1.jpg keep their underscores visible.
                 let under = baseline - style.size * 0.30;
-                self.push(Item::Line {
-                    x1: x,
-                    y1: under,
-                    x2: x + line.width,
-                    y2: under,
-                    width: (style.size * 0.05).max(0.5),
-                    grey: TEXT_GREY,
-                });
                 self.push(Item::Link {
                     x,
                     y: top - line_h,
                     w: line.width,
                     h: line_h,
                     target,
+                    underline: (under, (style.size * 0.05).max(0.5)),
                 });
             }
         }
@@ -976,13 +1054,8 @@ impl Layout {
 
     /// Embed JPEG bytes unchanged (DCTDecode); scale to fit the text width and remaining height (or max_height); if less than 1/3 of the page remains, move to a new page first. Reads width/height/components from the JPEG header (gray, RGB and CMYK; progressive too).
     pub fn jpeg(&mut self, bytes: &[u8], max_height: Option<f32>) -> Result<(), LayoutError> {
-        let info = jpeg::parse(bytes)?;
-        let index = self.intern_image(bytes, |b| ImageData::Jpeg {
-            bytes: b.to_vec(),
-            info,
-        });
-        let (w, h) = info.display_size();
-        self.place_image(index, w, h, info.orientation, max_height);
+        let image = Image::jpeg(bytes)?;
+        self.image(&image, max_height);
         Ok(())
     }
 
@@ -994,36 +1067,31 @@ impl Layout {
         rgb: &[u8],
         max_height: Option<f32>,
     ) -> Result<(), LayoutError> {
-        let expected = u64::from(width) * u64::from(height) * 3;
-        if width == 0 || height == 0 || rgb.len() as u64 != expected {
-            return Err(LayoutError::InvalidImage(format!(
-                "a {width}x{height} RGB image needs {expected} bytes, got {}",
-                rgb.len()
-            )));
-        }
-        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        let deflated = enc
-            .write_all(rgb)
-            .and_then(|()| enc.finish())
-            .map_err(|e| LayoutError::InvalidImage(format!("compressing pixels: {e}")))?;
-        let index = self.intern_image(rgb, |_| ImageData::Rgb {
-            width,
-            height,
-            deflated,
-        });
-        self.place_image(index, width, height, 1, max_height);
+        let image = Image::rgb(width, height, rgb)?;
+        self.image(&image, max_height);
         Ok(())
     }
 
+    /// Place a prepared image, as [`Layout::jpeg`] does.
+    pub fn image(&mut self, image: &Image, max_height: Option<f32>) {
+        let index = self.intern_image(image);
+        self.place_image(
+            index,
+            image.width,
+            image.height,
+            image.orientation,
+            max_height,
+        );
+    }
+
     /// The same photo placed twice (report and exhibit) is stored once.
-    fn intern_image(&mut self, bytes: &[u8], make: impl FnOnce(&[u8]) -> ImageData) -> usize {
-        let key: [u8; 32] = Sha256::digest(bytes).into();
-        if let Some(&i) = self.image_index.get(&key) {
+    fn intern_image(&mut self, image: &Image) -> usize {
+        if let Some(&i) = self.image_index.get(&image.key) {
             return i;
         }
-        self.images.push(make(bytes));
+        self.images.push(image.clone());
         let i = self.images.len() - 1;
-        self.image_index.insert(key, i);
+        self.image_index.insert(image.key, i);
         i
     }
 
@@ -1204,16 +1272,11 @@ impl Layout {
                 "{count} pages numbered from {first_number} do not fit in a total of {total}"
             )));
         }
-        // Marks after the last content point at the end of the last page.
-        let end = Pos {
-            page: count - 1,
-            y: if self.page_open { self.y } else { self.top() },
-        };
-        for mark in std::mem::take(&mut self.pending) {
-            match mark {
-                Mark::Anchor(i) => self.anchors[i] = Some(end),
-                Mark::Bookmark(i) => self.bookmarks[i].pos = Some(end),
-            }
+        let (anchors, bookmarks) = self.settled_marks();
+        self.pending.clear();
+        self.anchors = anchors;
+        for (bookmark, pos) in self.bookmarks.iter_mut().zip(bookmarks) {
+            bookmark.pos = pos;
         }
         let dangling = self.pages.iter().flat_map(|p| &p.items).any(|item| {
             matches!(item, Item::Link { target, .. }
@@ -1226,6 +1289,24 @@ impl Layout {
             self.decorate(i, first_number + i, total);
         }
         pdf::write(&self, first_number)
+    }
+
+    /// Where every anchor and bookmark points once the flow has ended: marks still waiting for
+    /// content point at the end of the last page.
+    fn settled_marks(&self) -> (Vec<Option<Pos>>, Vec<Option<Pos>>) {
+        let end = Pos {
+            page: self.pages.len().saturating_sub(1),
+            y: if self.page_open { self.y } else { self.top() },
+        };
+        let mut anchors = self.anchors.clone();
+        let mut bookmarks: Vec<Option<Pos>> = self.bookmarks.iter().map(|b| b.pos).collect();
+        for mark in &self.pending {
+            match *mark {
+                Mark::Anchor(i) => anchors[i] = Some(end),
+                Mark::Bookmark(i) => bookmarks[i] = Some(end),
+            }
+        }
+        (anchors, bookmarks)
     }
 
     /// Running header and "Page N of M" footer, added last because M is only known now.

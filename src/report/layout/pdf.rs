@@ -53,7 +53,7 @@ pub(super) fn write(layout: &Layout, first_number: usize) -> Result<Vec<u8>, Lay
         doc.resources
             .xobjects
             .map
-            .insert(image_id(i), XObject::External(image_xobject(image)));
+            .insert(image_id(i), XObject::External(image_xobject(&image.data)));
     }
     for page in &layout.pages {
         let mut ops = Vec::new();
@@ -331,11 +331,31 @@ fn item_ops(item: &Item, layout: &Layout, fonts: &FontIds, ops: &mut Vec<Op>) {
             },
         ]),
         Item::ClipEnd => ops.push(Op::RestoreGraphicsState),
-        Item::Link { x, y, w, h, target } => {
+        Item::Link {
+            x,
+            y,
+            w,
+            h,
+            target,
+            underline: (under, thickness),
+        } => {
             let Some(Some(pos)) = layout.anchors.get(target.0) else {
                 return;
             };
             let top = (pos.y + 4.0).min(layout.page_h);
+            ops.extend([
+                Op::SetOutlineColor { col: grey(0.0) },
+                Op::SetOutlineThickness { pt: Pt(*thickness) },
+                Op::SetLineCapStyle {
+                    cap: LineCapStyle::Butt,
+                },
+                Op::DrawLine {
+                    line: PLine {
+                        points: vec![point(*x, *under), point(*x + *w, *under)],
+                        is_closed: false,
+                    },
+                },
+            ]);
             ops.push(Op::LinkAnnotation {
                 link: LinkAnnotation::new(
                     Rect {
