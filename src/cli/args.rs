@@ -137,10 +137,21 @@ pub struct ScopeArgs {
     /// A4 paper instead of US Letter
     #[arg(long)]
     pub a4: bool,
+    /// Largest size of one PDF, in MB (1 MB = 1,000,000 bytes). A larger report is split into
+    /// volumes FILE-vol1.pdf, FILE-vol2.pdf ... with page numbers running through all of them
+    #[arg(long, value_name = "N", default_value_t = 10.0, value_parser = parse_max_mb, allow_negative_numbers = true)]
+    pub max_mb: f64,
     /// What to leave out of the filed text: none, federal-civil, federal-criminal, california,
     /// texas or new-york. The protected person's addresses and phone numbers are always left out.
     #[arg(long, default_value = "none", value_name = "PROFILE", value_parser = redaction_profile)]
     pub redact: crate::report::redact::Profile,
+}
+
+fn parse_max_mb(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(mb) if mb.is_finite() && (0.1..=10_000.0).contains(&mb) => Ok(mb),
+        _ => Err("give the size in megabytes, from 0.1 to 10000, for example 10 or 25".into()),
+    }
 }
 
 fn redaction_profile(text: &str) -> Result<crate::report::redact::Profile, String> {

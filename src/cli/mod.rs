@@ -336,14 +336,7 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
             }
             let journal = config.unlock()?;
             let report = render(&journal, &report_options(&scope))?;
-            write_new_file(&out, &report.pdf)?;
-            print_line!(
-                "Wrote {} ({} pages, {} incidents, {} exhibits).",
-                out.display(),
-                report.pages,
-                report.incidents,
-                report.exhibits
-            );
+            write_report(&out, &report)?;
         }
         ExportCommand::OfficerSheet {
             out,
@@ -429,10 +422,16 @@ fn packet(
     let options = report_options(scope);
     let selection = crate::report::exhibits::select(&journal, &options.scope)?;
     let report = crate::report::chronological::render_selection(&journal, &selection, &options)?;
-    let reports = [crate::packet::ReportFile {
-        file_name: "Report.pdf".into(),
-        bytes: report.pdf,
-    }];
+    warn_over_cap(&report);
+    let names = report.file_names("Report");
+    let reports: Vec<crate::packet::ReportFile> = names
+        .into_iter()
+        .zip(report.volumes)
+        .map(|(file_name, volume)| crate::packet::ReportFile {
+            file_name,
+            bytes: volume.pdf,
+        })
+        .collect();
     let summary = match &target {
         None => crate::packet::export_packet(&journal, &selection, &reports, out)?,
         Some(path) => {
@@ -476,6 +475,80 @@ fn packet_key(path: &Path, identity: Option<&Path>) -> Result<crate::packet::Pac
     })
 }
 
+/// Writes a report to `out`, or, when it came out in volumes, to `STEM-vol1.pdf` ... beside
+/// it. Nothing is written unless every name is free, and a failure removes what was written.
+fn write_report(out: &Path, report: &crate::report::chronological::Report) -> Result<()> {
+    warn_over_cap(report);
+    if let [only] = report.volumes.as_slice() {
+        write_new_file(out, &only.pdf)?;
+        print_line!(
+            "Wrote {} ({} pages, {} incidents, {} exhibits; privacy profile: {}).",
+            out.display(),
+            report.pages,
+            report.incidents,
+            report.exhibits,
+            report.redaction.key()
+        );
+        let name = out.file_name().map(|n| n.to_string_lossy().into_owned());
+        if !name.is_some_and(|n| crate::report::volumes::is_court_safe(&n)) {
+            eprintln!("Note: court e-filing systems may refuse this file name. Use only ASCII letters, digits, '-', '_' and '.', at most 50 characters.");
+        }
+        return Ok(());
+    }
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dir = out.parent().unwrap_or(Path::new(""));
+    let paths: Vec<PathBuf> = report
+        .file_names(&stem)
+        .into_iter()
+        .map(|name| dir.join(name))
+        .collect();
+    if let Some(taken) = paths.iter().find(|p| p.symlink_metadata().is_ok()) {
+        return Err(CliError::Exists {
+            path: taken.clone(),
+        });
+    }
+    for (i, (path, volume)) in paths.iter().zip(&report.volumes).enumerate() {
+        if let Err(e) = write_new_file(path, &volume.pdf) {
+            for written in &paths[..i] {
+                let _ = std::fs::remove_file(written);
+            }
+            return Err(e);
+        }
+    }
+    print_line!(
+        "The report is larger than one file may be, so it is in {} volumes ({} pages, {} incidents, {} exhibits; privacy profile: {}):",
+        report.volumes.len(),
+        report.pages,
+        report.incidents,
+        report.exhibits,
+        report.redaction.key()
+    );
+    for (path, volume) in paths.iter().zip(&report.volumes) {
+        print_line!(
+            "  {}  pages {}-{}, {}",
+            path.display(),
+            volume.first_page,
+            volume.last_page,
+            crate::evidence::human_size(volume.pdf.len() as u64)
+        );
+    }
+    Ok(())
+}
+
+fn warn_over_cap(report: &crate::report::chronological::Report) {
+    for volume in &report.volumes {
+        if let Some(reason) = &volume.over_cap {
+            eprintln!(
+                "Warning: volume {} is over the size limit. {reason}",
+                volume.number
+            );
+        }
+    }
+}
+
 fn report_options(scope: &ScopeArgs) -> crate::report::chronological::ReportOptions {
     crate::report::chronological::ReportOptions {
         scope: crate::report::exhibits::Scope {
@@ -487,6 +560,7 @@ fn report_options(scope: &ScopeArgs) -> crate::report::chronological::ReportOpti
         paper: paper(scope.a4),
         generated_at: chrono::Utc::now(),
         redaction: scope.redact,
+        max_bytes: Some((scope.max_mb * 1_000_000.0) as u64),
     }
 }
 

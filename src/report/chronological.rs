@@ -2,21 +2,34 @@
 //! cover, summary with a timeline chart, orders in force, every entry in the order it
 //! occurred, exhibit index, exhibits, amendments appendix, declaration and integrity page.
 //!
-//! Laid out twice: the first pass learns on which page each exhibit lands, the second prints
-//! those page numbers in the entries and the index.
+//! Laid out until its page numbers settle: each pass prints the exhibit pages (and, for a
+//! report over the size cap, the volumes) the pass before learned, and the report is done
+//! when a pass lands everything where it said it would. A report over the cap is cut into
+//! volumes (see `volumes`); volume 1 then opens with the master index.
+
+mod plan;
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::Value;
 
 use super::exhibits::{select, Exhibit, Scope, Selection};
-use super::layout::{Anchor, DocInfo, Font, Layout, LayoutError, PaperSize, Style};
+use super::layout::{Anchor, DocInfo, Font, Image, Layout, LayoutError, PaperSize, Style};
 use super::redact::{Profile, Redactor};
+use super::volumes::{self, VOLUME_OVERHEAD};
 use crate::evidence::AttachmentKind;
 use crate::journal::revisions::{Entity, Revision};
 use crate::journal::{Journal, JournalError};
 use crate::model::{Incident, IncidentKind, Order, Person};
+use plan::{
+    Plan, Section, AMENDMENTS, COVER, DECLARATION, EXHIBITS, EXHIBIT_INDEX, INCIDENTS, INTEGRITY,
+    MASTER_INDEX, SUMMARY,
+};
+
+/// Layout passes before giving up on page numbers that keep moving. Two or three are usual.
+const MAX_PASSES: usize = 12;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -26,27 +39,12 @@ pub enum ReportError {
     Evidence(#[from] crate::evidence::EvidenceError),
     #[error("Could not lay out the report: {0}")]
     Layout(#[from] LayoutError),
-    #[error("There are no incidents in the chosen dates; there is nothing to report.")]
-    Empty,
     #[error("Could not apply the redaction profile: {0}")]
     Redaction(String),
-}
-
-/// The report's own copy of the selection with the profile applied to every text field.
-fn redact_selection(redactor: &Redactor, selection: &Selection) -> Result<Selection, ReportError> {
-    let mut out = selection.clone();
-    for incident in &mut out.incidents {
-        *incident = redactor.record(incident).map_err(ReportError::Redaction)?;
-    }
-    for exhibit in &mut out.exhibits {
-        exhibit.attachment = redactor
-            .record(&exhibit.attachment)
-            .map_err(ReportError::Redaction)?;
-    }
-    for order in &mut out.orders {
-        *order = redactor.record(order).map_err(ReportError::Redaction)?;
-    }
-    Ok(out)
+    #[error("There are no incidents in the chosen dates; there is nothing to report.")]
+    Empty,
+    #[error("The report's page numbers did not settle, so it was not written. Please report this problem; a different --max-mb may work meanwhile.")]
+    Unsettled,
 }
 
 #[derive(Debug, Clone)]
@@ -55,17 +53,56 @@ pub struct ReportOptions {
     pub paper: PaperSize,
     /// When the report was generated (printed on the cover and in the PDF metadata).
     pub generated_at: DateTime<Utc>,
-    /// What is left out of the filed text; the protected person's addresses and phone numbers
-    /// are left out under every profile.
+    /// Privacy rule applied to the text; the protected person's addresses and phone numbers
+    /// are left out in every profile.
     pub redaction: Profile,
+    /// Largest size of one PDF file. A larger report is split into volumes; `None` keeps it
+    /// in one file whatever its size.
+    pub max_bytes: Option<u64>,
 }
 
-/// A finished report: its PDF bytes and facts for the caller.
+impl ReportOptions {
+    /// Letter paper, generated now, no court redaction profile, the 10 MB default cap.
+    pub fn new(scope: Scope) -> Self {
+        Self {
+            scope,
+            paper: PaperSize::Letter,
+            generated_at: Utc::now(),
+            redaction: Profile::None,
+            max_bytes: Some(volumes::DEFAULT_MAX_BYTES),
+        }
+    }
+}
+
+/// A finished report: one PDF per volume, and facts for the caller.
 pub struct Report {
-    pub pdf: Vec<u8>,
+    pub volumes: Vec<Volume>,
+    /// Pages in all volumes together.
     pub pages: usize,
     pub incidents: usize,
     pub exhibits: usize,
+    pub redaction: Profile,
+}
+
+/// One file of a report.
+pub struct Volume {
+    /// 1-based.
+    pub number: usize,
+    pub pdf: Vec<u8>,
+    /// Printed page numbers of its first and last page.
+    pub first_page: usize,
+    pub last_page: usize,
+    /// Set when the volume is over the size cap because one exhibit alone is larger than it:
+    /// that exhibit is then alone in its volume, and this says which it is.
+    pub over_cap: Option<String>,
+}
+
+impl Report {
+    /// File names for the volumes, from a stem such as "Report": `Report.pdf` for one volume,
+    /// `Report-vol1.pdf` ... for several (ASCII, at most 50 characters).
+    pub fn file_names(&self, stem: &str) -> Vec<String> {
+        volumes::file_names(stem, self.volumes.len())
+    }
 }
 
 pub fn render(journal: &Journal, options: &ReportOptions) -> Result<Report, ReportError> {
@@ -82,48 +119,93 @@ pub fn render_selection(
     if selection.incidents.is_empty() {
         return Err(ReportError::Empty);
     }
-    // Everything the report prints comes from this redacted copy, so no later code can print
-    // a withheld string by mistake.
-    let redactor = Redactor::new(options.redaction, &journal.people()?);
-    let selection = &redact_selection(&redactor, selection)?;
-    let context = Context::load(journal, selection, options, &redactor)?;
-    // Pass 1 learns page numbers; pass 2 prints them.
-    let first = context.lay_out(&HashMap::new(), 0)?;
-    let second = context.lay_out(&first.exhibit_pages, first.layout.page_count())?;
-    let pages = second.layout.page_count();
-    let pdf = second.layout.finish(1, pages)?;
-    Ok(Report {
-        pdf,
-        pages,
-        incidents: selection.incidents.len(),
-        exhibits: selection.exhibits.len(),
-    })
+    let context = Context::load(journal, selection, options)?;
+    let mut plan = Plan::default();
+    // Extra room per volume, learned when a volume came out bigger than its estimate.
+    let mut headroom: Vec<u64> = Vec::new();
+    let mut tries = 0;
+    'layout: while tries < MAX_PASSES {
+        tries += 1;
+        let pass = context.lay_out(&plan)?;
+        loop {
+            let next = context.plan(&pass, &headroom);
+            if next != plan {
+                plan = next;
+                continue 'layout;
+            }
+            let made = context.volumes(&pass, &plan)?;
+            let Some(cap) = options.max_bytes else {
+                return Ok(context.report(made, &plan));
+            };
+            let over = made
+                .iter()
+                .position(|v| v.over_cap.is_none() && v.pdf.len() as u64 > cap);
+            match over {
+                None => return Ok(context.report(made, &plan)),
+                Some(k) => {
+                    if headroom.len() <= k {
+                        headroom.resize(k + 1, 0);
+                    }
+                    let excess = made[k].pdf.len() as u64 - cap;
+                    headroom[k] += excess + cap / 50;
+                    tries += 1;
+                    if tries >= MAX_PASSES {
+                        break 'layout;
+                    }
+                }
+            }
+        }
+    }
+    Err(ReportError::Unsettled)
 }
 
 struct Context<'a> {
-    journal: &'a Journal,
-    selection: &'a Selection,
+    /// As printed: redacted.
+    selection: Selection,
     options: &'a ReportOptions,
+    redactor: Redactor,
+    /// Redacted too.
     people: HashMap<String, Person>,
     fingerprint: String,
     public_key: String,
     histories: HashMap<String, Vec<Revision>>,
+    /// Each image exhibit prepared once for all passes; `None` when it cannot be shown.
+    images: HashMap<usize, Option<Image>>,
 }
 
 struct Pass {
     layout: Layout,
-    exhibit_pages: HashMap<usize, usize>,
+    /// Exhibit number -> body page (from 0) of its separator page.
+    exhibit_at: BTreeMap<usize, usize>,
     /// Link targets, one per exhibit number, placed on its separator page.
     anchors: HashMap<usize, Anchor>,
+    sections: Vec<Section>,
+    /// Pages that must stay in one volume: the cover with the master index, each exhibit.
+    keep_together: Vec<Range<usize>>,
+}
+
+impl Pass {
+    /// Body page (from 0) the next content lands on.
+    fn page(&self) -> usize {
+        self.layout.current_page() - 1
+    }
+
+    fn section(&mut self, name: &'static str) {
+        let page = self.page();
+        self.sections.push((name, page));
+    }
 }
 
 impl<'a> Context<'a> {
     fn load(
-        journal: &'a Journal,
-        selection: &'a Selection,
+        journal: &Journal,
+        selection: &Selection,
         options: &'a ReportOptions,
-        redactor: &Redactor,
     ) -> Result<Self, ReportError> {
+        // Everything the report prints comes from redacted copies, so no later code can print
+        // a withheld string by mistake.
+        let redactor = Redactor::new(options.redaction, &journal.people()?);
+        let selection = redact_selection(&redactor, selection)?;
         let mut people = HashMap::new();
         for person in journal.people()? {
             people.insert(
@@ -142,36 +224,62 @@ impl<'a> Context<'a> {
                 histories.insert(incident.id.clone(), history);
             }
         }
+        let mut images = HashMap::new();
+        for e in &selection.exhibits {
+            if e.attachment.kind == AttachmentKind::Image {
+                let bytes = journal.attachment_bytes(&e.attachment)?;
+                let image = match e.attachment.mime.as_str() {
+                    "image/jpeg" => Image::jpeg(&bytes).ok(),
+                    "image/png" => super::decode_png(&bytes)
+                        .and_then(|(w, h, rgb)| Image::rgb(w, h, &rgb).ok()),
+                    _ => None,
+                };
+                images.insert(e.number, image);
+            }
+        }
         let public_key = hex::encode(journal.signing_key()?.verifying_key().as_bytes());
         Ok(Self {
-            journal,
             selection,
             options,
+            redactor,
             people,
             fingerprint: journal.fingerprint()?,
             public_key,
             histories,
+            images,
         })
     }
 
-    fn lay_out(
-        &self,
-        exhibit_pages: &HashMap<usize, usize>,
-        total_pages: usize,
-    ) -> Result<Pass, ReportError> {
+    fn doc_info(&self, volume: usize, count: usize) -> DocInfo {
+        let mut title = "Chronological record of protective order violations".to_string();
+        let mut document_id = self.document_id();
+        if count > 1 {
+            title.push_str(&format!(", volume {volume} of {count}"));
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest([&document_id[..], &volume.to_be_bytes()].concat());
+            document_id.copy_from_slice(&digest[..16]);
+        }
         let order = self.selection.orders.first();
-        let caption = order
-            .map(|o| self.caption(o))
-            .unwrap_or_else(|| "Chronological record".into());
-        let layout = Layout::new(DocInfo {
-            title: "Chronological record of protective order violations".into(),
+        DocInfo {
+            title,
             author: order.and_then(|o| o.petitioner.clone()).unwrap_or_default(),
-            subject: caption.clone(),
+            subject: self.header(),
             created: self.options.generated_at,
-            document_id: self.document_id(),
+            document_id,
             paper: self.options.paper,
-        })?;
-        let mut layout = layout;
+        }
+    }
+
+    fn header(&self) -> String {
+        self.selection
+            .orders
+            .first()
+            .map(|o| self.caption(o))
+            .unwrap_or_else(|| "Chronological record".into())
+    }
+
+    fn lay_out(&self, plan: &Plan) -> Result<Pass, ReportError> {
+        let mut layout = Layout::new(self.doc_info(1, 1))?;
         let anchors = self
             .selection
             .exhibits
@@ -180,19 +288,143 @@ impl<'a> Context<'a> {
             .collect();
         let mut pass = Pass {
             layout,
-            exhibit_pages: HashMap::new(),
+            exhibit_at: BTreeMap::new(),
             anchors,
+            sections: Vec::new(),
+            keep_together: Vec::new(),
         };
-        self.cover(&mut pass.layout, total_pages);
-        pass.layout.set_header(&caption);
+        pass.section(COVER);
+        self.cover(&mut pass.layout, plan);
+        pass.layout.set_header(&self.header());
+        if plan.split() {
+            pass.section(MASTER_INDEX);
+            self.master_index(&mut pass.layout, plan);
+        }
+        pass.keep_together.push(0..pass.page());
+        pass.section(SUMMARY);
         self.summary(&mut pass.layout);
-        self.entries(&mut pass.layout, exhibit_pages, &pass.anchors);
-        self.exhibit_index(&mut pass.layout, exhibit_pages);
+        pass.section(INCIDENTS);
+        self.entries(&mut pass.layout, plan, &pass.anchors);
+        if !plan.split() && !self.selection.exhibits.is_empty() {
+            pass.section(EXHIBIT_INDEX);
+            self.exhibit_index(&mut pass.layout, plan, 1);
+            pass.layout.new_page();
+        }
         self.exhibits(&mut pass)?;
+        pass.section(AMENDMENTS);
         self.amendments(&mut pass.layout);
+        pass.section(DECLARATION);
         self.declaration(&mut pass.layout);
-        self.integrity(&mut pass.layout);
+        pass.section(INTEGRITY);
+        self.integrity(&mut pass.layout, plan);
         Ok(pass)
+    }
+
+    /// The plan the next pass prints: where this pass put things, and (over the cap) where
+    /// to cut.
+    fn plan(&self, pass: &Pass, headroom: &[u64]) -> Plan {
+        let weights = pass.layout.page_weights();
+        let volumes = match self.options.max_bytes {
+            None => std::iter::once(0..weights.len()).collect(),
+            Some(cap) => volumes::cut(&weights, &pass.keep_together, |k| {
+                let room = headroom.get(k).copied().unwrap_or(0);
+                cap.saturating_sub(VOLUME_OVERHEAD + room)
+            }),
+        };
+        Plan {
+            volumes,
+            exhibit_at: pass.exhibit_at.clone(),
+            sections: pass.sections.clone(),
+            body_pages: weights.len(),
+        }
+    }
+
+    /// Serialises each volume: volume 1 from the report's own cover, later ones behind a cover
+    /// of their own.
+    fn volumes(&self, pass: &Pass, plan: &Plan) -> Result<Vec<Volume>, ReportError> {
+        let count = plan.count();
+        let mut out = Vec::with_capacity(count);
+        for (k, range) in (1..).zip(&plan.volumes) {
+            let front = if k == 1 {
+                Layout::new(self.doc_info(k, count))?
+            } else {
+                let cover = self.volume_cover(k, plan)?;
+                if cover.page_count() != 1 {
+                    return Err(LayoutError::PageNumbering(format!(
+                        "the cover of volume {k} takes {} pages",
+                        cover.page_count()
+                    ))
+                    .into());
+                }
+                cover
+            };
+            let (first_page, last_page) = plan.span(k);
+            let volume = pass
+                .layout
+                .volume(&front, range.clone(), self.doc_info(k, count))?;
+            let pdf = volume.finish(first_page, plan.total())?;
+            out.push(Volume {
+                number: k,
+                first_page,
+                last_page,
+                over_cap: self.over_cap(&pdf, plan, range, &pass.keep_together),
+                pdf,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A volume over the cap that cannot be cut further holds one exhibit (or the cover and
+    /// master index alone): say which, in words a user can act on.
+    fn over_cap(
+        &self,
+        pdf: &[u8],
+        plan: &Plan,
+        range: &Range<usize>,
+        keep_together: &[Range<usize>],
+    ) -> Option<String> {
+        let cap = self.options.max_bytes?;
+        let one_unit = range.len() <= 1
+            || keep_together
+                .iter()
+                .any(|k| k.start <= range.start && range.end <= k.end);
+        if pdf.len() as u64 <= cap || !one_unit {
+            return None;
+        }
+        let size = crate::evidence::human_size(pdf.len() as u64);
+        let limit = crate::evidence::human_size(cap);
+        let exhibits: Vec<&Exhibit> = self
+            .selection
+            .exhibits
+            .iter()
+            .filter(|e| {
+                plan.exhibit_at
+                    .get(&e.number)
+                    .is_some_and(|p| range.contains(p))
+            })
+            .collect();
+        let what = match exhibits.as_slice() {
+            [e] => format!(
+                "{} ({}, {}) is larger than the {limit} limit by itself",
+                e.label,
+                e.attachment.original_name,
+                crate::evidence::human_size(e.attachment.size)
+            ),
+            _ => format!("these pages cannot be split further under the {limit} limit"),
+        };
+        Some(format!(
+            "{what}, so its volume is {size}. Ask the court clerk how to file a file this large (for example on a USB drive), or choose a larger --max-mb."
+        ))
+    }
+
+    fn report(&self, volumes: Vec<Volume>, plan: &Plan) -> Report {
+        Report {
+            volumes,
+            pages: plan.total(),
+            incidents: self.selection.incidents.len(),
+            exhibits: self.selection.exhibits.len(),
+            redaction: self.redactor.profile(),
+        }
     }
 
     /// The PDF's /ID: the same journal state, scope and time give the same ID.
@@ -229,7 +461,8 @@ impl<'a> Context<'a> {
         )
     }
 
-    fn cover(&self, l: &mut Layout, total_pages: usize) {
+    /// Court, caption and title: the top of every cover.
+    fn cover_title(&self, l: &mut Layout) {
         l.space(72.0);
         if let Some(order) = self.selection.orders.first() {
             l.paragraph(&order.court.to_uppercase(), Style::bold());
@@ -239,19 +472,37 @@ impl<'a> Context<'a> {
         l.space(36.0);
         l.big_label("Chronological Record of", 22.0);
         l.big_label("Protective Order Violations", 22.0);
-        l.space(36.0);
+    }
+
+    fn period(&self) -> String {
         let incidents = &self.selection.incidents;
-        let first = incidents
-            .first()
-            .map(|i| pretty_date(&i.occurred.local))
-            .unwrap_or_default();
-        let last = incidents
-            .last()
-            .map(|i| pretty_date(&i.occurred.local))
-            .unwrap_or_default();
+        let date = |i: Option<&Incident>| {
+            i.map(|i| pretty_date(&i.occurred.local))
+                .unwrap_or_default()
+        };
+        format!("{} to {}", date(incidents.first()), date(incidents.last()))
+    }
+
+    fn generated(&self) -> String {
+        self.options
+            .generated_at
+            .format("%Y-%m-%d %H:%M UTC")
+            .to_string()
+    }
+
+    fn cover(&self, l: &mut Layout, plan: &Plan) {
+        self.cover_title(l);
+        if plan.split() {
+            l.space(12.0);
+            l.big_label(&plan.volume_line(1), 14.0);
+        }
+        l.space(if plan.split() { 12.0 } else { 36.0 });
         let mut rows = vec![
-            ("Period covered".to_string(), format!("{first} to {last}")),
-            ("Incidents".to_string(), incidents.len().to_string()),
+            ("Period covered".to_string(), self.period()),
+            (
+                "Incidents".to_string(),
+                self.selection.incidents.len().to_string(),
+            ),
             (
                 "Exhibits".to_string(),
                 self.selection.exhibits.len().to_string(),
@@ -265,19 +516,21 @@ impl<'a> Context<'a> {
         {
             rows.push(("Prepared by".into(), p));
         }
-        rows.push((
-            "Generated".into(),
-            self.options
-                .generated_at
-                .format("%Y-%m-%d %H:%M UTC")
-                .to_string(),
-        ));
-        if total_pages > 0 {
-            rows.push(("Pages".into(), total_pages.to_string()));
+        rows.push(("Generated".into(), self.generated()));
+        if plan.body_pages > 0 {
+            let mut pages = plan.total().to_string();
+            if plan.split() {
+                pages.push_str(&format!(" in {} volumes", plan.count()));
+            }
+            rows.push(("Pages".into(), pages));
         }
+        if plan.split() {
+            rows.push(("This volume holds".into(), plan.contents(1)));
+        }
+        rows.push(("Redaction".into(), profile_name(self.redactor.profile())));
         rows.push(("Journal fingerprint".into(), group_hex(&self.fingerprint)));
         l.key_values(&rows);
-        l.space(24.0);
+        l.space(if plan.split() { 12.0 } else { 24.0 });
         l.paragraph(
             "Each entry was recorded in Daybook, an encrypted journal. Times of recording come from the computer's clock and cannot be edited. Entries changed after they were first recorded are marked \"amended\" and every change is listed in the Amendments appendix. The journal fingerprint identifies the exact state of the journal this report was made from.",
             Style::small(),
@@ -286,6 +539,69 @@ impl<'a> Context<'a> {
             "Daybook gives general information, not legal advice.",
             Style::small(),
         );
+        l.new_page();
+    }
+
+    /// The one-page cover of volume 2, 3 ...: which part of which report this is.
+    fn volume_cover(&self, k: usize, plan: &Plan) -> Result<Layout, ReportError> {
+        let mut l = Layout::new(self.doc_info(k, plan.count()))?;
+        l.bookmark(&format!("Volume {k} of {} (cover)", plan.count()), 1);
+        self.cover_title(&mut l);
+        l.space(12.0);
+        l.big_label(&plan.volume_line(k), 14.0);
+        l.space(12.0);
+        l.key_values(&[
+            ("This volume holds".into(), plan.contents(k)),
+            ("Period covered".into(), self.period()),
+            ("Generated".into(), self.generated()),
+            ("Redaction".into(), profile_name(self.redactor.profile())),
+            ("Journal fingerprint".into(), group_hex(&self.fingerprint)),
+        ]);
+        l.space(12.0);
+        l.paragraph(
+            &format!(
+                "This report is in {} volumes, one file each, because courts limit the size of a file. Page numbers run straight through all of them. Volume 1 holds the master index: every exhibit with the volume and page it is on.",
+                plan.count()
+            ),
+            Style::small(),
+        );
+        l.paragraph(
+            "Daybook gives general information, not legal advice.",
+            Style::small(),
+        );
+        Ok(l)
+    }
+
+    /// Volume 1 of a split report: what is in which volume, and where each exhibit is.
+    fn master_index(&self, l: &mut Layout, plan: &Plan) {
+        l.bookmark(MASTER_INDEX, 1);
+        l.heading(MASTER_INDEX, 1);
+        l.paragraph(
+            &format!(
+                "This report is in {} volumes, one file each. Page numbers run straight through all of them, so \"page {}\" is the same page whichever volume is open. References to a page in another volume name the volume, for example \"(Volume 2, page {})\".",
+                plan.count(),
+                plan.span(2).0,
+                plan.span(2).0
+            ),
+            Style::body(),
+        );
+        let rows: Vec<Vec<String>> = (1..=plan.count())
+            .map(|k| {
+                let (first, last) = plan.span(k);
+                vec![k.to_string(), format!("{first}-{last}"), plan.contents(k)]
+            })
+            .collect();
+        l.table(
+            &[
+                ("Volume".into(), 0.14),
+                ("Pages".into(), 0.16),
+                ("Contents".into(), 0.70),
+            ],
+            &rows,
+        );
+        if !self.selection.exhibits.is_empty() {
+            self.exhibit_index(l, plan, 2);
+        }
         l.new_page();
     }
 
@@ -399,13 +715,8 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn entries(
-        &self,
-        l: &mut Layout,
-        exhibit_pages: &HashMap<usize, usize>,
-        anchors: &HashMap<usize, Anchor>,
-    ) {
-        l.bookmark("Incidents", 1);
+    fn entries(&self, l: &mut Layout, plan: &Plan, anchors: &HashMap<usize, Anchor>) {
+        l.bookmark(INCIDENTS, 1);
         l.heading("Incidents, in the order they occurred", 1);
         let orders: HashMap<&str, &Order> = self
             .selection
@@ -428,12 +739,16 @@ impl<'a> Context<'a> {
             }
             let exhibits: Vec<&Exhibit> = self.selection.exhibits_of(&incident.id).collect();
             for e in exhibits {
-                let text = match exhibit_pages.get(&e.number) {
-                    Some(page) => format!(
-                        "See {} ({}), page {page}",
-                        e.label, e.attachment.original_name
-                    ),
-                    None => format!("See {} ({})", e.label, e.attachment.original_name),
+                // In a split report the volume is always named, so the words do not depend
+                // on which volume this entry itself lands in (which would make the layout
+                // chase its own tail). Within one volume the words are also a link.
+                let see = format!("See {} ({})", e.label, e.attachment.original_name);
+                let text = match plan.exhibit(e.number) {
+                    Some((volume, page)) if plan.split() => {
+                        format!("{see} (Volume {volume}, page {page})")
+                    }
+                    Some((_, page)) => format!("{see}, page {page}"),
+                    None => see,
                 };
                 match anchors.get(&e.number) {
                     Some(anchor) => l.link_text(&text, Style::italic(), *anchor),
@@ -525,12 +840,10 @@ impl<'a> Context<'a> {
         rows
     }
 
-    fn exhibit_index(&self, l: &mut Layout, exhibit_pages: &HashMap<usize, usize>) {
-        if self.selection.exhibits.is_empty() {
-            return;
-        }
-        l.bookmark("Exhibit index", 1);
-        l.heading("Exhibit index", 1);
+    /// The exhibit index as a section of its own (`level` 1) or inside the master index (2).
+    fn exhibit_index(&self, l: &mut Layout, plan: &Plan, level: u8) {
+        l.bookmark(EXHIBIT_INDEX, level);
+        l.heading(EXHIBIT_INDEX, level);
         l.paragraph(
             "SHA-256 is the fingerprint of each original file; the same file in the evidence packet has the same value.",
             Style::small(),
@@ -565,41 +878,51 @@ impl<'a> Context<'a> {
                 let sha: Vec<&str> = (0..4)
                     .filter_map(|i| a.sha256.get(i * 16..(i + 1) * 16))
                     .collect();
-                vec![
+                let place = plan.exhibit(e.number);
+                let mut row = vec![
                     e.label.replace("Exhibit ", ""),
                     description,
                     sha.join("\n"),
                     times,
-                    exhibit_pages
-                        .get(&e.number)
-                        .map(|p| p.to_string())
-                        .unwrap_or_default(),
-                ]
+                ];
+                if plan.split() {
+                    row.push(place.map(|p| p.0.to_string()).unwrap_or_default());
+                }
+                row.push(place.map(|p| p.1.to_string()).unwrap_or_default());
+                row
             })
             .collect();
-        l.table(
-            &[
-                ("No.".into(), 0.07),
-                ("Exhibit".into(), 0.34),
-                ("SHA-256".into(), 0.25),
-                ("Times (UTC)".into(), 0.26),
-                ("Page".into(), 0.08),
-            ],
-            &rows,
-        );
-        l.new_page();
+        let mut columns = vec![
+            ("No.".into(), 0.07),
+            ("Exhibit".into(), 0.34),
+            ("SHA-256".into(), 0.25),
+            ("Times (UTC)".into(), 0.26),
+        ];
+        if plan.split() {
+            columns[1].1 = 0.28;
+            columns[2].1 = 0.24;
+            columns.push(("Vol.".into(), 0.07));
+        }
+        columns.push(("Page".into(), 0.08));
+        l.table(&columns, &rows);
     }
 
     fn exhibits(&self, pass: &mut Pass) -> Result<(), ReportError> {
         if self.selection.exhibits.is_empty() {
             return Ok(());
         }
-        pass.layout.bookmark("Exhibits", 1);
+        pass.layout.bookmark(EXHIBITS, 1);
+        let mut starts = Vec::new();
         for e in &self.selection.exhibits {
+            pass.layout.set_page_tag(Some(&e.label));
+            pass.layout.new_page();
+            if starts.is_empty() {
+                pass.section(EXHIBITS);
+            }
+            let start = pass.page();
+            starts.push(start);
+            pass.exhibit_at.insert(e.number, start);
             let l = &mut pass.layout;
-            l.set_page_tag(Some(&e.label));
-            l.new_page();
-            pass.exhibit_pages.insert(e.number, l.current_page());
             if let Some(anchor) = pass.anchors.get(&e.number) {
                 l.place_anchor(*anchor);
             }
@@ -670,22 +993,16 @@ impl<'a> Context<'a> {
         }
         pass.layout.set_page_tag(None);
         pass.layout.new_page();
+        starts.push(pass.page());
+        pass.keep_together
+            .extend(starts.windows(2).map(|w| w[0]..w[1]));
         Ok(())
     }
 
     fn image(&self, l: &mut Layout, e: &Exhibit) -> Result<(), ReportError> {
-        let bytes = self.journal.attachment_bytes(&e.attachment)?;
-        let placed = match e.attachment.mime.as_str() {
-            "image/jpeg" => l.jpeg(&bytes, None).map(|_| true),
-            "image/png" => match super::decode_png(&bytes) {
-                Some((w, h, rgb)) => l.rgb_image(w, h, &rgb, None).map(|_| true),
-                None => Ok(false),
-            },
-            _ => Ok(false),
-        };
-        match placed {
-            Ok(true) => {}
-            Ok(false) | Err(_) => l.paragraph(
+        match self.images.get(&e.number) {
+            Some(Some(image)) => l.image(image, None),
+            _ => l.paragraph(
                 &format!("This image format cannot be shown in the PDF. The original file is {} in the evidence packet.", e.file_name),
                 Style::body(),
             ),
@@ -694,8 +1011,8 @@ impl<'a> Context<'a> {
     }
 
     fn amendments(&self, l: &mut Layout) {
-        l.bookmark("Amendments", 1);
-        l.heading("Amendments", 1);
+        l.bookmark(AMENDMENTS, 1);
+        l.heading(AMENDMENTS, 1);
         let amended: Vec<&Incident> = self
             .selection
             .incidents
@@ -741,8 +1058,8 @@ impl<'a> Context<'a> {
     }
 
     fn declaration(&self, l: &mut Layout) {
-        l.bookmark("Declaration", 1);
-        l.heading("Declaration", 1);
+        l.bookmark(DECLARATION, 1);
+        l.heading(DECLARATION, 1);
         l.paragraph(
             "I declare under penalty of perjury under the laws of the United States of America that the foregoing is true and correct.",
             Style::body(),
@@ -766,8 +1083,8 @@ impl<'a> Context<'a> {
         l.new_page();
     }
 
-    fn integrity(&self, l: &mut Layout) {
-        l.bookmark("How to check this report", 1);
+    fn integrity(&self, l: &mut Layout, plan: &Plan) {
+        l.bookmark(INTEGRITY, 1);
         l.heading("How to check this report and its exhibits", 1);
         l.paragraph(
             "Every exhibit's SHA-256 is listed in the Exhibit index. The evidence packet exported with this report holds each original file, a manifest.json listing every file with its SHA-256, a signature over that manifest (manifest.sig, Ed25519) and a SHA256SUMS file. To check the files without Daybook, run in the packet folder:",
@@ -775,6 +1092,15 @@ impl<'a> Context<'a> {
         );
         l.paragraph("sha256sum -c SHA256SUMS", Style::mono());
         l.paragraph("Every line must end in OK. With Daybook, `daybook verify <packet folder>` also checks the signature.", Style::body());
+        if plan.split() {
+            l.paragraph(
+                &format!(
+                    "This report is in {} volumes, one PDF file each; the packet's manifest.json lists every volume with its SHA-256.",
+                    plan.count()
+                ),
+                Style::body(),
+            );
+        }
         l.key_values(&[
             ("Journal fingerprint".into(), group_hex(&self.fingerprint)),
             ("Signing key (Ed25519)".into(), group_hex(&self.public_key)),
@@ -790,6 +1116,33 @@ impl<'a> Context<'a> {
             ),
         ]);
     }
+}
+
+/// The report's own copy of the selection with the profile applied to every text field.
+fn redact_selection(redactor: &Redactor, selection: &Selection) -> Result<Selection, ReportError> {
+    let mut out = selection.clone();
+    for incident in &mut out.incidents {
+        *incident = redactor.record(incident).map_err(ReportError::Redaction)?;
+    }
+    for exhibit in &mut out.exhibits {
+        exhibit.attachment = redactor
+            .record(&exhibit.attachment)
+            .map_err(ReportError::Redaction)?;
+    }
+    for order in &mut out.orders {
+        *order = redactor.record(order).map_err(ReportError::Redaction)?;
+    }
+    Ok(out)
+}
+
+/// The profile's name for a cover: its description up to the first colon or semicolon.
+fn profile_name(profile: Profile) -> String {
+    let text = profile.describe();
+    text.split([':', ';'])
+        .next()
+        .unwrap_or(text)
+        .trim()
+        .to_string()
 }
 
 fn changed_fields(before: &str, after: &str) -> Vec<(String, String, String)> {

@@ -134,7 +134,7 @@ pub fn exhibit_file_name(number: usize, date: &str, attachment: &Attachment) -> 
 }
 
 /// Letters and digits kept (accents dropped to their base letter where simple), the rest '-'.
-fn ascii_slug(text: &str) -> String {
+pub(crate) fn ascii_slug(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars() {
         let mapped = match c {

@@ -7,6 +7,7 @@ pub mod exhibits;
 pub mod layout;
 pub mod officer_sheet;
 pub mod redact;
+pub mod volumes;
 
 /// Decodes a PNG to 8-bit RGB over white paper, for embedding. `None` for what we cannot
 /// decode (the original file still goes in the evidence packet).

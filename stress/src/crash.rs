@@ -123,7 +123,9 @@ pub fn child(journal: &Path, work: &Path, seed: u64, first_op: u64) -> Result<()
                     .create_new(true)
                     .open(&out)
                     .map_err(io(out.display().to_string()))?;
-                file.write_all(&report.pdf)
+                // No size cap: always exactly one volume.
+                let pdf: Vec<u8> = report.volumes.into_iter().flat_map(|v| v.pdf).collect();
+                file.write_all(&pdf)
                     .and_then(|()| file.sync_all())
                     .map_err(io(out.display().to_string()))?;
                 say(&format!("ACK {n} report {}", out.display()));
@@ -134,10 +136,14 @@ pub fn child(journal: &Path, work: &Path, seed: u64, first_op: u64) -> Result<()
                 let selection = select(&j, &Scope::default())?;
                 let report = render_selection(&j, &selection, &report_options())
                     .map_err(|e| HarnessError::Other(e.to_string()))?;
-                let reports = [daybook::packet::ReportFile {
-                    file_name: "Report.pdf".into(),
-                    bytes: report.pdf,
-                }];
+                let reports: Vec<daybook::packet::ReportFile> = report
+                    .volumes
+                    .into_iter()
+                    .map(|v| daybook::packet::ReportFile {
+                        file_name: "Report.pdf".into(),
+                        bytes: v.pdf,
+                    })
+                    .collect();
                 daybook::packet::export_packet(&j, &selection, &reports, &out)
                     .map_err(|e| HarnessError::Other(e.to_string()))?;
                 say(&format!("ACK {n} packet {}", out.display()));
@@ -152,6 +158,8 @@ fn report_options() -> ReportOptions {
         paper: PaperSize::Letter,
         generated_at: chrono::Utc::now(),
         redaction: Default::default(),
+        // One file, as these harnesses check a single report.
+        max_bytes: None,
     }
 }
 

@@ -139,13 +139,19 @@ fn build(root: &Path) -> Result<Fixture> {
         paper: PaperSize::Letter,
         generated_at: chrono::Utc::now(),
         redaction: Default::default(),
+        // One file, as these harnesses check a single report.
+        max_bytes: None,
     };
     let report = render_selection(&j, &selection, &options)
         .map_err(|e| crate::common::HarnessError::Other(e.to_string()))?;
-    let reports = [daybook::packet::ReportFile {
-        file_name: "Report.pdf".into(),
-        bytes: report.pdf,
-    }];
+    let reports: Vec<daybook::packet::ReportFile> = report
+        .volumes
+        .into_iter()
+        .map(|v| daybook::packet::ReportFile {
+            file_name: "Report.pdf".into(),
+            bytes: v.pdf,
+        })
+        .collect();
     daybook::packet::export_packet(&j, &selection, &reports, &packet)
         .map_err(|e| crate::common::HarnessError::Other(e.to_string()))?;
     let expected = snapshot(&j, &incident_ids)
