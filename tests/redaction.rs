@@ -125,3 +125,62 @@ fn an_unknown_profile_is_refused_with_the_choices() {
     assert!(said.contains("federal-civil"), "{said}");
     assert!(!t.path("x.pdf").exists());
 }
+
+#[test]
+fn file_names_and_invisible_characters_do_not_leak_into_the_report_or_the_packet() {
+    let t = TestDir::new();
+    journal(&t);
+    let id = t.add_incident(&json!({
+        "occurred_at": "2026-04-11T09:00",
+        "timezone": "America/Los_Angeles",
+        "description": "He read my SSN out loud: 987-65-\u{200B}4321.",
+    }));
+    let wav = t.path("Sofia_voicemail.wav");
+    std::fs::write(&wav, daybook::demo::sample_voicemail(2)).unwrap();
+    t.ok(&["attach", &id, wav.to_str().unwrap()], "");
+    let (text, raw) = export(&t, "civil.pdf", "federal-civil");
+    for gone in ["Sofia", "987-65", "65-4321"] {
+        assert!(!text.contains(gone), "{gone} in the text layer:\n{text}");
+        assert!(!raw.contains(gone), "{gone} in the uncompressed PDF");
+    }
+    assert!(text.contains("XXX-XX-4321"), "{text}");
+
+    let dir = t.path("packet");
+    t.ok(
+        &[
+            "export",
+            "packet",
+            "--out",
+            dir.to_str().unwrap(),
+            "--redact",
+            "federal-civil",
+        ],
+        "",
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.join("exhibits"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1);
+    assert!(!names[0].contains("Sofia"), "{names:?}");
+    let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+    assert!(!manifest.contains("Sofia"), "{manifest}");
+    let report = Command::new("pdftotext")
+        .args([dir.join("Report.pdf").to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let report: String = String::from_utf8_lossy(&report.stdout)
+        .split_whitespace()
+        .collect();
+    assert!(
+        report.contains(&names[0]),
+        "the report names the packet's file {}",
+        names[0]
+    );
+    assert_eq!(
+        std::fs::read(dir.join("exhibits").join(&names[0])).unwrap(),
+        daybook::demo::sample_voicemail(2),
+        "the recording is the original"
+    );
+    t.ok(&["verify", dir.to_str().unwrap()], "");
+}

@@ -421,6 +421,10 @@ fn packet(
     }
     let options = report_options(scope);
     let selection = crate::report::exhibits::select(&journal, &options.scope)?;
+    // Redacted once for both, so the exhibit file names in the packet are the ones the report
+    // prints.
+    let selection =
+        crate::report::chronological::redacted_selection(&journal, &selection, options.redaction)?;
     let report = crate::report::chronological::render_selection(&journal, &selection, &options)?;
     warn_over_cap(&report);
     let names = report.file_names("Report");

@@ -1118,6 +1118,17 @@ impl<'a> Context<'a> {
     }
 }
 
+/// `selection` as a filing under `profile` may show it. Make an evidence packet from this
+/// too, so its exhibit file names are the ones the report prints. Redacting a selection
+/// again changes nothing more.
+pub fn redacted_selection(
+    journal: &Journal,
+    selection: &Selection,
+    profile: Profile,
+) -> Result<Selection, ReportError> {
+    redact_selection(&Redactor::new(profile, &journal.people()?), selection)
+}
+
 /// The report's own copy of the selection with the profile applied to every text field.
 fn redact_selection(redactor: &Redactor, selection: &Selection) -> Result<Selection, ReportError> {
     let mut out = selection.clone();
@@ -1128,6 +1139,13 @@ fn redact_selection(redactor: &Redactor, selection: &Selection) -> Result<Select
         exhibit.attachment = redactor
             .record(&exhibit.attachment)
             .map_err(ReportError::Redaction)?;
+        // The file name is made from the original name, which may hold a minor's name or a
+        // number: make it again from the redacted one.
+        exhibit.file_name = super::exhibits::exhibit_file_name(
+            exhibit.number,
+            &exhibit.incident_date,
+            &exhibit.attachment,
+        );
     }
     for order in &mut out.orders {
         *order = redactor.record(order).map_err(ReportError::Redaction)?;

@@ -177,7 +177,13 @@ fn loose(text: &str) -> Option<Regex> {
     if words.is_empty() {
         return None;
     }
-    Regex::new(&format!(r"(?i)\b{}\b", words.join(r"\s+"))).ok()
+    // Bounded by anything but a letter or digit (not `\b`, for which '_' is a letter), so
+    // "Sofia_voicemail.wav" gives up the name too. The bounds are captured and put back.
+    Regex::new(&format!(
+        r"(?i)(?P<pre>^|[^\p{{L}}\p{{N}}]){}(?P<post>[^\p{{L}}\p{{N}}]|$)",
+        words.join(r"\s+")
+    ))
+    .ok()
 }
 
 /// A pattern matching a phone number's digits with any punctuation between them.
@@ -279,11 +285,21 @@ impl Redactor {
     }
 
     pub fn text(&self, text: &str) -> String {
-        let mut out = text.to_string();
+        // The PDF layout drops invisible characters (zero-width spaces, soft hyphens ...), so
+        // drop them first: otherwise "123-45-6789" with a zero-width space pasted inside would
+        // slip past the patterns and still print whole.
+        let mut out: String = text.chars().filter(|c| !invisible(*c)).collect();
         for (pattern, replacement) in &self.known {
-            out = pattern
-                .replace_all(&out, regex::NoExpand(replacement))
-                .into_owned();
+            // Twice: two matches next to each other share the character between them, and
+            // the first match took it.
+            for _ in 0..2 {
+                out = pattern
+                    .replace_all(&out, |c: &Captures<'_>| {
+                        let bound = |name| c.name(name).map_or("", |m| m.as_str());
+                        format!("{}{replacement}{}", bound("pre"), bound("post"))
+                    })
+                    .into_owned();
+            }
         }
         let rules = self.profile.rules();
         if rules.birth_year_only {
@@ -352,6 +368,19 @@ impl Redactor {
             _ => {}
         }
     }
+}
+
+/// Characters that print as nothing (the same the layout leaves out).
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+    )
 }
 
 /// Replaces every digit but the last `keep` with X, keeping separators.
@@ -486,6 +515,24 @@ mod tests {
             out.contains("XXX-XX-6789") && out.contains("Sofia Ellison"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn names_are_found_between_underscores_and_side_by_side() {
+        let r = Redactor::new(Profile::FederalCivil, &people());
+        assert_eq!(r.text("Sofia_voicemail.wav"), "S._voicemail.wav");
+        assert_eq!(r.text("Sofia Ellison/Sofia Ellison"), "S.E./S.E.");
+        assert_eq!(
+            r.text("Sofiane came"),
+            "Sofiane came",
+            "not inside other words"
+        );
+    }
+
+    #[test]
+    fn invisible_characters_do_not_hide_a_number() {
+        let out = Redactor::new(Profile::NewYork, &people()).text("SSN 123-45-\u{200B}6789");
+        assert_eq!(out, "SSN XXX-XX-6789");
     }
 
     #[test]
