@@ -184,3 +184,28 @@ fn file_names_and_invisible_characters_do_not_leak_into_the_report_or_the_packet
     );
     t.ok(&["verify", dir.to_str().unwrap()], "");
 }
+
+#[test]
+fn an_address_confidentiality_program_address_is_the_only_one_printed() {
+    let t = TestDir::new();
+    t.init();
+    t.ok(
+        &["order", "add", "--json", "-"],
+        &json!({
+            "kind": "after_hearing", "court": "Superior Court of California, County of Alameda",
+            "state": "CA", "case_number": "HF26-014327", "issued_on": "2026-01-15",
+            "protected_persons": [{"name": "Dana Ellison",
+                                   "addresses": ["1234 Oak Street, Oakland, CA 94607"],
+                                   "substitute_address": "PO Box 1409, Sacramento, CA 95812"}]
+        })
+        .to_string(),
+    );
+    t.add_incident(&util::incident(
+        "2026-04-10T09:00",
+        "He drove past 1234 Oak Street.",
+    ));
+    let (text, raw) = export(&t, "acp.pdf", "none");
+    assert!(text.contains("PO Box 1409, Sacramento, CA 95812"), "{text}");
+    assert!(!text.contains(SECRET_ADDRESS) && !raw.contains(SECRET_ADDRESS));
+    assert!(t.ok(&["verify"], "").starts_with("OK"));
+}

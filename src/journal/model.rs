@@ -226,6 +226,12 @@ pub struct PersonInput {
     /// person reads what is filed).
     #[serde(default)]
     pub addresses: Vec<String>,
+    /// A substitute mailing address from a state address confidentiality program (e.g.
+    /// California's Safe at Home). For a protected person it is the only address a report
+    /// prints. Left out of the stored JSON when empty, so records made before it existed keep
+    /// their exact bytes (and their hashes in the revision chain): no migration is needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substitute_address: Option<String>,
     #[serde(default)]
     pub minor: bool,
     /// Known weapons, for the officer sheet.

@@ -306,6 +306,7 @@ fn build_person(input: &PersonInput, role: PersonRole) -> Result<Person> {
     details.name = required("name", &input.name)?;
     for (field, value) in [
         ("date of birth", &input.date_of_birth),
+        ("substitute address", &input.substitute_address),
         ("description", &input.description),
         ("vehicle", &input.vehicle),
         ("weapons", &input.weapons),

@@ -703,6 +703,21 @@ impl<'a> Context<'a> {
         {
             rows.push(("Restrained person".into(), r.details.name.clone()));
         }
+        for p in order
+            .protected_person_ids
+            .iter()
+            .filter_map(|id| self.people.get(id))
+        {
+            // Their own addresses never print; an address confidentiality program's may.
+            let text = match &p.details.substitute_address {
+                Some(a) => format!(
+                    "{} (mailing address, address confidentiality program: {a})",
+                    p.details.name
+                ),
+                None => p.details.name.clone(),
+            };
+            rows.push(("Protected person".into(), text));
+        }
         l.key_values(&rows);
         for term in &order.terms {
             l.paragraph(
