@@ -499,29 +499,16 @@ fn write_report(out: &Path, report: &crate::report::chronological::Report) -> Re
         }
         return Ok(());
     }
-    let stem = out
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let dir = out.parent().unwrap_or(Path::new(""));
-    let paths: Vec<PathBuf> = report
-        .file_names(&stem)
-        .into_iter()
-        .map(|name| dir.join(name))
+    let paths = crate::report::volumes::output_paths(out, report.volumes.len());
+    let files: Vec<(PathBuf, &[u8])> = paths
+        .iter()
+        .cloned()
+        .zip(report.volumes.iter().map(|v| v.pdf.as_slice()))
         .collect();
-    if let Some(taken) = paths.iter().find(|p| p.symlink_metadata().is_ok()) {
-        return Err(CliError::Exists {
-            path: taken.clone(),
-        });
-    }
-    for (i, (path, volume)) in paths.iter().zip(&report.volumes).enumerate() {
-        if let Err(e) = write_new_file(path, &volume.pdf) {
-            for written in &paths[..i] {
-                let _ = std::fs::remove_file(written);
-            }
-            return Err(e);
-        }
-    }
+    crate::report::volumes::write_all_new(&files).map_err(|e| match e {
+        crate::report::volumes::WriteError::Exists { path } => CliError::Exists { path },
+        crate::report::volumes::WriteError::Io { path, source } => CliError::Write { path, source },
+    })?;
     print_line!(
         "The report is larger than one file may be, so it is in {} volumes ({} pages, {} incidents, {} exhibits; privacy profile: {}):",
         report.volumes.len(),

@@ -7,7 +7,9 @@
 //! of every volume it makes and plans again with more room where an estimate fell short.
 
 use std::collections::HashSet;
+use std::io;
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use super::layout::PageWeight;
 
@@ -112,6 +114,56 @@ pub fn file_names(stem: &str, count: usize) -> Vec<String> {
         return vec![format!("{safe}.pdf")];
     }
     (1..=count).map(|k| format!("{safe}-vol{k}.pdf")).collect()
+}
+
+/// Where the files of a report in `count` volumes go when the user named `out`: `out` itself
+/// for one volume (the name they chose), else `STEM-vol1.pdf` ... beside it.
+pub fn output_paths(out: &Path, count: usize) -> Vec<PathBuf> {
+    if count <= 1 {
+        return vec![out.to_path_buf()];
+    }
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dir = out.parent().unwrap_or(Path::new(""));
+    file_names(&stem, count)
+        .into_iter()
+        .map(|name| dir.join(name))
+        .collect()
+}
+
+/// Why the volumes of a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{} already exists. Choose a new name so nothing is overwritten.", path.display())]
+    Exists { path: PathBuf },
+    #[error("Could not write {}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+}
+
+/// Writes each of `files` to the path beside it, all new files. Nothing is written unless every
+/// name is free, and a failure part-way removes what was written: a report is whole or absent.
+pub fn write_all_new(files: &[(PathBuf, &[u8])]) -> Result<(), WriteError> {
+    if let Some((taken, _)) = files.iter().find(|(p, _)| p.symlink_metadata().is_ok()) {
+        return Err(WriteError::Exists {
+            path: taken.clone(),
+        });
+    }
+    for (i, (path, bytes)) in files.iter().enumerate() {
+        if let Err(source) = crate::fsutil::write_new(path, bytes) {
+            for (written, _) in &files[..i] {
+                let _ = std::fs::remove_file(written);
+            }
+            let path = path.clone();
+            return Err(if source.kind() == io::ErrorKind::AlreadyExists {
+                WriteError::Exists { path }
+            } else {
+                WriteError::Io { path, source }
+            });
+        }
+    }
+    Ok(())
 }
 
 /// True when `name` is a file name court e-filing systems accept.
