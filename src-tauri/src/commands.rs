@@ -677,6 +677,30 @@ pub struct ExportRequest {
     last: Option<usize>,
     /// Court report and packet: a redaction profile key ("none" when left out).
     redact: Option<String>,
+    /// Court report and packet: the largest size of one PDF in MB; 0 keeps it in one file.
+    #[serde(default = "default_max_mb")]
+    max_mb: u32,
+    /// Packet: "folder" (the default), "zip", "zip-passphrase" or "zip-recipient".
+    #[serde(default)]
+    packet_format: PacketFormat,
+    /// Packet: the recipient's age or SSH public key, for "zip-recipient".
+    recipient: Option<String>,
+    /// Packet: the passphrase the user will tell the recipient, for "zip-passphrase".
+    packet_passphrase: Option<String>,
+}
+
+fn default_max_mb() -> u32 {
+    (daybook::report::volumes::DEFAULT_MAX_BYTES / 1_000_000) as u32
+}
+
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+enum PacketFormat {
+    #[default]
+    Folder,
+    Zip,
+    ZipPassphrase,
+    ZipRecipient,
 }
 
 impl ExportRequest {
@@ -711,6 +735,34 @@ impl ExportRequest {
             paper: self.paper(),
             generated_at: chrono::Utc::now(),
             redaction,
+            max_bytes: (self.max_mb > 0).then(|| u64::from(self.max_mb) * 1_000_000),
+        })
+    }
+
+    /// Who can open the packet, read before anything is made so a bad key costs nothing.
+    fn encryption(&self, state: &AppState) -> Answer<daybook::packet::Encryption> {
+        use daybook::packet::{archive, Encryption};
+        Ok(match self.packet_format {
+            PacketFormat::Folder | PacketFormat::Zip => Encryption::None,
+            PacketFormat::ZipRecipient => {
+                let key = self.recipient.as_deref().unwrap_or("").trim().to_string();
+                if key.is_empty() {
+                    return Err("Paste the public key the attorney gave you (it starts with “age1” or “ssh-”).".into());
+                }
+                Encryption::Recipients(
+                    archive::parse_recipients(&[key]).map_err(|e| e.to_string())?,
+                )
+            }
+            PacketFormat::ZipPassphrase => {
+                let passphrase =
+                    SecretString::from(self.packet_passphrase.clone().unwrap_or_default());
+                daybook::journal::keys::check_new_passphrase(&passphrase)
+                    .map_err(|e| e.to_string())?;
+                Encryption::Passphrase {
+                    passphrase,
+                    cost: state.kdf_cost,
+                }
+            }
         })
     }
 }
@@ -721,12 +773,12 @@ fn prepare_export(
     app: &AppHandle,
     state: &AppState,
     request: Value,
-    (title, file_name, pdf): (&str, String, bool),
+    (title, file_name, kind): (&str, String, SaveAs),
     task: &'static str,
 ) -> Answer<Option<(ExportRequest, PathBuf)>> {
     let request: ExportRequest = parse("export", request)?;
     request.scope()?;
-    let Some(path) = save_dialog(app, title, &file_name, pdf) else {
+    let Some(path) = save_dialog(app, title, &file_name, kind) else {
         return Ok(None);
     };
     state.start_work();
@@ -736,16 +788,29 @@ fn prepare_export(
 
 #[derive(Serialize)]
 pub struct Exported {
+    /// The first file (or the packet folder or archive).
     path: String,
+    /// Every file written, when a report came out in volumes.
+    files: Vec<String>,
     summary: String,
 }
 
+/// What a save dialog saves, for its file-type filter.
+#[derive(Clone, Copy)]
+enum SaveAs {
+    Pdf,
+    Zip,
+    Folder,
+}
+
 /// Asks where to save, with a neutral suggested name; `None` when the user cancels.
-fn save_dialog(app: &AppHandle, title: &str, name: &str, pdf: bool) -> Option<PathBuf> {
-    let mut dialog = app.dialog().file().set_title(title).set_file_name(name);
-    if pdf {
-        dialog = dialog.add_filter("PDF", &["pdf"]);
-    }
+fn save_dialog(app: &AppHandle, title: &str, name: &str, kind: SaveAs) -> Option<PathBuf> {
+    let dialog = app.dialog().file().set_title(title).set_file_name(name);
+    let dialog = match kind {
+        SaveAs::Pdf => dialog.add_filter("PDF", &["pdf"]),
+        SaveAs::Zip => dialog.add_filter("Zip archive", &["zip", "age"]),
+        SaveAs::Folder => dialog,
+    };
     dialog.blocking_save_file()?.into_path().ok()
 }
 
@@ -765,27 +830,24 @@ fn emit_busy(app: &AppHandle, task: &'static str) {
     );
 }
 
-/// Writes a finished PDF where the user chose, unless they cancelled while it was made.
-fn deliver(state: &AppState, path: &Path, bytes: &[u8]) -> Answer<()> {
+/// Writes finished files where the user chose (all of them or none), unless they cancelled
+/// while they were made.
+fn deliver_all(state: &AppState, files: &[(PathBuf, &[u8])]) -> Answer<()> {
     if state.cancelled() {
         return Err("Cancelled. Nothing was written.".into());
     }
-    daybook::fsutil::write_new(path, bytes).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            format!(
-                "{} already exists. Choose a new name so nothing is overwritten.",
-                path.display()
-            )
-        } else {
-            format!("Could not write {}: {e}", path.display())
-        }
-    })?;
+    daybook::report::volumes::write_all_new(files).map_err(|e| e.to_string())?;
+    remember_exported(state, files.iter().map(|(p, _)| p.clone()));
+    Ok(())
+}
+
+/// Only files this app wrote in this run may be opened from the window.
+fn remember_exported(state: &AppState, paths: impl IntoIterator<Item = PathBuf>) {
     state
         .exported
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .push(path.to_path_buf());
-    Ok(())
+        .extend(paths);
 }
 
 #[tauri::command]
@@ -797,7 +859,7 @@ pub async fn export_report(
     let dialog = (
         "Save the court report",
         format!("Daybook-report-{}.pdf", today()),
-        true,
+        SaveAs::Pdf,
     );
     let Some((request, path)) = prepare_export(&app, &state, request, dialog, "report")? else {
         return Ok(None);
@@ -806,13 +868,36 @@ pub async fn export_report(
     let report = with_journal(&state, |journal| {
         daybook::report::chronological::render(journal, &options)
     })?;
-    deliver(&state, &path, &report.pdf)?;
-    Ok(Some(Exported {
-        summary: format!(
+    let paths = daybook::report::volumes::output_paths(&path, report.volumes.len());
+    let files: Vec<(PathBuf, &[u8])> = paths
+        .iter()
+        .cloned()
+        .zip(report.volumes.iter().map(|v| v.pdf.as_slice()))
+        .collect();
+    deliver_all(&state, &files)?;
+    let over_cap: Vec<String> = report
+        .volumes
+        .iter()
+        .filter_map(|v| v.over_cap.clone())
+        .collect();
+    let mut summary = if paths.len() == 1 {
+        format!(
             "Saved the court report: {} pages, {} incidents, {} exhibits.",
             report.pages, report.incidents, report.exhibits
-        ),
-        path: path.display().to_string(),
+        )
+    } else {
+        format!(
+            "Saved the court report in {} files (volumes), because one file would be larger than {} MB: {} pages, {} incidents, {} exhibits. File them together; page numbers run straight through.",
+            paths.len(), request.max_mb, report.pages, report.incidents, report.exhibits
+        )
+    };
+    for reason in over_cap {
+        summary.push_str(&format!(" Note: {reason}"));
+    }
+    Ok(Some(Exported {
+        summary,
+        path: paths[0].display().to_string(),
+        files: paths.iter().map(|p| p.display().to_string()).collect(),
     }))
 }
 
@@ -825,7 +910,7 @@ pub async fn export_officer_sheet(
     let dialog = (
         "Save the officer sheet",
         format!("Daybook-officer-sheet-{}.pdf", today()),
-        true,
+        SaveAs::Pdf,
     );
     let Some((request, path)) = prepare_export(&app, &state, request, dialog, "officer-sheet")?
     else {
@@ -842,10 +927,11 @@ pub async fn export_officer_sheet(
             },
         )
     })?;
-    deliver(&state, &path, &pdf)?;
+    deliver_all(&state, &[(path.clone(), pdf.as_slice())])?;
     Ok(Some(Exported {
         summary: "Saved the one-page officer sheet.".into(),
         path: path.display().to_string(),
+        files: vec![path.display().to_string()],
     }))
 }
 
@@ -855,37 +941,91 @@ pub async fn export_packet(
     state: State<'_, AppState>,
     request: Value,
 ) -> Answer<Option<Exported>> {
-    let dialog = (
-        "Name the new evidence packet folder",
-        format!("Daybook-packet-{}", today()),
-        false,
-    );
-    let Some((request, path)) = prepare_export(&app, &state, request, dialog, "packet")? else {
+    let form: ExportRequest = parse("export", request.clone())?;
+    // A bad key or passphrase is refused before the save dialog opens.
+    let encryption = form.encryption(&state)?;
+    if let daybook::packet::Encryption::Passphrase { passphrase, .. } = &encryption {
+        let same = with_journal(&state, |journal| {
+            Ok::<_, String>(journal.check_passphrase(passphrase).is_ok())
+        })?;
+        if same {
+            return Err("Choose a packet passphrase different from your journal passphrase: you will share this one. Nothing was written.".into());
+        }
+    }
+    let archive = form.packet_format != PacketFormat::Folder;
+    let name = match (archive, encryption.is_encrypted()) {
+        (false, _) => format!("Daybook-packet-{}", today()),
+        (true, false) => format!("Daybook-packet-{}.zip", today()),
+        (true, true) => format!("Daybook-packet-{}.zip.age", today()),
+    };
+    let dialog = if archive {
+        ("Save the evidence packet", name, SaveAs::Zip)
+    } else {
+        ("Name the new evidence packet folder", name, SaveAs::Folder)
+    };
+    let Some((request, chosen)) = prepare_export(&app, &state, request, dialog, "packet")? else {
         return Ok(None);
     };
+    let target = if archive {
+        daybook::packet::archive::archive_path(&chosen, encryption.is_encrypted())
+    } else {
+        chosen
+    };
     let options = request.report_options()?;
-    let summary = with_journal(&state, |journal| {
+    let packet = with_journal(&state, |journal| {
         let selection = daybook::report::exhibits::select(journal, &options.scope)
             .map_err(|e| e.to_string())?;
+        // Redacted once for both, so the exhibit file names in the packet are the ones the
+        // report prints.
+        let selection = daybook::report::chronological::redacted_selection(
+            journal,
+            &selection,
+            options.redaction,
+        )
+        .map_err(|e| e.to_string())?;
         let report =
             daybook::report::chronological::render_selection(journal, &selection, &options)
                 .map_err(|e| e.to_string())?;
         if state.cancelled() {
             return Err("Cancelled. Nothing was written.".to_string());
         }
-        let reports = [daybook::packet::ReportFile {
-            file_name: "Report.pdf".into(),
-            bytes: report.pdf,
-        }];
-        daybook::packet::export_packet(journal, &selection, &reports, &path)
-            .map_err(|e| e.to_string())
+        let reports: Vec<daybook::packet::ReportFile> = report
+            .file_names("Report")
+            .into_iter()
+            .zip(report.volumes)
+            .map(|(file_name, volume)| daybook::packet::ReportFile {
+                file_name,
+                bytes: volume.pdf,
+            })
+            .collect();
+        if archive {
+            daybook::packet::export_packet_archive(
+                journal,
+                &selection,
+                &reports,
+                &target,
+                &encryption,
+            )
+        } else {
+            daybook::packet::export_packet(journal, &selection, &reports, &target)
+        }
+        .map_err(|e| e.to_string())
     })?;
+    if archive {
+        remember_exported(&state, [packet.path.clone()]);
+    }
+    let how = match form.packet_format {
+        PacketFormat::Folder | PacketFormat::Zip => "README.txt inside explains how an attorney or clerk checks it.",
+        PacketFormat::ZipPassphrase => "It is locked with the packet passphrase you chose: tell it to the recipient by phone or in person, never in the same email as the file. README.txt inside explains how they check it.",
+        PacketFormat::ZipRecipient => "Only the person whose public key you pasted can open it. README.txt inside explains how they check it.",
+    };
     Ok(Some(Exported {
         summary: format!(
-            "Saved the evidence packet: {} exhibits, {} files. It includes a list of fingerprints that shows nothing was changed after export; README.txt inside explains how an attorney or clerk checks it.",
-            summary.exhibits, summary.files
+            "Saved the evidence packet: {} exhibits, {} files. It includes a list of fingerprints that shows nothing was changed after export; {how}",
+            packet.exhibits, packet.files
         ),
-        path: path.display().to_string(),
+        path: packet.path.display().to_string(),
+        files: vec![packet.path.display().to_string()],
     }))
 }
 

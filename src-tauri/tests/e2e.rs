@@ -120,6 +120,32 @@ async fn create_record_attach_search_amend_export_lock_unlock() {
     assert!(text.contains("He drove off at 18:20"));
     assert!(text.contains("chat-screenshot.jpg"));
 
+    // An evidence packet as one zip locked with a passphrase for the recipient: the dialog's
+    // name gets the .zip.age ending, and the packet opens with that passphrase and checks out.
+    app.js("const s = document.querySelector('#packet-format'); s.value = 'zip-passphrase'; s.dispatchEvent(new Event('change'))").await;
+    app.fill("#packet-passphrase", "tell the attorney by phone")
+        .await;
+    app.fill("#packet-passphrase-again", "tell the attorney by phone")
+        .await;
+    app.click("#export-packet").await;
+    app.answer_file_dialog(
+        "Save the evidence packet",
+        &app.tmp.path().join("packet.zip"),
+        true,
+    );
+    app.wait_text("#export-result", "packet.zip.age").await;
+    let packet = app.tmp.path().join("packet.zip.age");
+    let packet_key = daybook::packet::PacketKey::Passphrase(secrecy::SecretString::from(
+        "tell the attorney by phone".to_string(),
+    ));
+    let checked =
+        daybook::packet::verify_packet(&packet, &packet_key).expect("the packet checks out");
+    assert_eq!(checked.exhibits, 1, "the packet holds the one attachment");
+    assert!(
+        daybook::packet::verify_packet(&packet, &daybook::packet::PacketKey::None).is_err(),
+        "the packet does not open without its passphrase"
+    );
+
     // Lock; a wrong passphrase is refused; the right one opens the timeline again.
     app.click("#lock-button").await;
     app.wait_text("#messages", "Locked").await;

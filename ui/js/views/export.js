@@ -20,20 +20,64 @@ export async function showExport(view) {
     ['texas', 'Texas state court (TRCP 21c)'],
     ['new-york', 'New York state court (22 NYCRR 202.5(e))'],
   ], 'none', { id: 'export-redact' })
+  const maxMb = select([
+    ['10', '10 MB per file (fits most court e-filing systems)'],
+    ['15', '15 MB per file'],
+    ['25', '25 MB per file'],
+    ['35', '35 MB per file'],
+    ['50', '50 MB per file'],
+    ['0', 'One file, whatever its size'],
+  ], '10', { id: 'export-max-mb' })
+  const packetFormat = select([
+    ['folder', 'A folder (to copy to a USB stick)'],
+    ['zip', 'One zip file'],
+    ['zip-passphrase', 'One zip file locked with a passphrase you tell the recipient'],
+    ['zip-recipient', 'One zip file only the attorney can open (needs their public key)'],
+  ], 'folder', { id: 'packet-format' })
+  const recipient = input({ id: 'packet-recipient', autocomplete: 'off', spellcheck: false, placeholder: 'age1… or ssh-ed25519 …' })
+  const packetPass = input({ type: 'password', id: 'packet-passphrase', autocomplete: 'new-password' })
+  const packetPass2 = input({ type: 'password', id: 'packet-passphrase-again', autocomplete: 'new-password' })
+  const recipientField = field('The attorney\'s public key', recipient, 'Ask the attorney or their office for an age or SSH public key. Only the matching private key can open the packet.')
+  const passField = h('div', { class: 'row' },
+    field('Packet passphrase', packetPass, 'Not your journal passphrase. At least 12 characters. Tell it by phone or in person, never in the same email as the file.'),
+    field('Packet passphrase again', packetPass2))
+  const showPacketFields = () => {
+    recipientField.hidden = packetFormat.value !== 'zip-recipient'
+    passField.hidden = packetFormat.value !== 'zip-passphrase'
+  }
+  packetFormat.addEventListener('change', showPacketFields)
+  showPacketFields()
   const sheetOrder = select(orders.map((o) => [o.id, `${o.kind_label}, case ${o.case_number}`]), orders[0]?.id ?? '', { id: 'sheet-order' })
   const last = input({ type: 'number', id: 'sheet-last', min: 1, max: 20, value: 5 })
   const result = h('div', { id: 'export-result', 'aria-live': 'polite' })
 
-  const request = () => ({ from: from.value || null, to: to.value || null, order_id: order.value || null, a4: paper.value === 'a4', redact: redact.value })
-  const run = async (command, label, args) => {
+  const request = () => ({ from: from.value || null, to: to.value || null, order_id: order.value || null, a4: paper.value === 'a4', redact: redact.value, max_mb: Number(maxMb.value) })
+  const packetRequest = () => {
+    if (packetFormat.value === 'zip-passphrase' && packetPass.value !== packetPass2.value) {
+      throw new Error('The two packet passphrases are not the same. Type them again. Nothing was saved.')
+    }
+    return { ...request(), packet_format: packetFormat.value, recipient: recipient.value || null, packet_passphrase: packetPass.value || null }
+  }
+  const run = async (command, label, makeArgs) => {
     result.replaceChildren()
+    let args
+    try {
+      args = makeArgs()
+    } catch (error) {
+      return say(error.message, 'error')
+    }
     showBusy(label)
     try {
       const done = await call(command, { request: args })
       if (!done) return say('Not saved: no file was chosen.')
       say(done.summary, 'success')
-      result.append(h('p', { class: 'file' }, done.path),
-        command === 'export_packet' ? null : h('button', { type: 'button', id: 'open-export', onclick: () => call('open_export', { path: done.path }).catch((e) => say(e.message, 'error')) }, 'Open it'))
+      const openable = command !== 'export_packet' || packetFormat.value !== 'folder'
+      result.append(h('ul', { class: 'files' }, done.files.map((file) => h('li', { class: 'file' }, file))),
+        openable && command !== 'export_packet' ? h('button', { type: 'button', id: 'open-export', onclick: () => call('open_export', { path: done.path }).catch((e) => say(e.message, 'error')) }, done.files.length > 1 ? 'Open volume 1' : 'Open it') : null)
+      if (command === 'export_packet') {
+        packetPass.value = ''
+        packetPass2.value = ''
+      }
     } catch (error) {
       say(error.message, 'error')
     } finally {
@@ -50,15 +94,22 @@ export async function showExport(view) {
       h('p', {}, 'For a judge or an attorney: every incident in the order it happened, with the exhibits, a list of exhibits with a fingerprint of each file that shows it was not changed, any corrections, and a declaration page to sign. Home and work addresses of protected people are left out.'),
       h('div', { class: 'row' }, field('From', from), field('To', to), field('Order', order), field('Paper', paper)),
       field('What to leave out', redact, 'ID and account numbers, birth dates and children\'s names, as the court\'s privacy rule asks. Ask the clerk which rule applies.'),
+      field('Largest file', maxMb, 'Courts limit the size of each filed PDF. A larger report is saved as several files (volume 1, volume 2 …) with page numbers running straight through. Ask the clerk for your court\'s limit.'),
       h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'primary', id: 'export-report', onclick: () => run('export_report', 'Making the court report…', request()) }, 'Save the court report…'),
-        h('button', { type: 'button', id: 'export-packet', onclick: () => run('export_packet', 'Making the evidence packet…', request()) }, 'Save an evidence packet…')),
-      h('p', { class: 'hint' }, 'The evidence packet is a folder with the report, every original file byte for byte, and a signed list of fingerprints that anyone can check.')),
+        h('button', { type: 'button', class: 'primary', id: 'export-report', onclick: () => run('export_report', 'Making the court report…', request) }, 'Save the court report…'))),
+    h('section', { class: 'card' },
+      h('h2', {}, 'Evidence packet'),
+      h('p', {}, 'For an attorney or the court: the court report (with the dates, order and privacy choices above), every original file byte for byte, and a signed list of fingerprints that anyone can check.'),
+      field('Save it as', packetFormat),
+      recipientField,
+      passField,
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'primary', id: 'export-packet', onclick: () => run('export_packet', 'Making the evidence packet…', packetRequest) }, 'Save the evidence packet…'))),
     h('section', { class: 'card' },
       h('h2', {}, 'Officer sheet (one page)'),
       h('p', {}, 'To hand to police at the door: the order, its terms, the restrained person with photo, and the latest violations. Not for filing.'),
       h('div', { class: 'row' }, field('Order', sheetOrder), field('How many recent incidents', last)),
       h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'primary', id: 'export-sheet', onclick: () => run('export_officer_sheet', 'Making the officer sheet…', { order_id: sheetOrder.value || null, last: Number(last.value) || 5, a4: paper.value === 'a4' }) }, 'Save the officer sheet…'))),
+        h('button', { type: 'button', class: 'primary', id: 'export-sheet', onclick: () => run('export_officer_sheet', 'Making the officer sheet…', () => ({ order_id: sheetOrder.value || null, last: Number(last.value) || 5, a4: paper.value === 'a4' })) }, 'Save the officer sheet…'))),
     result)
 }
