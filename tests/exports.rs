@@ -455,6 +455,10 @@ fn officer_sheet_is_one_page_with_the_order_and_recent_violations() {
         "18 U.S.C.",
         "26-031337",
         "100 yards",
+        "Exhibits",
+        // The third entry's photo and screenshot, numbered as in the court report (the first
+        // entry's voicemail is Exhibit 1).
+        "2, 3",
     ] {
         assert!(
             text.contains(expected),

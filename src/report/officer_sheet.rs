@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::exhibits::Selection;
 use super::layout::{DocInfo, Layout, LayoutError, PaperSize, Style};
-use crate::journal::{IncidentFilter, Journal, JournalError};
+use crate::journal::{Journal, JournalError};
 use crate::model::{Incident, Order};
 
 /// Photo heights tried in turn: tall enough to recognise a face, and shrinking to leave room
@@ -45,10 +46,18 @@ pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, Shee
             .next()
             .ok_or(SheetError::NoOrder)?,
     };
-    let mut recent = journal.incidents(&IncidentFilter {
-        order_id: Some(order.id.clone()),
-        ..IncidentFilter::default()
-    })?;
+    // The same selection the court report for this order makes, so the exhibit numbers on the
+    // sheet are the ones an officer or prosecutor will find in that report.
+    let selection = super::exhibits::select(
+        journal,
+        &super::exhibits::Scope {
+            from: None,
+            to: None,
+            order_id: Some(order.id.clone()),
+            exhibit_prefix: String::new(),
+        },
+    )?;
+    let mut recent = selection.incidents.clone();
     recent.reverse();
     // One page, always. The two most recent violations matter more than a large photo, so
     // the photo shrinks before they go; beyond those, the oldest go first.
@@ -56,7 +65,14 @@ pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, Shee
     let must_keep = wanted.min(2);
     for photo_height in PHOTO_HEIGHTS {
         for count in (must_keep..=wanted).rev() {
-            let layout = lay_out(journal, &order, &recent[..count], photo_height, options)?;
+            let layout = lay_out(
+                journal,
+                &order,
+                &selection,
+                &recent[..count],
+                photo_height,
+                options,
+            )?;
             if layout.page_count() <= 1 {
                 let pages = layout.page_count();
                 return Ok(layout.finish(1, pages)?);
@@ -67,7 +83,14 @@ pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, Shee
     let smallest = PHOTO_HEIGHTS[PHOTO_HEIGHTS.len() - 1];
     let mut count = must_keep;
     loop {
-        let layout = lay_out(journal, &order, &recent[..count], smallest, options)?;
+        let layout = lay_out(
+            journal,
+            &order,
+            &selection,
+            &recent[..count],
+            smallest,
+            options,
+        )?;
         if layout.page_count() <= 1 || count == 0 {
             let pages = layout.page_count();
             return Ok(layout.finish(1, pages)?);
@@ -79,6 +102,7 @@ pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, Shee
 fn lay_out(
     journal: &Journal,
     order: &Order,
+    selection: &Selection,
     recent: &[Incident],
     photo_height: f32,
     options: &SheetOptions,
@@ -201,6 +225,7 @@ fn lay_out(
                         i.occurred.abbreviation
                     ),
                     format!("{}: {}", kinds.join(", "), shorten(&i.description, 80)),
+                    exhibit_numbers(selection, &i.id),
                     i.police
                         .as_ref()
                         .and_then(|p| p.report_number.clone())
@@ -210,9 +235,10 @@ fn lay_out(
             .collect();
         l.table(
             &[
-                ("When".into(), 0.24),
-                ("What".into(), 0.56),
-                ("Police report".into(), 0.20),
+                ("When".into(), 0.22),
+                ("What".into(), 0.48),
+                ("Exhibits".into(), 0.12),
+                ("Police report".into(), 0.18),
             ],
             &rows,
         );
@@ -222,6 +248,19 @@ fn lay_out(
         Style::small(),
     );
     Ok(l)
+}
+
+/// "3, 4" for an incident with exhibits 3 and 4 in the order's court report; "—" for none.
+fn exhibit_numbers(selection: &Selection, incident_id: &str) -> String {
+    let numbers: Vec<String> = selection
+        .exhibits_of(incident_id)
+        .map(|e| e.number.to_string())
+        .collect();
+    if numbers.is_empty() {
+        "—".into()
+    } else {
+        numbers.join(", ")
+    }
 }
 
 fn shorten(text: &str, max: usize) -> String {
