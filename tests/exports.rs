@@ -467,3 +467,34 @@ fn officer_sheet_is_one_page_with_the_order_and_recent_violations() {
     }
     tool("qpdf", &["--check", pdf.to_str().unwrap()]);
 }
+
+#[test]
+fn officer_sheet_of_the_demo_lists_the_two_most_recent_violations_beside_the_photo() {
+    let t = TestDir::new();
+    t.ok(&["demo"], "");
+    let pdf = t.path("sheet.pdf");
+    t.ok(
+        &["export", "officer-sheet", "--out", pdf.to_str().unwrap()],
+        "",
+    );
+    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+    assert!(info.contains("Pages:           1"), "{info}");
+    let images = tool("pdfimages", &["-list", pdf.to_str().unwrap()]);
+    assert_eq!(
+        images.lines().filter(|l| l.contains(" jpeg ")).count(),
+        1,
+        "the respondent's photo: {images}"
+    );
+    // The demo's newest incidents all fall under its second order, the default one.
+    let incidents = t.list_json();
+    let text = pdftotext(&pdf);
+    assert!(text.contains("Most recent violations"), "{text}");
+    for incident in incidents.iter().rev().take(2) {
+        let local = incident["occurred"]["local"].as_str().unwrap();
+        let when = local.replacen('T', " ", 1)[..16].to_string();
+        assert!(
+            text.contains(&when),
+            "{when} missing from the sheet:\n{text}"
+        );
+    }
+}

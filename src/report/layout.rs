@@ -494,6 +494,8 @@ pub struct Layout {
     fonts: Arc<Fonts>,
     page_w: f32,
     page_h: f32,
+    /// The same on all four sides: 1 inch for court papers, less for a handout.
+    margin: f32,
     pages: Vec<Page>,
     /// False until content arrives after a page break, so a break never leaves a blank page
     /// and a header or tag set right after [`Layout::new_page`] still applies to that page.
@@ -538,6 +540,7 @@ impl Layout {
             fonts,
             page_w,
             page_h,
+            margin: MARGIN,
             pages: Vec::new(),
             page_open: false,
             y: page_h - MARGIN,
@@ -552,17 +555,26 @@ impl Layout {
         })
     }
 
+    /// Narrower margins than a court paper's 1 inch, for a one-page handout (the officer
+    /// sheet) that no court rule governs. Only before anything is laid out.
+    pub fn with_margin(mut self, margin: f32) -> Self {
+        debug_assert!(self.pages.is_empty(), "margins change before any content");
+        self.margin = margin.clamp(18.0, MARGIN);
+        self.y = self.top();
+        self
+    }
+
     fn top(&self) -> f32 {
-        self.page_h - MARGIN
+        self.page_h - self.margin
     }
     fn bottom(&self) -> f32 {
-        MARGIN
+        self.margin
     }
     fn left(&self) -> f32 {
-        MARGIN
+        self.margin
     }
     fn text_width(&self) -> f32 {
-        self.page_w - 2.0 * MARGIN
+        self.page_w - 2.0 * self.margin
     }
     fn content_height(&self) -> f32 {
         self.top() - self.bottom()
@@ -1317,7 +1329,7 @@ impl Layout {
         let mut extra = Vec::new();
         if !header.trim().is_empty() {
             let text = ellipsize(&self.fonts, &header, HEADER_SIZE, width);
-            let baseline = page_h - MARGIN + 30.0;
+            let baseline = page_h - self.margin + 30.0;
             extra.push(Item::Text {
                 x: left,
                 y: baseline,
@@ -1344,7 +1356,7 @@ impl Layout {
         let fw = self.fonts.width(Font::Regular, &footer, FOOTER_SIZE);
         extra.push(Item::Text {
             x: (page_w - fw) / 2.0,
-            y: MARGIN / 2.0,
+            y: self.margin / 2.0,
             size: FOOTER_SIZE,
             font: Font::Regular,
             grey: 0.2,

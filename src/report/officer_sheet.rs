@@ -116,7 +116,9 @@ fn lay_out(
         created: options.generated_at,
         document_id: id,
         paper: options.paper,
-    })?;
+    })?
+    // Half-inch margins: a handout, not a court filing, and every line is room for a violation.
+    .with_margin(36.0);
     l.heading("Protective order: summary for officers", 2);
     l.paragraph(
         "Summary only — the certified order controls.",
@@ -224,7 +226,9 @@ fn lay_out(
                             .unwrap_or_default(),
                         i.occurred.abbreviation
                     ),
-                    format!("{}: {}", kinds.join(", "), shorten(&i.description, 80)),
+                    // Kinds and text together in at most two or three lines, so the two most
+                    // recent violations fit beside a full-size photo.
+                    shorten(&format!("{}: {}", kinds.join(", "), i.description), 80),
                     exhibit_numbers(selection, &i.id),
                     i.police
                         .as_ref()

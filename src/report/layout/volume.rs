@@ -154,6 +154,7 @@ impl Layout {
             fonts: self.fonts.clone(),
             page_w: self.page_w,
             page_h: self.page_h,
+            margin: self.margin,
             pages,
             page_open: true,
             y: self.bottom(),
