@@ -180,8 +180,17 @@ impl App {
     }
 
     pub async fn click(&self, css: &str) {
-        self.find(css)
+        let element = self.find(css).await;
+        // WebKitWebDriver does not scroll a control below the fold of the app's scrolling
+        // main area into view before clicking it; a user would scroll to it first.
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![serde_json::to_value(&element).expect("element reference")],
+            )
             .await
+            .unwrap_or_else(|e| panic!("scroll to {css}: {e}"));
+        element
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
