@@ -140,9 +140,9 @@ fn malformed_truncated_and_lying_media_are_kept_whole_with_what_could_be_read() 
 }
 
 /// Found by the `attachment_metadata` fuzz target (fuzz/, 2026-11-30): an AAC (ADTS) file
-/// whose second frame header lies in the second half of the file made symphonia's duration
-/// estimate subtract with overflow, and the import panicked. It is still evidence: imported
-/// whole, as audio, with no duration.
+/// whose first frame (as symphonia finds it) starts past the middle of the file made
+/// symphonia's duration estimate subtract with overflow, and the import panicked. It is still
+/// evidence: imported whole, as audio, with no duration.
 const ADTS_THAT_PANICKED_THE_PROBE: [u8; 52] = [
     0xff, 0xf9, 0xca, 0x66, 0x4c, 0x63, 0x43, 0x00, 0x00, 0x00, 0xff, 0x00, 0x04, 0x00, 0x00, 0x07,
     0x00, 0xfe, 0xba, 0x3a, 0x9a, 0xca, 0x00, 0x37, 0xd2, 0xf8, 0x00, 0x03, 0xff, 0xf1, 0x00, 0x37,

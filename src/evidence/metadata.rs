@@ -93,8 +93,8 @@ pub fn inspect(path: &Path) -> io::Result<FileFacts> {
         }
         AttachmentKind::Audio | AttachmentKind::Video => {
             // symphonia's probes can panic on malformed input (found by fuzzing: an ADTS
-            // frame in the second half of a file made its frame count subtract with overflow). A
-            // damaged recording is still evidence: its duration is then simply unknown.
+            // frame starting past the middle of a file made its frame count subtract with
+            // overflow). A damaged recording is still evidence: its duration is then unknown.
             facts.duration_ms = std::panic::catch_unwind(|| media_duration_ms(path, &facts.mime))
                 .ok()
                 .flatten();
