@@ -139,6 +139,46 @@ fn malformed_truncated_and_lying_media_are_kept_whole_with_what_could_be_read() 
     );
 }
 
+/// Found by the `attachment_metadata` fuzz target (fuzz/, 2026-11-30): an AAC (ADTS) file
+/// whose first frame (as symphonia finds it) starts past the middle of the file made
+/// symphonia's duration estimate subtract with overflow, and the import panicked. It is still
+/// evidence: imported whole, as audio, with no duration.
+const ADTS_THAT_PANICKED_THE_PROBE: [u8; 52] = [
+    0xff, 0xf9, 0xca, 0x66, 0x4c, 0x63, 0x43, 0x00, 0x00, 0x00, 0xff, 0x00, 0x04, 0x00, 0x00, 0x07,
+    0x00, 0xfe, 0xba, 0x3a, 0x9a, 0xca, 0x00, 0x37, 0xd2, 0xf8, 0x00, 0x03, 0xff, 0xf1, 0x00, 0x37,
+    0x37, 0x30, 0xb4, 0xf8, 0x2d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x09, 0x10, 0x00, 0x00, 0x03,
+    0xff, 0xf1, 0x00, 0xff,
+];
+
+#[test]
+fn an_aac_file_that_panicked_the_duration_probe_is_kept_whole() {
+    let t = TestDir::new();
+    let path = t.path("voicemail.aac");
+    std::fs::write(&path, ADTS_THAT_PANICKED_THE_PROBE).unwrap();
+    let facts = daybook::evidence::inspect(&path).expect("inspect does not fail or panic");
+    assert_eq!(facts.kind, daybook::AttachmentKind::Audio, "{facts:?}");
+    assert_eq!(facts.duration_ms, None, "{facts:?}");
+
+    t.init();
+    let id = t.add_incident(&incident("2026-03-04T21:15", "Voicemail, damaged"));
+    let line = t.ok(&["attach", &id, path.to_str().unwrap()], "");
+    let attachment = line.split(' ').next().unwrap().to_string();
+    let out = t.path("out.aac");
+    t.ok(
+        &[
+            "attachment",
+            "export",
+            &attachment,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), ADTS_THAT_PANICKED_THE_PROBE);
+    let verify = t.ok(&["verify"], "");
+    assert!(verify.contains("1 attachments"), "{verify}");
+}
+
 #[test]
 fn paths_with_dot_dot_and_links_are_handled_as_the_files_they_name() {
     let t = TestDir::new();

@@ -388,6 +388,22 @@ fn packet_holds_originals_and_is_checked_by_sha256sum_and_daybook() {
     assert!(err.contains("already exists"), "{err}");
 }
 
+/// Found by `stress crash` (2026-11-30): a folder packet of a journal with no attachment failed
+/// with "Could not write the packet to ...: No such file or directory" (it synced an exhibits/
+/// folder that was never created) and removed what it had written.
+#[test]
+fn packet_without_attachments_is_written_and_verifies() {
+    let t = TestDir::new();
+    t.init();
+    t.add_incident(&incident("2026-03-04T21:15", "Called eleven times"));
+    let dir = t.path("packet");
+    let out = t.ok(&["export", "packet", "--out", dir.to_str().unwrap()], "");
+    assert!(out.contains("0 exhibits"), "{out}");
+    assert!(dir.join("manifest.json").is_file(), "{out}");
+    assert!(!dir.join("exhibits").exists());
+    t.ok(&["verify", dir.to_str().unwrap()], "");
+}
+
 #[test]
 fn officer_sheet_is_one_page_with_the_order_and_recent_violations() {
     let t = TestDir::new();

@@ -92,7 +92,12 @@ pub fn inspect(path: &Path) -> io::Result<FileFacts> {
             facts.captured_at = exif_capture_time(path);
         }
         AttachmentKind::Audio | AttachmentKind::Video => {
-            facts.duration_ms = media_duration_ms(path, &facts.mime);
+            // symphonia's probes can panic on malformed input (found by fuzzing: an ADTS
+            // frame starting past the middle of a file made its frame count subtract with
+            // overflow). A damaged recording is still evidence: its duration is then unknown.
+            facts.duration_ms = std::panic::catch_unwind(|| media_duration_ms(path, &facts.mime))
+                .ok()
+                .flatten();
         }
         AttachmentKind::Document | AttachmentKind::Other => {}
     }

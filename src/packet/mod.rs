@@ -122,7 +122,10 @@ pub fn export_packet(
     let mut sink = FolderSink { root: out };
     match write_packet(journal, selection, reports, &mut sink) {
         Ok(summary) => {
-            crate::fsutil::sync_dir(&out.join("exhibits")).map_err(write_err(out))?;
+            // A packet without attachments has no exhibits/ folder (found by `stress crash`).
+            if !selection.exhibits.is_empty() {
+                crate::fsutil::sync_dir(&out.join("exhibits")).map_err(write_err(out))?;
+            }
             crate::fsutil::sync_dir(out).map_err(write_err(out))?;
             Ok(PacketSummary {
                 path: out.to_path_buf(),
