@@ -215,7 +215,7 @@ fn screenshot(seed: u64) -> Vec<u8> {
         } else {
             w - width - 40
         };
-        for row in y..y + height {
+        for row in y..(y + height).min(h) {
             for col in x..x + width {
                 let i = (row * w + col) * 3;
                 px[i..i + 3].copy_from_slice(&[235, 235, 240]);

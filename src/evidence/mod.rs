@@ -289,10 +289,19 @@ impl Journal {
             .map_err(into_journal_error)
     }
 
-    pub(crate) fn all_incident_attachments(&self) -> Result<Vec<Attachment>, JournalError> {
+    /// The attachments of the incidents `where_clause` (over `incidents i`, with `args`)
+    /// selects, in incident then import order.
+    pub(crate) fn incident_attachments_where(
+        &self,
+        where_clause: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Attachment>, JournalError> {
         self.select_attachments(
-            "WHERE incident_id IS NOT NULL ORDER BY incident_id, position",
-            &[],
+            &format!(
+                "WHERE incident_id IN (SELECT i.id FROM incidents i WHERE {where_clause})
+                 ORDER BY incident_id, position"
+            ),
+            args,
         )
         .map_err(into_journal_error)
     }

@@ -254,7 +254,11 @@ impl Journal {
             });
             parsed.push((id, body, updated_at, amended, deleted));
         }
-        let mut attachments = self.attachments_by_incident(parsed.iter().map(|p| p.0.as_str()))?;
+        let mut attachments = if parsed.is_empty() {
+            HashMap::new()
+        } else {
+            self.attachments_by_incident(where_clause, args)?
+        };
         Ok(parsed
             .into_iter()
             .map(|(id, body, updated_at, amended, deleted)| {
@@ -267,23 +271,17 @@ impl Journal {
             .collect())
     }
 
-    fn attachments_by_incident<'a>(
+    /// The attachments of the incidents `where_clause` selects, by incident, in order: one
+    /// indexed query, not a pass over every attachment in the journal.
+    fn attachments_by_incident(
         &self,
-        ids: impl Iterator<Item = &'a str>,
+        where_clause: &str,
+        args: &[&dyn rusqlite::ToSql],
     ) -> Result<HashMap<String, Vec<Attachment>>> {
-        let wanted: std::collections::HashSet<&str> = ids.collect();
         let mut by_incident: HashMap<String, Vec<Attachment>> = HashMap::new();
-        if wanted.is_empty() {
-            return Ok(by_incident);
-        }
-        for attachment in self.all_incident_attachments()? {
-            if let Some(incident) = attachment.incident_id.as_deref() {
-                if wanted.contains(incident) {
-                    by_incident
-                        .entry(incident.to_string())
-                        .or_default()
-                        .push(attachment);
-                }
+        for attachment in self.incident_attachments_where(where_clause, args)? {
+            if let Some(incident) = attachment.incident_id.clone() {
+                by_incident.entry(incident).or_default().push(attachment);
             }
         }
         Ok(by_incident)
@@ -398,12 +396,17 @@ pub(crate) fn write_incident(
             params![id, p.agency, p.officer, p.badge, p.report_number, p.outcome],
         )?;
     }
-    tx.execute("DELETE FROM incident_search WHERE incident_id = ?1", [id])?;
+    // The search row is keyed by the incident's number (its rowid): replaced by key, where a
+    // match on the UNINDEXED incident_id column would scan the whole index on every save.
+    tx.execute(
+        "DELETE FROM incident_search WHERE rowid = ?1",
+        [body.number],
+    )?;
     if op != Op::Delete {
         let join = |items: Vec<&str>| items.join("\n");
         tx.execute(
-            "INSERT INTO incident_search (incident_id, location, description, quotes, captions, transcripts, extra)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO incident_search (rowid, incident_id, location, description, quotes, captions, transcripts, extra)
+             VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 id,
                 body.location.as_deref().unwrap_or(""),
@@ -412,6 +415,7 @@ pub(crate) fn write_incident(
                 join(body.attachments.iter().filter_map(|a| a.caption.as_deref()).collect()),
                 join(body.attachments.iter().filter_map(|a| a.transcript.as_deref()).collect()),
                 search_extra(body),
+                body.number,
             ],
         )?;
     }

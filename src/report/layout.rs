@@ -437,11 +437,42 @@ impl Image {
         })
     }
 
+    /// A PNG's own compressed pixel stream (its IDAT data: zlib with PNG row filters),
+    /// embedded as is with `/FlateDecode` and `/Predictor 15`: nothing decoded or
+    /// re-compressed, and the PDF grows by about the file's size. 8-bit grey (`colors` 1) or
+    /// RGB (3), not interlaced; the caller checks that. `key` identifies the source file.
+    pub fn png_stream(
+        width: u32,
+        height: u32,
+        colors: u8,
+        idat: Vec<u8>,
+        key: [u8; 32],
+    ) -> Result<Self, LayoutError> {
+        if width == 0 || height == 0 || !matches!(colors, 1 | 3) || idat.is_empty() {
+            return Err(LayoutError::InvalidImage(format!(
+                "a {width}x{height} PNG stream with {colors} colour(s) cannot be embedded"
+            )));
+        }
+        Ok(Self {
+            key,
+            data: Arc::new(ImageData::PngStream {
+                width,
+                height,
+                colors,
+                idat,
+            }),
+            width,
+            height,
+            orientation: 1,
+        })
+    }
+
     /// Bytes the image's stream adds to a PDF that holds it.
     pub fn stored_size(&self) -> u64 {
         match &*self.data {
             ImageData::Jpeg { bytes, .. } => bytes.len() as u64,
             ImageData::Rgb { deflated, .. } => deflated.len() as u64,
+            ImageData::PngStream { idat, .. } => idat.len() as u64,
         }
     }
 }
@@ -458,6 +489,13 @@ enum ImageData {
         width: u32,
         height: u32,
         deflated: Vec<u8>,
+    },
+    /// A PNG's IDAT data, untouched: zlib over filtered rows (`/Predictor 15`).
+    PngStream {
+        width: u32,
+        height: u32,
+        colors: u8,
+        idat: Vec<u8>,
     },
 }
 

@@ -39,3 +39,85 @@ fn blend_white(r: u8, g: u8, b: u8, a: u8) -> [u8; 3] {
     let mix = |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
     [mix(r), mix(g), mix(b)]
 }
+
+/// A PNG whose compressed pixels a PDF can take as they are: 8-bit grey or RGB, not
+/// interlaced, no transparency or palette. Returns (width, height, colours, IDAT data), or
+/// `None` for every other PNG (those are decoded instead). The stream is checked by decoding
+/// it once, so a damaged file is never embedded as a broken picture.
+pub(crate) fn png_stream(bytes: &[u8]) -> Option<(u32, u32, u8, Vec<u8>)> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    let mut rest = bytes.strip_prefix(SIGNATURE)?;
+    let (mut header, mut idat) = (None, Vec::with_capacity(bytes.len()));
+    while rest.len() >= 12 {
+        let len = u32::from_be_bytes(rest[..4].try_into().ok()?) as usize;
+        let kind = &rest[4..8];
+        let data = rest.get(8..8 + len)?;
+        match kind {
+            b"IHDR" if data.len() == 13 => header = Some(data),
+            // Transparency and palettes need decoding.
+            b"tRNS" | b"PLTE" => return None,
+            b"IDAT" => idat.extend_from_slice(data),
+            b"IEND" => break,
+            _ => {}
+        }
+        rest = rest.get(12 + len..)?;
+    }
+    let h = header?;
+    let width = u32::from_be_bytes(h[0..4].try_into().ok()?);
+    let height = u32::from_be_bytes(h[4..8].try_into().ok()?);
+    let colors = match (h[8], h[9], h[10], h[11], h[12]) {
+        // bit depth 8, colour type grey (0) or RGB (2), deflate, adaptive filters, no interlace
+        (8, 0, 0, 0, 0) => 1,
+        (8, 2, 0, 0, 0) => 3,
+        _ => return None,
+    };
+    // Decoding checks every chunk's CRC and that the stream inflates to the whole image.
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .ok()?;
+    let mut buf = vec![0; reader.output_buffer_size()];
+    reader.next_frame(&mut buf).ok()?;
+    (!idat.is_empty()).then_some((width, height, colors, idat))
+}
+
+#[cfg(test)]
+mod tests {
+    fn encode(color: png::ColorType, channels: usize) -> Vec<u8> {
+        let (w, h) = (7u32, 5u32);
+        let pixels: Vec<u8> = (0..w as usize * h as usize * channels)
+            .map(|i| (i * 37 % 251) as u8)
+            .collect();
+        let mut out = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut out, w, h);
+            encoder.set_color(color);
+            encoder.set_depth(png::BitDepth::Eight);
+            let mut writer = encoder.write_header().unwrap();
+            writer.write_image_data(&pixels).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn png_stream_takes_plain_rgb_and_grey_only() {
+        let (w, h, colors, idat) = super::png_stream(&encode(png::ColorType::Rgb, 3))
+            .expect("8-bit RGB is embedded as is");
+        assert_eq!((w, h, colors), (7, 5, 3));
+        // The IDAT data is a zlib stream (0x78 ...) that inflates to filtered rows.
+        assert_eq!(idat[0], 0x78);
+        assert_eq!(
+            super::png_stream(&encode(png::ColorType::Grayscale, 1)).map(|s| s.2),
+            Some(1)
+        );
+        assert!(super::png_stream(&encode(png::ColorType::Rgba, 4)).is_none());
+    }
+
+    #[test]
+    fn png_stream_refuses_a_damaged_file() {
+        let mut bytes = encode(png::ColorType::Rgb, 3);
+        let idat = bytes.windows(4).position(|w| w == b"IDAT").unwrap();
+        bytes[idat + 6] ^= 0xff;
+        assert!(super::png_stream(&bytes).is_none());
+        assert!(super::png_stream(b"not a png").is_none());
+    }
+}

@@ -1,0 +1,1565 @@
+//! Performance figures for docs/performance.md (issue 6): each of Daybook's costs measured
+//! side by side, in the same run, with a floor (the least any implementation must do) or a
+//! peer, on generated journals of realistic size. Dev-only; never shipped.
+//!
+//! Run (release): `cargo bench -p daybook --bench perf -- [OPTIONS] SECTION...`
+//!
+//! Sections:
+//! - `import`: attachment import vs a minimal SHA-256 + age loop over the same bytes, and the
+//!   peak memory of importing a 2 GiB file (in a child process);
+//! - `report`: the court report of the large journal's last year vs decrypting and hashing
+//!   its images, vs LibreOffice converting an HTML page with the same text and images, its
+//!   size vs the image bytes, and its peak memory (in a child process);
+//! - `ops`: unlock (KDF apart), timeline, one month, search and insert on the large journal,
+//!   each vs the same SQL on an unencrypted copy (and, for reference, on the encrypted file);
+//! - `growth`: the same figures on text-only journals of 1k, 10k and 100k incidents.
+//!
+//! Options: `--data DIR` where generated datasets are kept between runs (default
+//! `$TMPDIR/daybook-perf`); `--build-in DIR` build datasets there (e.g. a tmpfs, where fsync is
+//! free) and copy them to `--data`; `--reps N` repetitions, the median is reported (default
+//! 3); `--quick` a small large-journal (1,000 incidents, 150 files) and growth at 1k and 10k
+//! only; `--growth 1000,10000,100000` sizes for `growth`.
+//!
+//! Datasets are deterministic (fixed seeds, fixed dates) except for the random ids and keys
+//! every journal makes. Building them is never timed.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use age::secrecy::SecretString;
+use chrono::{Duration, NaiveDate};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, Connection};
+use sha2::{Digest, Sha256};
+
+use daybook::journal::keys;
+use daybook::journal::IncidentFilter;
+use daybook::model::{
+    IncidentInput, IncidentKind, OrderInput, OrderKind, PersonInput, PersonRef, PoliceContact,
+    Witness,
+};
+use daybook::report::chronological::{render, ReportOptions};
+use daybook::report::exhibits::{select, Scope};
+use daybook::{AttachmentKind, Journal, KdfCost, RecoveryKey, Unlock};
+
+type Error = Box<dyn std::error::Error>;
+type Res<T> = Result<T, Error>;
+
+const PASSPHRASE: &str = "bench passphrase";
+/// The last day of every generated journal: fixed, so datasets do not depend on the date.
+const LAST_DAY: (i32, u32, u32) = (2025, 12, 31);
+const CHUNK: usize = 64 * 1024;
+
+fn passphrase() -> SecretString {
+    SecretString::from(PASSPHRASE.to_string())
+}
+
+struct Args {
+    data: PathBuf,
+    build_in: Option<PathBuf>,
+    reps: usize,
+    quick: bool,
+    growth: Vec<usize>,
+    sections: Vec<String>,
+}
+
+fn main() -> Res<()> {
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if raw.first().map(String::as_str) == Some("--child") {
+        return child(&raw[1..]);
+    }
+    let mut args = Args {
+        data: std::env::temp_dir().join("daybook-perf"),
+        build_in: None,
+        reps: 3,
+        quick: false,
+        growth: vec![1_000, 10_000, 100_000],
+        sections: Vec::new(),
+    };
+    let mut it = raw.into_iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--data" => args.data = it.next().ok_or("--data DIR")?.into(),
+            "--build-in" => args.build_in = Some(it.next().ok_or("--build-in DIR")?.into()),
+            "--reps" => args.reps = it.next().ok_or("--reps N")?.parse()?,
+            "--quick" => args.quick = true,
+            "--growth" => {
+                args.growth = it
+                    .next()
+                    .ok_or("--growth N,N")?
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()?
+            }
+            "--bench" => {}
+            s if s.starts_with("--") => return Err(format!("unknown option {s}").into()),
+            s => args.sections.push(s.to_string()),
+        }
+    }
+    if args.quick && args.growth == [1_000, 10_000, 100_000] {
+        args.growth = vec![1_000, 10_000];
+    }
+    if args.sections.is_empty() {
+        args.sections = ["import", "report", "ops", "growth"]
+            .map(String::from)
+            .to_vec();
+    }
+    fs::create_dir_all(&args.data)?;
+    println!(
+        "daybook perf: data in {}, {} repetition(s), median reported; load average at start: {}",
+        args.data.display(),
+        args.reps,
+        loadavg()
+    );
+    let large = if args.quick {
+        Spec::new(1_000, 100, 30, 20)
+    } else {
+        Spec::new(10_000, 1_000, 300, 200)
+    };
+    for section in args.sections.clone() {
+        let started = Instant::now();
+        match section.as_str() {
+            "import" => import_section(&args)?,
+            "report" => report_section(&args, &large)?,
+            "ops" => {
+                let set = dataset(&args, &large)?;
+                ops_section(&args, &set, "large")?;
+            }
+            "growth" => growth_section(&args)?,
+            other => return Err(format!("unknown section {other}").into()),
+        }
+        println!(
+            "[{section} done in {:.0} s; load average {}]",
+            started.elapsed().as_secs_f64(),
+            loadavg()
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Datasets
+
+/// A generated journal: `incidents` over five years, with `jpeg` phone screenshots
+/// (1080x1920, about 100-400 KB), `png` pictures and `audio` voicemails (WAV) attached.
+#[derive(Clone)]
+struct Spec {
+    incidents: usize,
+    jpeg: usize,
+    png: usize,
+    audio: usize,
+}
+
+impl Spec {
+    fn new(incidents: usize, jpeg: usize, png: usize, audio: usize) -> Self {
+        Self {
+            incidents,
+            jpeg,
+            png,
+            audio,
+        }
+    }
+    fn files(&self) -> usize {
+        self.jpeg + self.png + self.audio
+    }
+    fn name(&self) -> String {
+        format!(
+            "j{}-{}-{}-{}",
+            self.incidents, self.jpeg, self.png, self.audio
+        )
+    }
+}
+
+struct Dataset {
+    root: PathBuf,
+    recovery: RecoveryKey,
+    spec: Spec,
+}
+
+/// The dataset for `spec`, built (untimed) the first time.
+fn dataset(args: &Args, spec: &Spec) -> Res<Dataset> {
+    let dir = args.data.join(spec.name());
+    let done = dir.join("done");
+    if !done.exists() {
+        let build_dir = match &args.build_in {
+            Some(b) => b.join(spec.name()),
+            None => dir.clone(),
+        };
+        let _ = fs::remove_dir_all(&build_dir);
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&build_dir)?;
+        let started = Instant::now();
+        let (recovery, bytes) = build_journal(&build_dir.join("journal"), spec)?;
+        fs::write(build_dir.join("recovery.txt"), recovery.expose())?;
+        if build_dir != dir {
+            copy_tree(&build_dir, &dir)?;
+            fs::remove_dir_all(&build_dir)?;
+        }
+        fs::write(&done, format!("{bytes}\n"))?;
+        println!(
+            "built {} ({} incidents, {} files, {:.1} MB of attachments) in {:.0} s (not timed)",
+            spec.name(),
+            spec.incidents,
+            spec.files(),
+            bytes as f64 / 1e6,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let recovery = RecoveryKey::parse(&fs::read_to_string(dir.join("recovery.txt"))?)?;
+    Ok(Dataset {
+        root: dir.join("journal"),
+        recovery,
+        spec: spec.clone(),
+    })
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Res<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// A working copy of a dataset's journal: database and key files copied, blobs hard-linked
+/// (never written by the figures), so inserts never change the cached dataset.
+fn working_copy(set: &Dataset, to: &Path) -> Res<()> {
+    let _ = fs::remove_dir_all(to);
+    fs::create_dir_all(to.join("unlock"))?;
+    fs::create_dir_all(to.join("blobs"))?;
+    fs::copy(set.root.join("journal.db"), to.join("journal.db"))?;
+    for f in ["passphrase.age", "recovery.age"] {
+        fs::copy(set.root.join("unlock").join(f), to.join("unlock").join(f))?;
+    }
+    for entry in fs::read_dir(set.root.join("blobs"))? {
+        let entry = entry?;
+        fs::hard_link(entry.path(), to.join("blobs").join(entry.file_name()))?;
+    }
+    Ok(())
+}
+
+const PLACES: [&str; 8] = [
+    "My phone, at home",
+    "Parking lot outside my workplace",
+    "Lincoln Elementary School pickup line",
+    "Front porch, my home",
+    "Grocery store on Grand Avenue",
+    "Bus stop at 14th and Broadway",
+    "My sister's apartment building",
+    "Instagram direct messages",
+];
+
+const SENTENCES: [&str; 16] = [
+    "The respondent sent a series of messages from a number I did not recognise.",
+    "I did not reply and saved the screenshots.",
+    "His truck was parked across the street for about twenty minutes.",
+    "A neighbour saw him walk up to the door and leave something on the step.",
+    "He said he would keep calling until I dropped the case.",
+    "Me dijo que sabía dónde estaba y que no podía esconderme.",
+    "I called the police non-emergency line and was given a report number.",
+    "I changed my route home and asked a coworker to walk me to my car.",
+    "He left three voicemails between nine and ten in the evening.",
+    "A new account with his photo started following my friends and commenting on my posts.",
+    "My son said his father was waiting by the school gate at pickup.",
+    "Flowers and a card signed with his nickname were left on my windshield.",
+    "He drove past the house slowly twice and honked.",
+    "He told my mother to tell me that I would regret going to court.",
+    "The back tyre of my car was slashed overnight.",
+    "I saw him in the store aisle; he stared at me and followed me to the checkout.",
+];
+
+const QUOTES: [&str; 6] = [
+    "You can't hide from me.",
+    "Answer the phone or I'm coming over.",
+    "Drop the case and this all stops.",
+    "I know where you park.",
+    "You'll be sorry.",
+    "Pick up. Now.",
+];
+
+const KINDS: [IncidentKind; 10] = [
+    IncidentKind::TextMessage,
+    IncidentKind::PhoneCall,
+    IncidentKind::Voicemail,
+    IncidentKind::SocialMedia,
+    IncidentKind::CameWithinDistance,
+    IncidentKind::Followed,
+    IncidentKind::ThirdPartyContact,
+    IncidentKind::GiftOrItemLeft,
+    IncidentKind::Threat,
+    IncidentKind::PropertyDamage,
+];
+
+fn last_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(LAST_DAY.0, LAST_DAY.1, LAST_DAY.2).expect("date")
+}
+
+/// One incident, deterministic for (`seed`, `n`), on day `day`.
+fn incident_input(rng: &mut StdRng, day: NaiveDate, order_id: &str) -> IncidentInput {
+    let sentences: Vec<&str> = (0..rng.random_range(2..7))
+        .map(|_| SENTENCES[rng.random_range(0..SENTENCES.len())])
+        .collect();
+    let quotes = (0..rng.random_range(0..3))
+        .map(|_| QUOTES[rng.random_range(0..QUOTES.len())].to_string())
+        .collect();
+    let mut kinds = vec![KINDS[rng.random_range(0..KINDS.len())]];
+    if rng.random_range(0..3) == 0 {
+        kinds.push(KINDS[rng.random_range(0..KINDS.len())]);
+    }
+    let witnesses = if rng.random_range(0..10) == 0 {
+        vec![Witness {
+            name: "Alicia Moreno".into(),
+            contact: Some("(510) 555-0150".into()),
+            saw: Some("Saw his truck outside".into()),
+        }]
+    } else {
+        Vec::new()
+    };
+    let police = if rng.random_range(0..7) == 0 {
+        Some(PoliceContact {
+            agency: "Oakland Police Department".into(),
+            officer: Some("Officer L. Tran".into()),
+            badge: Some(format!("{}", rng.random_range(1000..9999))),
+            report_number: Some(format!(
+                "{}-{:06}",
+                day.format("%y"),
+                rng.random_range(0..999_999)
+            )),
+            outcome: Some("Report taken".into()),
+        })
+    } else {
+        None
+    };
+    IncidentInput {
+        occurred_at: format!(
+            "{}T{:02}:{:02}",
+            day.format("%Y-%m-%d"),
+            rng.random_range(7..23),
+            rng.random_range(0..60)
+        ),
+        ended_at: None,
+        timezone: "America/Los_Angeles".into(),
+        approximate: rng.random_range(0..20) == 0,
+        kinds,
+        location: Some(PLACES[rng.random_range(0..PLACES.len())].into()),
+        description: sentences.join(" "),
+        quotes,
+        witnesses,
+        order_id: Some(order_id.to_string()),
+        term: None,
+        police,
+        impact: None,
+    }
+}
+
+fn add_order(journal: &mut Journal) -> Res<String> {
+    Ok(journal
+        .add_order(&OrderInput {
+            kind: OrderKind::AfterHearing,
+            court: "Superior Court of California, County of Alameda".into(),
+            state: "CA".into(),
+            case_number: "HF20-000777".into(),
+            issued_on: "2020-06-02".into(),
+            served_on: Some("2020-06-02".into()),
+            expires_on: Some("2027-06-02".into()),
+            petitioner: Some("Jordan A. Rivera".into()),
+            respondent: Some(PersonRef::New(Box::new(PersonInput {
+                name: "Casey B. Rivera".into(),
+                ..PersonInput::default()
+            }))),
+            protected_persons: Vec::new(),
+            terms: Vec::new(),
+            notes: None,
+        })?
+        .id)
+}
+
+/// Which file attachment `k` is (of `spec.files()`), interleaved 10:3:2 like the large
+/// dataset's 1,000 screenshots, 300 pictures and 200 voicemails.
+#[derive(Clone, Copy)]
+enum FileKind {
+    Jpeg(usize),
+    Png(usize),
+    Wav(usize),
+}
+
+fn file_plan(spec: &Spec) -> Vec<FileKind> {
+    let mut out = Vec::new();
+    let (mut j, mut p, mut a) = (0, 0, 0);
+    let total = spec.files();
+    for k in 0..total {
+        // Spread each kind evenly: take the kind furthest behind its share.
+        let want = |n: usize, of: usize| (k + 1) as f64 * n as f64 / total as f64 - of as f64;
+        let (wj, wp, wa) = (want(spec.jpeg, j), want(spec.png, p), want(spec.audio, a));
+        if j < spec.jpeg && wj >= wp && wj >= wa {
+            out.push(FileKind::Jpeg(j));
+            j += 1;
+        } else if p < spec.png && wp >= wa {
+            out.push(FileKind::Png(p));
+            p += 1;
+        } else {
+            out.push(FileKind::Wav(a));
+            a += 1;
+        }
+    }
+    out
+}
+
+fn make_file(kind: FileKind) -> (String, Vec<u8>) {
+    match kind {
+        FileKind::Jpeg(i) => (format!("Screenshot_{i:04}.jpg"), screenshot(i as u64)),
+        FileKind::Png(i) => (format!("Photo_{i:04}.png"), picture(i as u64)),
+        FileKind::Wav(i) => (format!("Voicemail_{i:04}.wav"), voicemail(i as u64)),
+    }
+}
+
+/// Builds a journal for `spec`; returns its recovery key and the attachments' total bytes.
+fn build_journal(root: &Path, spec: &Spec) -> Res<(RecoveryKey, u64)> {
+    let (mut journal, recovery) = Journal::create(root, &passphrase(), KdfCost::Calibrated)?;
+    let order_id = add_order(&mut journal)?;
+    let files = root.parent().ok_or("root")?.join("files");
+    fs::create_dir_all(&files)?;
+    let plan = file_plan(spec);
+    // Files are made on another thread while this one imports.
+    let (tx, rx) = mpsc::sync_channel::<(String, Vec<u8>)>(4);
+    let maker = {
+        let plan = plan.clone();
+        std::thread::spawn(move || {
+            for kind in plan {
+                if tx.send(make_file(kind)).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let mut rng = StdRng::seed_from_u64(6);
+    let days = 5 * 365;
+    let first = last_day() - Duration::days(days as i64 - 1);
+    let (n, total_files) = (spec.incidents, plan.len());
+    let mut bytes = 0u64;
+    let started = Instant::now();
+    for i in 0..n {
+        let day = first + Duration::days((i * days / n) as i64);
+        let incident = journal.add_incident(&incident_input(&mut rng, day, &order_id))?;
+        if i % 50 == 25 {
+            let patch = serde_json::json!({
+                "description": format!("{} (Corrected: it was the evening, not the afternoon.)", incident.description)
+            });
+            journal.edit_incident(&incident.id, &patch)?;
+        }
+        if total_files > 0 && i * total_files / n != (i + 1) * total_files / n {
+            let (name, content) = rx.recv()?;
+            bytes += content.len() as u64;
+            let path = files.join(&name);
+            fs::write(&path, &content)?;
+            journal.attach(&incident.id, &path, Some("Screenshot"), &mut |_, _| true)?;
+            fs::remove_file(&path)?;
+        }
+        if (i + 1) % 10_000 == 0 {
+            println!(
+                "  ... {} incidents in {:.0} s",
+                i + 1,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    drop(rx);
+    let _ = maker.join();
+    fs::remove_dir_all(&files)?;
+    Ok((recovery, bytes))
+}
+
+/// A 1080x1920 phone screenshot: chat bubbles over a picture whose busyness varies with
+/// `seed`, so files come out between about 100 and 400 KB (as in benches/report.rs).
+fn screenshot(seed: u64) -> Vec<u8> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (w, h) = (1080usize, 1920usize);
+    let grain = rng.random_range(6..40u32);
+    let mut px = vec![0u8; w * h * 3];
+    for y in 0..h {
+        for x in 0..w {
+            let i = (y * w + x) * 3;
+            let wave = ((x as f32 / 37.0).sin() + (y as f32 / 53.0).cos()) * 30.0;
+            let noise = rng.random_range(0..grain) as f32;
+            px[i] = (120.0 + wave + noise) as u8;
+            px[i + 1] = (140.0 + wave * 0.5 + noise) as u8;
+            px[i + 2] = (160.0 - wave + noise) as u8;
+        }
+    }
+    let mut y = 200;
+    while y < h - 200 {
+        let width = rng.random_range(300..800);
+        let height = rng.random_range(80..220);
+        let x = if rng.random_range(0..2) == 0 {
+            40
+        } else {
+            w - width - 40
+        };
+        for row in y..(y + height).min(h) {
+            for col in x..x + width {
+                let i = (row * w + col) * 3;
+                px[i..i + 3].copy_from_slice(&[235, 235, 240]);
+            }
+        }
+        y += height + rng.random_range(40..120);
+    }
+    let mut out = Vec::new();
+    let encoder = jpeg_encoder::Encoder::new(&mut out, 80);
+    match encoder.encode(&px, w as u16, h as u16, jpeg_encoder::ColorType::Rgb) {
+        Ok(()) => out,
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A 1024x768 RGB picture (a photo of a note, a door, a car): gradients and grain; about
+/// 0.7-1.5 MB as PNG.
+fn picture(seed: u64) -> Vec<u8> {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_0000);
+    let (w, h) = (1024u32, 768u32);
+    let grain = rng.random_range(6..24u32);
+    let mut px = vec![0u8; (w * h * 3) as usize];
+    for y in 0..h {
+        for x in 0..w {
+            let i = ((y * w + x) * 3) as usize;
+            let wave = ((x as f32 / 61.0).sin() * (y as f32 / 47.0).cos()) * 40.0;
+            let noise = rng.random_range(0..grain) as f32;
+            px[i] = (90.0 + wave + noise + y as f32 / 8.0) as u8;
+            px[i + 1] = (110.0 + wave * 0.3 + noise) as u8;
+            px[i + 2] = (70.0 - wave * 0.5 + noise + x as f32 / 10.0) as u8;
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, w, h);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let written = encoder
+            .write_header()
+            .and_then(|mut writer| writer.write_image_data(&px));
+        if written.is_err() {
+            return Vec::new();
+        }
+    }
+    out
+}
+
+/// A voicemail as 16-bit mono 44.1 kHz WAV, 10 to 50 seconds (0.9 to 4.4 MB): a voice-like
+/// warble with noise.
+fn voicemail(seed: u64) -> Vec<u8> {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0xa0d1_0000);
+    let rate = 44_100u32;
+    let seconds = rng.random_range(10..50u32);
+    let samples = rate * seconds;
+    let mut out = Vec::with_capacity(44 + samples as usize * 2);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + samples * 2).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * 2).to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&(samples * 2).to_le_bytes());
+    for s in 0..samples {
+        let t = s as f32 / rate as f32;
+        let pitch = 180.0 + 40.0 * (t * 3.0).sin();
+        let v = (t * pitch * std::f32::consts::TAU).sin() * 6000.0 * (0.6 + 0.4 * (t * 5.0).sin())
+            + rng.random_range(-800.0..800.0f32);
+        out.extend_from_slice(&(v as i16).to_le_bytes());
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Measuring
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[v.len() / 2]
+}
+
+fn time<T>(f: impl FnOnce() -> Res<T>) -> Res<(f64, T)> {
+    let started = Instant::now();
+    let out = f()?;
+    Ok((started.elapsed().as_secs_f64(), out))
+}
+
+fn loadavg() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// A field of /proc/self/status in KiB (VmHWM: peak resident set; VmRSS: current).
+fn status_kib(field: &str) -> u64 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// Resets VmHWM to the current RSS (Linux `clear_refs` value 5).
+fn reset_peak() {
+    let _ = fs::write("/proc/self/clear_refs", "5");
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// One figure: what, ours, floor or peer, ratio, goal.
+fn row(figure: &str, ours: String, floor: String, ratio: f64, goal: &str) {
+    println!("| {figure} | {ours} | {floor} | {ratio:.2} | {goal} |");
+}
+
+fn ms(s: f64) -> String {
+    format!("{:.1} ms", s * 1e3)
+}
+
+// ---------------------------------------------------------------------------------------
+// Child processes (peak memory is per process)
+
+fn child(args: &[String]) -> Res<()> {
+    let recovery = RecoveryKey::parse(&std::env::var("DAYBOOK_BENCH_RECOVERY")?)?;
+    let root = PathBuf::from(args.get(1).ok_or("journal")?);
+    let (mut journal, _) = Journal::open(&root, Unlock::RecoveryKey(&recovery))?;
+    match args.first().map(String::as_str) {
+        Some("import") => {
+            let file = PathBuf::from(args.get(2).ok_or("file")?);
+            let incident = journal
+                .incidents(&IncidentFilter::default())?
+                .pop()
+                .ok_or("no incident")?;
+            let before = status_kib("VmRSS:");
+            reset_peak();
+            let (secs, a) =
+                time(|| Ok(journal.attach(&incident.id, &file, None, &mut |_, _| true)?))?;
+            println!(
+                "child rss_before_kib={before} hwm_kib={} secs={secs:.3} bytes={}",
+                status_kib("VmHWM:"),
+                a.size
+            );
+        }
+        Some("report") => {
+            let from: NaiveDate = args.get(2).ok_or("from")?.parse()?;
+            let to: NaiveDate = args.get(3).ok_or("to")?.parse()?;
+            let cap: u64 = args.get(4).ok_or("cap")?.parse()?;
+            let mut options = ReportOptions::new(Scope {
+                from: Some(from),
+                to: Some(to),
+                ..Scope::default()
+            });
+            options.max_bytes = (cap > 0).then_some(cap);
+            let before = status_kib("VmRSS:");
+            reset_peak();
+            let (secs, report) = time(|| Ok(render(&journal, &options)?))?;
+            let largest = report
+                .volumes
+                .iter()
+                .map(|v| v.pdf.len())
+                .max()
+                .unwrap_or(0);
+            println!(
+                "child rss_before_kib={before} hwm_kib={} secs={secs:.3} volumes={} largest={largest}",
+                status_kib("VmHWM:"),
+                report.volumes.len()
+            );
+        }
+        other => return Err(format!("unknown child {other:?}").into()),
+    }
+    Ok(())
+}
+
+fn run_child(recovery: &RecoveryKey, args: &[&str]) -> Res<Vec<(String, String)>> {
+    let out = Command::new(std::env::current_exe()?)
+        .arg("--child")
+        .args(args)
+        .env("DAYBOOK_BENCH_RECOVERY", recovery.expose())
+        .output()?;
+    if !out.status.success() {
+        return Err(format!("child failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    let text = String::from_utf8(out.stdout)?;
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("child "))
+        .ok_or("child printed nothing")?;
+    Ok(line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect())
+}
+
+fn field(kv: &[(String, String)], key: &str) -> Res<f64> {
+    Ok(kv
+        .iter()
+        .find(|(k, _)| k == key)
+        .ok_or(format!("child gave no {key}"))?
+        .1
+        .parse()?)
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. Import
+
+/// The floor: read the file, SHA-256 it and age-encrypt it to an X25519 recipient into a
+/// file, in 64 KiB chunks, nothing else (no metadata, no database, no fsync).
+fn floor_encrypt(source: &Path, dest: &Path, recipient: &age::x25519::Recipient) -> Res<String> {
+    let mut input = File::open(source)?;
+    let out = BufWriter::with_capacity(CHUNK, File::create(dest)?);
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))?;
+    let mut writer = encryptor.wrap_output(out)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        writer.write_all(&buf[..n])?;
+    }
+    writer.finish()?.flush()?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
+fn import_section(args: &Args) -> Res<()> {
+    println!("\n## 1. Attachment import");
+    let src = args.data.join("import-src");
+    // 40 screenshots, 12 pictures, 8 voicemails: the large dataset's mix.
+    let mix = Spec::new(0, 40, 12, 8);
+    let plan = file_plan(&mix);
+    if !src.join("done").exists() {
+        fs::create_dir_all(&src)?;
+        for kind in &plan {
+            let (name, bytes) = make_file(*kind);
+            fs::write(src.join(name), bytes)?;
+        }
+        fs::write(src.join("done"), "")?;
+    }
+    let mut sources: Vec<PathBuf> = fs::read_dir(&src)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().is_some_and(|n| n != "done"))
+        .collect();
+    sources.sort();
+    let total: u64 = sources
+        .iter()
+        .map(|p| fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    for p in &sources {
+        fs::read(p)?; // into the page cache, for both sides
+    }
+    let root = args.data.join("import-journal");
+    let _ = fs::remove_dir_all(&root);
+    let (mut journal, recovery) = Journal::create(&root, &passphrase(), KdfCost::LogN(17))?;
+    let order_id = add_order(&mut journal)?;
+    let mut rng = StdRng::seed_from_u64(1);
+    let mut incidents = Vec::new();
+    for _ in 0..sources.len() * args.reps {
+        incidents.push(
+            journal
+                .add_incident(&incident_input(&mut rng, last_day(), &order_id))?
+                .id,
+        );
+    }
+    let recipient = age::x25519::Identity::generate().to_public();
+    let floor_dir = args.data.join("import-floor");
+    let (mut floors, mut durable, mut imports) = (Vec::new(), Vec::new(), Vec::new());
+    let mut next = incidents.iter();
+    for _ in 0..args.reps {
+        let _ = fs::remove_dir_all(&floor_dir);
+        fs::create_dir_all(&floor_dir)?;
+        let (secs, ()) = time(|| {
+            for (i, p) in sources.iter().enumerate() {
+                floor_encrypt(p, &floor_dir.join(format!("{i}.age")), &recipient)?;
+            }
+            Ok(())
+        })?;
+        floors.push(secs);
+        // The floor again, plus what durability asks: fsync of each file and its folder.
+        let _ = fs::remove_dir_all(&floor_dir);
+        fs::create_dir_all(&floor_dir)?;
+        let (secs, ()) = time(|| {
+            for (i, p) in sources.iter().enumerate() {
+                let dest = floor_dir.join(format!("{i}.age"));
+                floor_encrypt(p, &dest, &recipient)?;
+                File::open(&dest)?.sync_all()?;
+                File::open(&floor_dir)?.sync_all()?;
+            }
+            Ok(())
+        })?;
+        durable.push(secs);
+        let (secs, ()) = time(|| {
+            for p in &sources {
+                let id = next.next().ok_or("incident")?;
+                journal.attach(id, p, None, &mut |_, _| true)?;
+            }
+            Ok(())
+        })?;
+        imports.push(secs);
+    }
+    let _ = fs::remove_dir_all(&floor_dir);
+    let (f, d, i) = (median(floors), median(durable), median(imports));
+    let rate = |s: f64| format!("{:.1} MB/s", total as f64 / 1e6 / s);
+    println!(
+        "{} files ({} JPEG, {} PNG, {} WAV), {:.1} MB; floor {}, floor+fsync {}, import {} (each the median of {})",
+        sources.len(),
+        mix.jpeg,
+        mix.png,
+        mix.audio,
+        total as f64 / 1e6,
+        ms(f),
+        ms(d),
+        ms(i),
+        args.reps
+    );
+    row(
+        "import throughput, mixed files",
+        rate(i),
+        format!("{} (floor+fsync {})", rate(f), rate(d)),
+        f / i,
+        ">= 0.80",
+    );
+    drop(journal);
+
+    // One 2 GiB file, streamed from disk: throughput and peak memory (child process).
+    let big = args.data.join("big-2GiB.bin");
+    let size: u64 = 2 << 30;
+    if fs::metadata(&big).map(|m| m.len()).ok() != Some(size) {
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(&big)?);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut block = vec![0u8; 1 << 20];
+        for _ in 0..(size >> 20) {
+            for word in block.chunks_exact_mut(8) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                word.copy_from_slice(&state.to_le_bytes());
+            }
+            out.write_all(&block)?;
+        }
+        out.flush()?;
+    }
+    let (floor_secs, _) =
+        time(|| floor_encrypt(&big, &args.data.join("big-floor.age"), &recipient))?;
+    fs::remove_file(args.data.join("big-floor.age"))?;
+    let kv = run_child(
+        &recovery,
+        &[
+            "import",
+            root.to_str().ok_or("path")?,
+            big.to_str().ok_or("path")?,
+        ],
+    )?;
+    let (secs, hwm, before) = (
+        field(&kv, "secs")?,
+        field(&kv, "hwm_kib")? as u64,
+        field(&kv, "rss_before_kib")? as u64,
+    );
+    let rate = |s: f64| format!("{:.1} MB/s", size as f64 / 1e6 / s);
+    row(
+        "import throughput, one 2 GiB file",
+        rate(secs),
+        rate(floor_secs),
+        floor_secs / secs,
+        ">= 0.80",
+    );
+    row(
+        "peak memory (VmHWM) importing 2 GiB",
+        mib(hwm),
+        format!("RSS before import {}", mib(before)),
+        hwm as f64 / (64.0 * 1024.0),
+        "< 64 MiB",
+    );
+    let _ = fs::remove_dir_all(&root);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Report
+
+fn report_section(args: &Args, spec: &Spec) -> Res<()> {
+    println!("\n## 2. Court report of the large journal's last year");
+    let set = dataset(args, spec)?;
+    let (journal, _) = Journal::open(&set.root, Unlock::Passphrase(&passphrase()))?;
+    let to = last_day();
+    let from = NaiveDate::from_ymd_opt(LAST_DAY.0, 1, 1).ok_or("date")?;
+    let scope = Scope {
+        from: Some(from),
+        to: Some(to),
+        ..Scope::default()
+    };
+    let selection = select(&journal, &scope)?;
+    let images: Vec<_> = selection
+        .exhibits
+        .iter()
+        .filter(|e| e.attachment.kind == AttachmentKind::Image)
+        .map(|e| e.attachment.clone())
+        .collect();
+    let image_bytes: u64 = images.iter().map(|a| a.size).sum();
+    println!(
+        "{} to {}: {} incidents, {} exhibits, {} images ({:.1} MB)",
+        from,
+        to,
+        selection.incidents.len(),
+        selection.exhibits.len(),
+        images.len(),
+        image_bytes as f64 / 1e6
+    );
+    let (mut floors, mut capped, mut single) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut size, mut pages, mut volumes) = (0u64, 0, 0);
+    let mut size_one = 0u64;
+    for _ in 0..args.reps {
+        let (secs, ()) = time(|| {
+            for a in &images {
+                std::hint::black_box(journal.attachment_bytes(a)?);
+            }
+            Ok(())
+        })?;
+        floors.push(secs);
+        let mut options = ReportOptions::new(scope.clone());
+        let (secs, report) = time(|| Ok(render(&journal, &options)?))?;
+        capped.push(secs);
+        size = report.volumes.iter().map(|v| v.pdf.len() as u64).sum();
+        pages = report.pages;
+        volumes = report.volumes.len();
+        drop(report);
+        options.max_bytes = None;
+        let (secs, report) = time(|| Ok(render(&journal, &options)?))?;
+        single.push(secs);
+        size_one = report.volumes.iter().map(|v| v.pdf.len() as u64).sum();
+    }
+    let (f, c, s) = (median(floors), median(capped), median(single));
+    println!(
+        "report: {pages} pages in {volumes} volume(s) at --max-mb 10; median of {}",
+        args.reps
+    );
+    row(
+        "report time, --max-mb 10 (default)",
+        format!("{:.2} s", c),
+        format!("{:.2} s decrypt+hash of its images", f),
+        c / f,
+        "<= 1.5",
+    );
+    row(
+        "report time, one file",
+        format!("{:.2} s", s),
+        format!("{:.2} s", f),
+        s / f,
+        "<= 1.5",
+    );
+    row(
+        "report size, --max-mb 10",
+        format!("{:.1} MB", size as f64 / 1e6),
+        format!("{:.1} MB of images", image_bytes as f64 / 1e6),
+        size as f64 / image_bytes as f64,
+        "<= 1.1",
+    );
+    row(
+        "report size, one file",
+        format!("{:.1} MB", size_one as f64 / 1e6),
+        format!("{:.1} MB of images", image_bytes as f64 / 1e6),
+        size_one as f64 / image_bytes as f64,
+        "<= 1.1",
+    );
+    drop(journal);
+
+    let root = set.root.to_str().ok_or("path")?;
+    for (label, cap) in [("--max-mb 10", "10000000"), ("one file", "0")] {
+        let kv = run_child(
+            &set.recovery,
+            &["report", root, &from.to_string(), &to.to_string(), cap],
+        )?;
+        let hwm = field(&kv, "hwm_kib")? as u64;
+        let vols = field(&kv, "volumes")?;
+        let largest = field(&kv, "largest")?;
+        row(
+            &format!("report peak memory (VmHWM), {label}"),
+            mib(hwm),
+            format!(
+                "{vols} volume(s), largest {:.1} MB; RSS before {}",
+                largest / 1e6,
+                mib(field(&kv, "rss_before_kib")? as u64)
+            ),
+            hwm as f64 * 1024.0 / image_bytes as f64,
+            "(ratio: peak / image bytes)",
+        );
+    }
+    libreoffice(args, &set, &scope)?;
+    Ok(())
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// LibreOffice converting one HTML page with the same text and images to PDF.
+fn libreoffice(args: &Args, set: &Dataset, scope: &Scope) -> Res<()> {
+    let soffice = ["soffice", "libreoffice"]
+        .into_iter()
+        .find(|s| Command::new(s).arg("--version").output().is_ok());
+    let Some(soffice) = soffice else {
+        println!("LibreOffice: not installed (apt-get install libreoffice-writer); skipped");
+        return Ok(());
+    };
+    let dir = args.data.join("libreoffice");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("out"))?;
+    let (journal, _) = Journal::open(&set.root, Unlock::RecoveryKey(&set.recovery))?;
+    let selection = select(&journal, scope)?;
+    let mut html = String::from("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Report</title></head><body>\n<h1>Chronological record of protective order violations</h1>\n");
+    let mut image_bytes = 0u64;
+    for incident in &selection.incidents {
+        html.push_str(&format!(
+            "<h2>Incident {} &mdash; {}</h2>\n<p><b>Where:</b> {}</p>\n<p>{}</p>\n",
+            incident.number,
+            html_escape(&incident.occurred.local),
+            html_escape(incident.location.as_deref().unwrap_or("")),
+            html_escape(&incident.description)
+        ));
+        for q in &incident.quotes {
+            html.push_str(&format!(
+                "<blockquote>&ldquo;{}&rdquo;</blockquote>\n",
+                html_escape(q)
+            ));
+        }
+        for w in &incident.witnesses {
+            html.push_str(&format!(
+                "<p><b>Witness:</b> {}</p>\n",
+                html_escape(&w.name)
+            ));
+        }
+        if let Some(p) = &incident.police {
+            html.push_str(&format!(
+                "<p><b>Police:</b> {}, report {}</p>\n",
+                html_escape(&p.agency),
+                html_escape(p.report_number.as_deref().unwrap_or(""))
+            ));
+        }
+        for e in selection.exhibits_of(&incident.id) {
+            if e.attachment.kind == AttachmentKind::Image {
+                let bytes = journal.attachment_bytes(&e.attachment)?;
+                image_bytes += bytes.len() as u64;
+                let name = format!(
+                    "exhibit-{}.{}",
+                    e.number,
+                    if e.attachment.mime == "image/png" {
+                        "png"
+                    } else {
+                        "jpg"
+                    }
+                );
+                fs::write(dir.join(&name), bytes)?;
+                html.push_str(&format!(
+                    "<p>{}</p><p><img src=\"{name}\" style=\"max-width:100%\" width=\"400\"></p>\n",
+                    html_escape(&e.label)
+                ));
+            }
+        }
+    }
+    html.push_str("</body></html>\n");
+    fs::write(dir.join("report.html"), html)?;
+    fs::write(
+        dir.join("warmup.html"),
+        "<html><body><p>warm up</p></body></html>",
+    )?;
+    let profile = format!(
+        "-env:UserInstallation=file://{}",
+        dir.join("profile").display()
+    );
+    let convert = |file: &str| -> Res<f64> {
+        let (secs, out) = time(|| {
+            Ok(Command::new(soffice)
+                .args([&profile, "--headless", "--convert-to", "pdf", "--outdir"])
+                .arg(dir.join("out"))
+                .arg(dir.join(file))
+                .output()?)
+        })?;
+        if !out.status.success() {
+            return Err(format!("soffice failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+        }
+        Ok(secs)
+    };
+    convert("warmup.html")?; // first start makes the profile; not timed
+    let lo = convert("report.html")?;
+    let pdf = dir.join("out").join("report.pdf");
+    let lo_size = fs::metadata(&pdf)?.len();
+    let pages = Command::new("pdfinfo")
+        .arg(&pdf)
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .find(|l| l.starts_with("Pages:"))
+                .map(|l| l.trim_start_matches("Pages:").trim().to_string())
+        })
+        .unwrap_or_else(|| "?".into());
+    let mut options = ReportOptions::new(scope.clone());
+    options.max_bytes = None;
+    let (ours, report) = time(|| Ok(render(&journal, &options)?))?;
+    row(
+        "report vs LibreOffice (HTML to PDF, same text and images)",
+        format!("{ours:.2} s ({} pages)", report.pages),
+        format!(
+            "{lo:.2} s ({pages} pages, {:.1} MB; {:.1} MB images)",
+            lo_size as f64 / 1e6,
+            image_bytes as f64 / 1e6
+        ),
+        lo / ours,
+        ">= 10 (peer / ours)",
+    );
+    let _ = fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. Journal operations
+
+const SELECT_INCIDENTS: &str =
+    "SELECT i.id, i.body, i.updated_at, i.amended, i.deleted_at, i.deleted_reason FROM incidents i";
+const SELECT_ATTACHMENTS: &str = "SELECT id, incident_id, person_id, sha256, size, original_name, mime, kind, width, height, captured_at, duration_ms, file_modified_at, imported_at, caption, transcript FROM attachments";
+
+/// Runs `sql` and reads every column of every row; returns the rows.
+fn read_all(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Res<usize> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let columns = stmt.column_count();
+    let mut rows = stmt.query(args)?;
+    let mut n = 0;
+    while let Some(row) = rows.next()? {
+        for c in 0..columns {
+            std::hint::black_box(row.get::<_, SqlValue>(c)?);
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The least SQL that returns what a journal query returns: the incidents matching `filter`
+/// in order, and their attachments.
+fn sql_incidents(conn: &Connection, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Res<usize> {
+    let n = read_all(
+        conn,
+        &format!("{SELECT_INCIDENTS} WHERE {filter} ORDER BY i.occurred_utc, i.number"),
+        args,
+    )?;
+    read_all(
+        conn,
+        &format!("{SELECT_ATTACHMENTS} WHERE incident_id IN (SELECT i.id FROM incidents i WHERE {filter}) ORDER BY incident_id, position"),
+        args,
+    )?;
+    Ok(n)
+}
+
+const MONTH: &str = "i.deleted_at IS NULL AND substr(i.occurred_local, 1, 10) >= ?1 AND substr(i.occurred_local, 1, 10) <= ?2";
+const SEARCH: &str = "i.deleted_at IS NULL AND i.id IN (SELECT incident_id FROM incident_search WHERE incident_search MATCH ?1)";
+
+/// The least SQL that records one new incident with its revision, as the journal does:
+/// next number, chain head, the revision (SHA-256 over the previous hash and the body), the
+/// current-state row, the search row, in one durable transaction; then reads it back.
+fn sql_insert(conn: &mut Connection, input: &IncidentInput, n: usize) -> Res<()> {
+    let id = format!("00000000-0000-4000-8000-{n:012}");
+    let tx = conn.transaction()?;
+    let number: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(number), 0) + 1 FROM incidents",
+        [],
+        |r| r.get(0),
+    )?;
+    let (seq, prev): (i64, String) = tx.query_row(
+        "SELECT seq, hash FROM revisions ORDER BY seq DESC LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let now = chrono::Utc::now().to_rfc3339();
+    let body = serde_json::to_string(&serde_json::json!({
+        "number": number, "occurred": {"local": input.occurred_at, "timezone": input.timezone},
+        "recorded_at": now, "kinds": input.kinds, "location": input.location,
+        "description": input.description, "quotes": input.quotes, "witnesses": input.witnesses,
+        "order_id": input.order_id, "police": input.police, "attachments": [],
+    }))?;
+    let mut hasher = Sha256::new();
+    hasher.update(hex::decode(&prev)?);
+    hasher.update(body.as_bytes());
+    let hash = hex::encode(hasher.finalize());
+    tx.execute(
+        "INSERT INTO revisions (seq, entity, entity_id, op, recorded_at, reason, body, attachments, prev_hash, hash)
+         VALUES (?1, 'incident', ?2, 'create', ?3, NULL, ?4, '', ?5, ?6)",
+        params![seq + 1, id, now, body, prev, hash],
+    )?;
+    let local = format!("{}:00", input.occurred_at);
+    tx.execute(
+        "INSERT INTO incidents (id, number, occurred_utc, occurred_end_utc, occurred_local, timezone,
+             utc_offset_s, approximate, recorded_at, updated_at, amended, order_id, body, deleted_at, deleted_reason)
+         VALUES (?1, ?2, ?3, NULL, ?4, ?5, -28800, 0, ?6, ?6, 0, ?7, ?8, NULL, NULL)",
+        params![id, number, local, local, input.timezone, now, input.order_id, body],
+    )?;
+    if let Some(p) = &input.police {
+        tx.execute(
+            "INSERT INTO police_contacts (incident_id, agency, officer, badge, report_number, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, p.agency, p.officer, p.badge, p.report_number, p.outcome],
+        )?;
+    }
+    tx.execute(
+        "INSERT INTO incident_search (incident_id, location, description, quotes, captions, transcripts, extra)
+         VALUES (?1, ?2, ?3, ?4, '', '', '')",
+        params![id, input.location, input.description, input.quotes.join("\n")],
+    )?;
+    tx.commit()?;
+    sql_incidents(conn, "i.id = ?1", &[&id])?;
+    Ok(())
+}
+
+/// The least work unlocking does beyond the KDF: open the database, check it, and read and
+/// hash every revision (the chain check).
+fn sql_unlock(path: &Path, key: Option<&str>) -> Res<Connection> {
+    let conn = Connection::open(path)?;
+    if let Some(key) = key {
+        conn.execute_batch(&format!(
+            "PRAGMA cipher_log_level = NONE; PRAGMA key = \"{key}\";"
+        ))?;
+    }
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;
+         PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;",
+    )?;
+    {
+        let mut stmt = conn.prepare(
+            "SELECT seq, entity, entity_id, op, recorded_at, reason, body, attachments, prev_hash, hash FROM revisions ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut hasher = Sha256::new();
+        while let Some(row) = rows.next()? {
+            let body: String = row.get(6)?;
+            hasher.update(body.as_bytes());
+        }
+        std::hint::black_box(hasher.finalize());
+    }
+    Ok(conn)
+}
+
+/// Per size: what `growth` prints in its summary.
+struct OpsFigures {
+    incidents: usize,
+    unlock_rest: f64,
+    timeline: f64,
+    month: f64,
+    search: f64,
+    insert: f64,
+    attach: f64,
+    floors: [f64; 5],
+}
+
+fn ops_section(args: &Args, set: &Dataset, label: &str) -> Res<OpsFigures> {
+    println!(
+        "\n## 3. Journal operations: {label} ({} incidents, {} files)",
+        set.spec.incidents,
+        set.spec.files()
+    );
+    let work = args.data.join(format!("work-{}", set.spec.name()));
+    working_copy(set, &work)?;
+    // Opened once untimed: brings a copy made by an older build up to date (migrations).
+    drop(Journal::open(&work, Unlock::RecoveryKey(&set.recovery))?);
+    let key =
+        keys::unwrap_with_recovery(&fs::read(work.join("unlock/recovery.age"))?, &set.recovery)?
+            .sqlcipher_literal();
+    let plain_path = work.join("plain.db");
+    {
+        let conn = Connection::open(work.join("journal.db"))?;
+        conn.execute_batch(&format!(
+            "PRAGMA cipher_log_level = NONE; PRAGMA key = \"{}\";",
+            key.as_str()
+        ))?;
+        conn.execute(
+            "ATTACH DATABASE ?1 AS plain KEY ''",
+            [plain_path.to_str().ok_or("path")?],
+        )?;
+        conn.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))?;
+        conn.execute_batch("DETACH DATABASE plain;")?;
+    }
+    let reps = args.reps.max(3);
+    let pass = passphrase();
+
+    // Unlock: the whole of it, the KDF alone, and the rest (with the recovery key: X25519).
+    let (mut whole, mut kdf, mut rest, mut rest_floor) = (vec![], vec![], vec![], vec![]);
+    let wrapped = fs::read(work.join("unlock/passphrase.age"))?;
+    for _ in 0..reps {
+        whole.push(
+            time(|| {
+                drop(Journal::open(&work, Unlock::Passphrase(&pass))?);
+                Ok(())
+            })?
+            .0,
+        );
+        kdf.push(
+            time(|| {
+                drop(keys::unwrap_with_passphrase(&wrapped, &pass)?);
+                Ok(())
+            })?
+            .0,
+        );
+        rest.push(
+            time(|| {
+                drop(Journal::open(&work, Unlock::RecoveryKey(&set.recovery))?);
+                Ok(())
+            })?
+            .0,
+        );
+        rest_floor.push(
+            time(|| {
+                drop(sql_unlock(&plain_path, None)?);
+                Ok(())
+            })?
+            .0,
+        );
+    }
+    let (whole, kdf, rest, rest_floor) =
+        (median(whole), median(kdf), median(rest), median(rest_floor));
+    row(
+        "unlock, whole (passphrase)",
+        ms(whole),
+        "-".into(),
+        f64::NAN,
+        "(absolute)",
+    );
+    row(
+        "unlock, KDF alone (scrypt, calibrated ~1 s)",
+        ms(kdf),
+        "-".into(),
+        f64::NAN,
+        "(absolute)",
+    );
+    row(
+        "unlock without KDF (recovery key)",
+        ms(rest),
+        format!("{} open+read+hash revisions, plain", ms(rest_floor)),
+        rest / rest_floor,
+        "<= 1.3",
+    );
+
+    let (mut journal, _) = Journal::open(&work, Unlock::RecoveryKey(&set.recovery))?;
+    let mut plain = sql_unlock(&plain_path, None)?;
+    let enc = sql_unlock(&work.join("journal.db"), Some(key.as_str()))?;
+    let month_from = NaiveDate::from_ymd_opt(2025, 6, 1).ok_or("date")?;
+    let month_to = NaiveDate::from_ymd_opt(2025, 6, 30).ok_or("date")?;
+    let (from_s, to_s) = (month_from.to_string(), month_to.to_string());
+    let month_filter = IncidentFilter {
+        from: Some(month_from),
+        to: Some(month_to),
+        ..IncidentFilter::default()
+    };
+    let search_word = "truck";
+    let fts = format!("\"{search_word}\"*");
+    let mut figures = Vec::new();
+    type Ours<'a> = Box<dyn FnMut(&mut Journal) -> Res<usize> + 'a>;
+    type Floor<'a> = Box<dyn FnMut(&Connection) -> Res<usize> + 'a>;
+    let cases: Vec<(&str, Ours, Floor)> = vec![
+        (
+            "timeline, all incidents",
+            Box::new(|j: &mut Journal| -> Res<usize> {
+                Ok(j.incidents(&IncidentFilter::default())?.len())
+            }),
+            Box::new(|c: &Connection| -> Res<usize> {
+                sql_incidents(c, "i.deleted_at IS NULL", &[])
+            }),
+        ),
+        (
+            "one month (June 2025)",
+            Box::new(|j: &mut Journal| -> Res<usize> { Ok(j.incidents(&month_filter)?.len()) }),
+            Box::new(|c: &Connection| -> Res<usize> { sql_incidents(c, MONTH, &[&from_s, &to_s]) }),
+        ),
+        (
+            "full-text search (\"truck\")",
+            Box::new(|j: &mut Journal| -> Res<usize> { Ok(j.search(search_word)?.len()) }),
+            Box::new(|c: &Connection| -> Res<usize> { sql_incidents(c, SEARCH, &[&fts]) }),
+        ),
+    ];
+    for (name, mut ours, mut floor) in cases {
+        let (mut o, mut p, mut e) = (vec![], vec![], vec![]);
+        let mut count = (0, 0);
+        for _ in 0..reps {
+            let (s, n) = time(|| ours(&mut journal))?;
+            o.push(s);
+            count.0 = n;
+            let (s, n) = time(|| floor(&plain))?;
+            p.push(s);
+            count.1 = n;
+            e.push(time(|| floor(&enc))?.0);
+        }
+        if count.0 != count.1 {
+            println!(
+                "WARNING: {name}: journal returned {} rows, SQL {}",
+                count.0, count.1
+            );
+        }
+        let (o, p, e) = (median(o), median(p), median(e));
+        row(
+            &format!("{name}: {} incidents", count.0),
+            ms(o),
+            format!(
+                "{} plain SQLite ({} same SQL on the encrypted file)",
+                ms(p),
+                ms(e)
+            ),
+            o / p,
+            "<= 1.3",
+        );
+        figures.push((o, p));
+    }
+    // Insert one incident with its revision (durable commit).
+    let mut rng = StdRng::seed_from_u64(99);
+    let order_id = journal.orders()?.first().ok_or("order")?.id.clone();
+    let (mut o, mut p) = (vec![], vec![]);
+    for k in 0..reps.max(5) {
+        let input = incident_input(&mut rng, last_day(), &order_id);
+        o.push(
+            time(|| {
+                drop(journal.add_incident(&input)?);
+                Ok(())
+            })?
+            .0,
+        );
+        p.push(time(|| sql_insert(&mut plain, &input, k))?.0);
+    }
+    let (insert, insert_floor) = (median(o), median(p));
+    row(
+        "insert one incident with its revision",
+        ms(insert),
+        format!("{} plain SQLite, same statements", ms(insert_floor)),
+        insert / insert_floor,
+        "<= 1.3",
+    );
+    // Attach one 250 KB screenshot to an existing incident (import plus its revision).
+    let shot = work.join("shot.jpg");
+    fs::write(&shot, screenshot(7))?;
+    let target = journal
+        .incidents(&month_filter)?
+        .first()
+        .ok_or("incident")?
+        .id
+        .clone();
+    let mut a = vec![];
+    for _ in 0..reps {
+        a.push(
+            time(|| {
+                drop(journal.attach(&target, &shot, None, &mut |_, _| true)?);
+                Ok(())
+            })?
+            .0,
+        );
+    }
+    let attach = median(a);
+    row(
+        "attach one 0.2 MB screenshot (import + revision)",
+        ms(attach),
+        "-".into(),
+        f64::NAN,
+        "(absolute)",
+    );
+    drop(journal);
+    drop(plain);
+    drop(enc);
+    let _ = fs::remove_dir_all(&work);
+    Ok(OpsFigures {
+        incidents: set.spec.incidents,
+        unlock_rest: rest,
+        timeline: figures[0].0,
+        month: figures[1].0,
+        search: figures[2].0,
+        insert,
+        attach,
+        floors: [
+            rest_floor,
+            figures[0].1,
+            figures[1].1,
+            figures[2].1,
+            insert_floor,
+        ],
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Growth
+
+fn growth_section(args: &Args) -> Res<()> {
+    println!("\n## 5. Growth: text-only journals (no attachments)");
+    let mut all = Vec::new();
+    for &n in &args.growth {
+        let set = dataset(args, &Spec::new(n, 0, 0, 0))?;
+        let figures = ops_section(args, &set, &format!("{n} incidents, text only"))?;
+        let report = if n <= 10_000 {
+            let (journal, _) = Journal::open(&set.root, Unlock::RecoveryKey(&set.recovery))?;
+            let mut options = ReportOptions::new(Scope::default());
+            options.max_bytes = None;
+            let (secs, report) = time(|| Ok(render(&journal, &options)?))?;
+            println!(
+                "report of all {n} incidents, one file: {} pages, {:.2} s",
+                report.pages, secs
+            );
+            Some(secs)
+        } else {
+            None
+        };
+        all.push((figures, report));
+    }
+    println!("\n| incidents | unlock w/o KDF | timeline | one month | search | insert | attach 0.2 MB | report (all, text) |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (f, report) in &all {
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            f.incidents,
+            ms(f.unlock_rest),
+            ms(f.timeline),
+            ms(f.month),
+            ms(f.search),
+            ms(f.insert),
+            ms(f.attach),
+            report
+                .map(|s| format!("{s:.2} s"))
+                .unwrap_or_else(|| "not run".into())
+        );
+    }
+    println!("floors (plain SQLite): unlock, timeline, month, search, insert");
+    for (f, _) in &all {
+        println!(
+            "| {} | {} |",
+            f.incidents,
+            f.floors
+                .iter()
+                .map(|s| ms(*s))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+    }
+    Ok(())
+}
