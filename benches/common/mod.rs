@@ -1,0 +1,46 @@
+//! What the benches share: generated evidence files, deterministic by seed.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// A 1080x1920 phone screenshot: chat bubbles over a picture whose busyness varies with
+/// `seed`, so files come out between about 100 and 400 KB.
+pub fn screenshot(seed: u64) -> Vec<u8> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (w, h) = (1080usize, 1920usize);
+    let grain = rng.random_range(6..40u32);
+    let mut px = vec![0u8; w * h * 3];
+    for y in 0..h {
+        for x in 0..w {
+            let i = (y * w + x) * 3;
+            let wave = ((x as f32 / 37.0).sin() + (y as f32 / 53.0).cos()) * 30.0;
+            let noise = rng.random_range(0..grain) as f32;
+            px[i] = (120.0 + wave + noise) as u8;
+            px[i + 1] = (140.0 + wave * 0.5 + noise) as u8;
+            px[i + 2] = (160.0 - wave + noise) as u8;
+        }
+    }
+    let mut y = 200;
+    while y < h - 200 {
+        let width = rng.random_range(300..800);
+        let height = rng.random_range(80..220);
+        let x = if rng.random_range(0..2) == 0 {
+            40
+        } else {
+            w - width - 40
+        };
+        for row in y..(y + height).min(h) {
+            for col in x..x + width {
+                let i = (row * w + col) * 3;
+                px[i..i + 3].copy_from_slice(&[235, 235, 240]);
+            }
+        }
+        y += height + rng.random_range(40..120);
+    }
+    let mut out = Vec::new();
+    let encoder = jpeg_encoder::Encoder::new(&mut out, 80);
+    match encoder.encode(&px, w as u16, h as u16, jpeg_encoder::ColorType::Rgb) {
+        Ok(()) => out,
+        Err(_) => Vec::new(),
+    }
+}
