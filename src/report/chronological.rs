@@ -229,19 +229,7 @@ impl<'a> Context<'a> {
         for e in &selection.exhibits {
             if e.attachment.kind == AttachmentKind::Image {
                 let bytes = journal.attachment_bytes(&e.attachment)?;
-                let image = match e.attachment.mime.as_str() {
-                    "image/jpeg" => Image::jpeg(&bytes).ok(),
-                    "image/png" => match super::png_stream(&bytes) {
-                        Some((w, h, colors, idat)) => {
-                            let key = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
-                            Image::png_stream(w, h, colors, idat, key).ok()
-                        }
-                        None => super::decode_png(&bytes)
-                            .and_then(|(w, h, rgb)| Image::rgb(w, h, &rgb).ok()),
-                    },
-                    _ => None,
-                };
-                images.insert(e.number, image);
+                images.insert(e.number, super::picture(&e.attachment.mime, &bytes));
             }
         }
         let public_key = hex::encode(journal.signing_key()?.verifying_key().as_bytes());

@@ -9,9 +9,26 @@ pub mod officer_sheet;
 pub mod redact;
 pub mod volumes;
 
+/// A picture exhibit or photo ready to place, prepared once: a JPEG passed through, a plain
+/// PNG's own compressed stream, any other PNG decoded. `None` for what cannot be shown (the
+/// original file still goes in the evidence packet).
+pub(crate) fn picture(mime: &str, bytes: &[u8]) -> Option<layout::Image> {
+    match mime {
+        "image/jpeg" => layout::Image::jpeg(bytes).ok(),
+        "image/png" => match png_stream(bytes) {
+            Some((w, h, colors, idat)) => {
+                let key = <sha2::Sha256 as sha2::Digest>::digest(bytes).into();
+                layout::Image::png_stream(w, h, colors, idat, key).ok()
+            }
+            None => decode_png(bytes).and_then(|(w, h, rgb)| layout::Image::rgb(w, h, &rgb).ok()),
+        },
+        _ => None,
+    }
+}
+
 /// Decodes a PNG to 8-bit RGB over white paper, for embedding. `None` for what we cannot
 /// decode (the original file still goes in the evidence packet).
-pub(crate) fn decode_png(bytes: &[u8]) -> Option<(u32, u32, Vec<u8>)> {
+fn decode_png(bytes: &[u8]) -> Option<(u32, u32, Vec<u8>)> {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
     let mut reader = decoder.read_info().ok()?;

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::exhibits::Selection;
-use super::layout::{DocInfo, Layout, LayoutError, PaperSize, Style};
+use super::layout::{DocInfo, Image, Layout, LayoutError, PaperSize, Style};
 use crate::journal::{Journal, JournalError};
 use crate::model::{Incident, Order};
 
@@ -57,6 +57,8 @@ pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, Shee
             exhibit_prefix: String::new(),
         },
     )?;
+    // The photo is decrypted and prepared once, however many layouts are tried below.
+    let photo = respondent_photo(journal, &order)?;
     let mut recent = selection.incidents.clone();
     recent.reverse();
     // One page, always. The two most recent violations matter more than a large photo, so
@@ -70,7 +72,7 @@ pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, Shee
                 &order,
                 &selection,
                 &recent[..count],
-                photo_height,
+                (photo.as_ref(), photo_height),
                 options,
             )?;
             if layout.page_count() <= 1 {
@@ -88,7 +90,7 @@ pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, Shee
             &order,
             &selection,
             &recent[..count],
-            smallest,
+            (photo.as_ref(), smallest),
             options,
         )?;
         if layout.page_count() <= 1 || count == 0 {
@@ -99,12 +101,25 @@ pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, Shee
     }
 }
 
+/// The restrained person's photo: `None` when there is none on file, `Some(None)` when the
+/// file cannot be shown.
+fn respondent_photo(journal: &Journal, order: &Order) -> Result<Option<Option<Image>>, SheetError> {
+    let Some(respondent) = order.respondent_id.as_ref() else {
+        return Ok(None);
+    };
+    let Some(photo) = journal.person_photo(respondent)? else {
+        return Ok(None);
+    };
+    let bytes = journal.attachment_bytes(&photo)?;
+    Ok(Some(super::picture(&photo.mime, &bytes)))
+}
+
 fn lay_out(
     journal: &Journal,
     order: &Order,
     selection: &Selection,
     recent: &[Incident],
-    photo_height: f32,
+    (photo, photo_height): (Option<&Option<Image>>, f32),
     options: &SheetOptions,
 ) -> Result<Layout, SheetError> {
     let mut id = [0u8; 16];
@@ -174,17 +189,10 @@ fn lay_out(
         .and_then(|id| journal.person(id).ok())
     {
         l.heading("Restrained person", 3);
-        if let Some(photo) = journal.person_photo(&respondent.id)? {
-            let bytes = journal.attachment_bytes(&photo)?;
-            let placed = if photo.mime == "image/jpeg" {
-                l.jpeg(&bytes, Some(photo_height)).is_ok()
-            } else {
-                super::decode_png(&bytes)
-                    .is_some_and(|(w, h, rgb)| l.rgb_image(w, h, &rgb, Some(photo_height)).is_ok())
-            };
-            if !placed {
-                l.paragraph("(The photo on file could not be shown.)", Style::small());
-            }
+        match photo {
+            Some(Some(image)) => l.image(image, Some(photo_height)),
+            Some(None) => l.paragraph("(The photo on file could not be shown.)", Style::small()),
+            None => {}
         }
         let d = &respondent.details;
         // Name, birth date and aliases on one line: every line saved is room for a violation.
