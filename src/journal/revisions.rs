@@ -148,56 +148,38 @@ pub fn append(tx: &Transaction<'_>, new: NewRevision<'_>) -> rusqlite::Result<Re
 
 /// The hash of `revision` as it should be, from its content and its predecessor's hash.
 pub fn compute_hash(revision: &Revision) -> Result<String, String> {
-    let prev = hex::decode(&revision.prev_hash).map_err(|e| format!("previous hash: {e}"))?;
     let body: Value = serde_json::from_str(&revision.body).map_err(|e| format!("body: {e}"))?;
-    let envelope = serde_json::json!({
-        "seq": revision.seq,
-        "entity": revision.entity,
-        "entity_id": revision.entity_id,
-        "op": revision.op,
-        "recorded_at": revision.recorded_at,
-        "reason": revision.reason,
-        "body": body,
-    });
-    let mut hasher = Sha256::new();
-    hasher.update(&prev);
-    hasher.update(canonical_json(&envelope).as_bytes());
-    for sha in revision.attachments.split(',').filter(|s| !s.is_empty()) {
-        hasher.update(hex::decode(sha).map_err(|e| format!("attachment hash: {e}"))?);
-    }
-    Ok(hex::encode(hasher.finalize()))
+    hash_with_body(revision, &canonical_json(&body))
 }
 
-/// `compute_hash` without parsing the body, for a body stored as canonical JSON (as `append`
-/// writes it): the envelope's canonical text is spliced together around the body text. Only a
-/// shortcut for checking the chain at unlock: if it equals the stored hash, the body is exactly
-/// the canonical text that hash covers; any other outcome is decided by `compute_hash`.
-fn spliced_hash(revision: &Revision) -> Option<String> {
-    let json = |s: &str| serde_json::to_string(s).ok();
-    let reason = match &revision.reason {
-        Some(r) => json(r)?,
-        None => "null".to_string(),
-    };
+/// SHA-256 over the previous hash, the canonical JSON envelope
+/// `{"body":…,"entity":…,"entity_id":…,"op":…,"reason":…,"recorded_at":…,"seq":…}` (keys in
+/// byte order, no spaces) with `body` as given, and the attachments' SHA-256s.
+///
+/// `append` stores bodies as canonical JSON, so checking the chain at unlock passes the stored
+/// text as is and parses nothing; only when that does not match does it call `compute_hash`,
+/// which re-canonicalises the body, so the check decides exactly as if it always had.
+fn hash_with_body(revision: &Revision, body_canonical: &str) -> Result<String, String> {
+    let prev = hex::decode(&revision.prev_hash).map_err(|e| format!("previous hash: {e}"))?;
+    let text = |s: &str| Value::String(s.to_owned()).to_string();
+    let reason = revision.reason.as_deref().map_or("null".to_string(), text);
     let mut hasher = Sha256::new();
-    hasher.update(hex::decode(&revision.prev_hash).ok()?);
-    // Keys in canonical (byte) order: body, entity, entity_id, op, reason, recorded_at, seq.
-    hasher.update(b"{\"body\":");
-    hasher.update(revision.body.as_bytes());
+    hasher.update(&prev);
     hasher.update(
         format!(
-            ",\"entity\":{},\"entity_id\":{},\"op\":{},\"reason\":{reason},\"recorded_at\":{},\"seq\":{}}}",
-            json(&revision.entity)?,
-            json(&revision.entity_id)?,
-            json(&revision.op)?,
-            json(&revision.recorded_at)?,
+            "{{\"body\":{body_canonical},\"entity\":{},\"entity_id\":{},\"op\":{},\"reason\":{reason},\"recorded_at\":{},\"seq\":{}}}",
+            text(&revision.entity),
+            text(&revision.entity_id),
+            text(&revision.op),
+            text(&revision.recorded_at),
             revision.seq
         )
         .as_bytes(),
     );
     for sha in revision.attachments.split(',').filter(|s| !s.is_empty()) {
-        hasher.update(hex::decode(sha).ok()?);
+        hasher.update(hex::decode(sha).map_err(|e| format!("attachment hash: {e}"))?);
     }
-    Some(hex::encode(hasher.finalize()))
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// The head of the chain: the journal's fingerprint. `GENESIS_HASH` for an empty journal.
@@ -242,8 +224,8 @@ pub fn verify_chain(
                 entity_id: revision.entity_id,
             }));
         }
-        let checked = match spliced_hash(&revision) {
-            Some(hash) if hash == revision.hash => Ok(hash),
+        let checked = match hash_with_body(&revision, &revision.body) {
+            Ok(hash) if hash == revision.hash => Ok(hash),
             _ => compute_hash(&revision),
         };
         match checked {
@@ -375,21 +357,21 @@ mod tests {
         };
         let h = compute_hash(&base).unwrap();
         // The unlock-time shortcut agrees for a canonical body, with a reason and attachments.
-        assert_eq!(spliced_hash(&base).as_deref(), Some(h.as_str()));
+        assert_eq!(hash_with_body(&base, &base.body), Ok(h.clone()));
         let full = Revision {
             reason: Some("Entered \"twice\"".into()),
             body: canonical_json(&serde_json::json!({"z": [1, "é\n"], "a": null})),
             attachments: format!("{},{}", "ab".repeat(32), "cd".repeat(32)),
             ..base.clone()
         };
-        assert_eq!(spliced_hash(&full), compute_hash(&full).ok());
+        assert_eq!(hash_with_body(&full, &full.body), compute_hash(&full));
         // A body stored in another form hashes differently by splicing, so unlock falls back
         // to compute_hash, which parses it.
         let spaced = Revision {
             body: "{ \"a\" : 1 }".into(),
             ..base.clone()
         };
-        assert_ne!(spliced_hash(&spaced).as_deref(), Some(h.as_str()));
+        assert_ne!(hash_with_body(&spaced, &spaced.body), Ok(h.clone()));
         assert_eq!(compute_hash(&spaced).unwrap(), h);
         // SHA-256 of 32 zero bytes followed by the canonical envelope, computed independently:
         // printf '\0%.0s' {1..32}; printf '{"body":{"a":1},"entity":"incident",...}' | sha256sum
