@@ -973,31 +973,13 @@ pub async fn export_packet(
     };
     let options = request.report_options()?;
     let packet = with_journal(&state, |journal| {
-        let selection = daybook::report::exhibits::select(journal, &options.scope)
-            .map_err(|e| e.to_string())?;
-        // Redacted once for both, so the exhibit file names in the packet are the ones the
-        // report prints.
-        let selection = daybook::report::chronological::redacted_selection(
-            journal,
-            &selection,
-            options.redaction,
-        )
-        .map_err(|e| e.to_string())?;
-        let report =
-            daybook::report::chronological::render_selection(journal, &selection, &options)
+        let (report, selection) =
+            daybook::report::chronological::render_for_packet(journal, &options)
                 .map_err(|e| e.to_string())?;
         if state.cancelled() {
             return Err("Cancelled. Nothing was written.".to_string());
         }
-        let reports: Vec<daybook::packet::ReportFile> = report
-            .file_names("Report")
-            .into_iter()
-            .zip(report.volumes)
-            .map(|(file_name, volume)| daybook::packet::ReportFile {
-                file_name,
-                bytes: volume.pdf,
-            })
-            .collect();
+        let reports = daybook::packet::ReportFile::volumes_of(report);
         if archive {
             daybook::packet::export_packet_archive(
                 journal,

@@ -420,22 +420,9 @@ fn packet(
         };
     }
     let options = report_options(scope);
-    let selection = crate::report::exhibits::select(&journal, &options.scope)?;
-    // Redacted once for both, so the exhibit file names in the packet are the ones the report
-    // prints.
-    let selection =
-        crate::report::chronological::redacted_selection(&journal, &selection, options.redaction)?;
-    let report = crate::report::chronological::render_selection(&journal, &selection, &options)?;
+    let (report, selection) = crate::report::chronological::render_for_packet(&journal, &options)?;
     warn_over_cap(&report);
-    let names = report.file_names("Report");
-    let reports: Vec<crate::packet::ReportFile> = names
-        .into_iter()
-        .zip(report.volumes)
-        .map(|(file_name, volume)| crate::packet::ReportFile {
-            file_name,
-            bytes: volume.pdf,
-        })
-        .collect();
+    let reports = crate::packet::ReportFile::volumes_of(report);
     let summary = match &target {
         None => crate::packet::export_packet(&journal, &selection, &reports, out)?,
         Some(path) => {

@@ -58,6 +58,21 @@ pub struct ReportFile {
     pub bytes: Vec<u8>,
 }
 
+impl ReportFile {
+    /// The volumes of `report` as the packet names them: `Report.pdf`, or `Report-vol1.pdf` ...
+    pub fn volumes_of(report: crate::report::chronological::Report) -> Vec<ReportFile> {
+        report
+            .file_names("Report")
+            .into_iter()
+            .zip(report.volumes)
+            .map(|(file_name, volume)| ReportFile {
+                file_name,
+                bytes: volume.pdf,
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     pub format: String,

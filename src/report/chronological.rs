@@ -110,13 +110,31 @@ pub fn render(journal: &Journal, options: &ReportOptions) -> Result<Report, Repo
     render_selection(journal, &select(journal, &options.scope)?, options)
 }
 
-/// Renders an already made selection, so a packet's report and its exhibits folder share
-/// one set of exhibit numbers by construction.
+/// Renders an already made selection.
 pub fn render_selection(
     journal: &Journal,
     selection: &Selection,
     options: &ReportOptions,
 ) -> Result<Report, ReportError> {
+    render_printed(journal, selection, options).map(|(report, _)| report)
+}
+
+/// The report an evidence packet holds, and the selection as that report printed it
+/// (redacted under `options.redaction`): the packet's exhibits come from the same selection,
+/// so their numbers and file names are the ones the report prints, by construction.
+pub fn render_for_packet(
+    journal: &Journal,
+    options: &ReportOptions,
+) -> Result<(Report, Selection), ReportError> {
+    render_printed(journal, &select(journal, &options.scope)?, options)
+}
+
+/// The report, and the redacted selection it was laid out from.
+fn render_printed(
+    journal: &Journal,
+    selection: &Selection,
+    options: &ReportOptions,
+) -> Result<(Report, Selection), ReportError> {
     if selection.incidents.is_empty() {
         return Err(ReportError::Empty);
     }
@@ -136,13 +154,13 @@ pub fn render_selection(
             }
             let made = context.volumes(&pass, &plan)?;
             let Some(cap) = options.max_bytes else {
-                return Ok(context.report(made, &plan));
+                return Ok((context.report(made, &plan), context.selection));
             };
             let over = made
                 .iter()
                 .position(|v| v.over_cap.is_none() && v.pdf.len() as u64 > cap);
             match over {
-                None => return Ok(context.report(made, &plan)),
+                None => return Ok((context.report(made, &plan), context.selection)),
                 Some(k) => {
                     if headroom.len() <= k {
                         headroom.resize(k + 1, 0);
@@ -956,17 +974,6 @@ impl<'a> Context<'a> {
             ),
         ]);
     }
-}
-
-/// `selection` as a filing under `profile` may show it. Make an evidence packet from this
-/// too, so its exhibit file names are the ones the report prints. Redacting a selection
-/// again changes nothing more.
-pub fn redacted_selection(
-    journal: &Journal,
-    selection: &Selection,
-    profile: Profile,
-) -> Result<Selection, ReportError> {
-    redact_selection(&Redactor::new(profile, &journal.people()?), selection)
 }
 
 /// The report's own copy of the selection with the profile applied to every text field.
