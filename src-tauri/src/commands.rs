@@ -868,13 +868,9 @@ pub async fn export_report(
     let report = with_journal(&state, |journal| {
         daybook::report::chronological::render(journal, &options)
     })?;
-    let paths = daybook::report::volumes::output_paths(&path, report.volumes.len());
-    let files: Vec<(PathBuf, &[u8])> = paths
-        .iter()
-        .cloned()
-        .zip(report.volumes.iter().map(|v| v.pdf.as_slice()))
-        .collect();
+    let files = report.files(&path);
     deliver_all(&state, &files)?;
+    let paths: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
     let over_cap: Vec<String> = report
         .volumes
         .iter()
@@ -896,8 +892,8 @@ pub async fn export_report(
     }
     Ok(Some(Exported {
         summary,
-        path: paths[0].display().to_string(),
-        files: paths.iter().map(|p| p.display().to_string()).collect(),
+        path: paths[0].clone(),
+        files: paths,
     }))
 }
 

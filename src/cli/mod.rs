@@ -486,12 +486,7 @@ fn write_report(out: &Path, report: &crate::report::chronological::Report) -> Re
         }
         return Ok(());
     }
-    let paths = crate::report::volumes::output_paths(out, report.volumes.len());
-    let files: Vec<(PathBuf, &[u8])> = paths
-        .iter()
-        .cloned()
-        .zip(report.volumes.iter().map(|v| v.pdf.as_slice()))
-        .collect();
+    let files = report.files(out);
     crate::report::volumes::write_all_new(&files).map_err(|e| match e {
         crate::report::volumes::WriteError::Exists { path } => CliError::Exists { path },
         crate::report::volumes::WriteError::Io { path, source } => CliError::Write { path, source },
@@ -504,7 +499,7 @@ fn write_report(out: &Path, report: &crate::report::chronological::Report) -> Re
         report.exhibits,
         report.redaction.key()
     );
-    for (path, volume) in paths.iter().zip(&report.volumes) {
+    for ((path, _), volume) in files.iter().zip(&report.volumes) {
         print_line!(
             "  {}  pages {}-{}, {}",
             path.display(),

@@ -104,6 +104,15 @@ impl Report {
     pub fn file_names(&self, stem: &str) -> Vec<String> {
         volumes::file_names(stem, self.volumes.len())
     }
+
+    /// Each file this report goes into when the user named `out` (see
+    /// [`volumes::output_paths`]), with its bytes, for [`volumes::write_all_new`].
+    pub fn files(&self, out: &std::path::Path) -> Vec<(std::path::PathBuf, &[u8])> {
+        volumes::output_paths(out, self.volumes.len())
+            .into_iter()
+            .zip(self.volumes.iter().map(|v| v.pdf.as_slice()))
+            .collect()
+    }
 }
 
 pub fn render(journal: &Journal, options: &ReportOptions) -> Result<Report, ReportError> {
