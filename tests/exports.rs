@@ -404,6 +404,18 @@ fn packet_without_attachments_is_written_and_verifies() {
     t.ok(&["verify", dir.to_str().unwrap()], "");
 }
 
+/// An officer sheet is one page, and the respondent's photo is its one JPEG.
+fn assert_one_page_with_the_photo(pdf: &Path) {
+    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+    assert!(info.contains("Pages:           1"), "{info}");
+    let images = tool("pdfimages", &["-list", pdf.to_str().unwrap()]);
+    assert_eq!(
+        images.lines().filter(|l| l.contains(" jpeg ")).count(),
+        1,
+        "the respondent's photo: {images}"
+    );
+}
+
 #[test]
 fn officer_sheet_is_one_page_with_the_order_and_recent_violations() {
     let t = TestDir::new();
@@ -454,14 +466,7 @@ fn officer_sheet_is_one_page_with_the_order_and_recent_violations() {
         ],
         "",
     );
-    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
-    assert!(info.contains("Pages:           1"), "{info}");
-    let images = tool("pdfimages", &["-list", pdf.to_str().unwrap()]);
-    assert_eq!(
-        images.lines().filter(|l| l.contains(" jpeg ")).count(),
-        1,
-        "the respondent's photo: {images}"
-    );
+    assert_one_page_with_the_photo(&pdf);
     let text = pdftotext(&pdf);
     for expected in [
         "HF26-014327",
@@ -493,14 +498,7 @@ fn officer_sheet_of_the_demo_lists_the_two_most_recent_violations_beside_the_pho
         &["export", "officer-sheet", "--out", pdf.to_str().unwrap()],
         "",
     );
-    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
-    assert!(info.contains("Pages:           1"), "{info}");
-    let images = tool("pdfimages", &["-list", pdf.to_str().unwrap()]);
-    assert_eq!(
-        images.lines().filter(|l| l.contains(" jpeg ")).count(),
-        1,
-        "the respondent's photo: {images}"
-    );
+    assert_one_page_with_the_photo(&pdf);
     // The demo's newest incidents all fall under its second order, the default one.
     let incidents = t.list_json();
     let text = pdftotext(&pdf);
