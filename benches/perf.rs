@@ -43,10 +43,7 @@ use sha2::{Digest, Sha256};
 use common::screenshot;
 use daybook::journal::keys;
 use daybook::journal::IncidentFilter;
-use daybook::model::{
-    IncidentInput, IncidentKind, OrderInput, OrderKind, PersonInput, PersonRef, PoliceContact,
-    Witness,
-};
+use daybook::model::{IncidentInput, IncidentKind, PoliceContact, Witness};
 use daybook::report::chronological::{render, ReportOptions};
 use daybook::report::exhibits::{select, Scope};
 use daybook::{AttachmentKind, Journal, KdfCost, RecoveryKey, Unlock};
@@ -369,23 +366,11 @@ fn incident_input(rng: &mut StdRng, day: NaiveDate, order_id: &str) -> IncidentI
 
 fn add_order(journal: &mut Journal) -> Res<String> {
     Ok(journal
-        .add_order(&OrderInput {
-            kind: OrderKind::AfterHearing,
-            court: "Superior Court of California, County of Alameda".into(),
-            state: "CA".into(),
-            case_number: "HF20-000777".into(),
-            issued_on: "2020-06-02".into(),
-            served_on: Some("2020-06-02".into()),
-            expires_on: Some("2027-06-02".into()),
-            petitioner: Some("Jordan A. Rivera".into()),
-            respondent: Some(PersonRef::New(Box::new(PersonInput {
-                name: "Casey B. Rivera".into(),
-                ..PersonInput::default()
-            }))),
-            protected_persons: Vec::new(),
-            terms: Vec::new(),
-            notes: None,
-        })?
+        .add_order(&common::order_input(
+            "HF20-000777",
+            "2020-06-02",
+            "2027-06-02",
+        ))?
         .id)
 }
 

@@ -15,7 +15,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use common::screenshot;
-use daybook::model::{IncidentInput, IncidentKind, OrderInput, OrderKind, PersonInput, PersonRef};
+use daybook::model::{IncidentInput, IncidentKind};
 use daybook::report::chronological::{render, Report, ReportOptions};
 use daybook::report::exhibits::Scope;
 use daybook::{Journal, KdfCost};
@@ -134,23 +134,11 @@ fn fill(
 ) -> Result<u64, Error> {
     std::fs::create_dir_all(files)?;
     let mut rng = StdRng::seed_from_u64(1000);
-    let order = journal.add_order(&OrderInput {
-        kind: OrderKind::AfterHearing,
-        court: "Superior Court of California, County of Alameda".into(),
-        state: "CA".into(),
-        case_number: "HF24-000777".into(),
-        issued_on: "2024-01-02".into(),
-        served_on: Some("2024-01-02".into()),
-        expires_on: Some("2029-01-02".into()),
-        petitioner: Some("Jordan A. Rivera".into()),
-        respondent: Some(PersonRef::New(Box::new(PersonInput {
-            name: "Casey B. Rivera".into(),
-            ..PersonInput::default()
-        }))),
-        protected_persons: Vec::new(),
-        terms: Vec::new(),
-        notes: None,
-    })?;
+    let order = journal.add_order(&common::order_input(
+        "HF24-000777",
+        "2024-01-02",
+        "2029-01-02",
+    ))?;
     let start = NaiveDate::from_ymd_opt(2024, 1, 3).ok_or("date")?;
     let mut total = 0;
     for n in 0..incidents {

@@ -1,7 +1,29 @@
 //! What the benches share: generated evidence files, deterministic by seed.
 
+use daybook::model::{OrderInput, OrderKind, PersonInput, PersonRef};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+
+/// The benches' order after hearing (Rivera v. Rivera), issued and served on `issued`.
+pub fn order_input(case_number: &str, issued: &str, expires: &str) -> OrderInput {
+    OrderInput {
+        kind: OrderKind::AfterHearing,
+        court: "Superior Court of California, County of Alameda".into(),
+        state: "CA".into(),
+        case_number: case_number.into(),
+        issued_on: issued.into(),
+        served_on: Some(issued.into()),
+        expires_on: Some(expires.into()),
+        petitioner: Some("Jordan A. Rivera".into()),
+        respondent: Some(PersonRef::New(Box::new(PersonInput {
+            name: "Casey B. Rivera".into(),
+            ..PersonInput::default()
+        }))),
+        protected_persons: Vec::new(),
+        terms: Vec::new(),
+        notes: None,
+    }
+}
 
 /// A 1080x1920 phone screenshot: chat bubbles over a picture whose busyness varies with
 /// `seed`, so files come out between about 100 and 400 KB.
