@@ -273,7 +273,7 @@ impl Journal {
     }
 
     pub fn attachment(&self, id: &str) -> Result<Attachment> {
-        let mut found = self.select_attachments("WHERE id = ?1", &[&id])?;
+        let mut found = self.select_attachments("WHERE a.id = ?1", &[&id])?;
         found.pop().ok_or_else(|| {
             JournalError::NotFound {
                 what: "attachment",
@@ -285,12 +285,18 @@ impl Journal {
 
     /// Every attachment, incident exhibits in incident then import order, then people's photos.
     pub fn all_attachments(&self) -> Result<Vec<Attachment>, JournalError> {
-        self.select_attachments("ORDER BY incident_id IS NULL, incident_id, position", &[])
-            .map_err(into_journal_error)
+        self.select_attachments(
+            "ORDER BY a.incident_id IS NULL, a.incident_id, a.position",
+            &[],
+        )
+        .map_err(into_journal_error)
     }
 
     /// The attachments of the incidents `where_clause` (over `incidents i`, with `args`)
-    /// selects, in incident then import order.
+    /// selects, in incident then import order. A join, so SQLite picks the cheaper side to
+    /// drive it: the attachments when the filter keeps most incidents (the timeline), the
+    /// incidents' own index when it keeps few (a month, a search). An `IN (SELECT ...)` here
+    /// forced a second pass over every incident row.
     pub(crate) fn incident_attachments_where(
         &self,
         where_clause: &str,
@@ -298,8 +304,8 @@ impl Journal {
     ) -> Result<Vec<Attachment>, JournalError> {
         self.select_attachments(
             &format!(
-                "WHERE incident_id IN (SELECT i.id FROM incidents i WHERE {where_clause})
-                 ORDER BY incident_id, position"
+                "JOIN incidents i ON i.id = a.incident_id WHERE {where_clause}
+                 ORDER BY a.incident_id, a.position"
             ),
             args,
         )
@@ -567,9 +573,10 @@ impl Journal {
         args: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<Attachment>> {
         let sql = format!(
-            "SELECT id, incident_id, person_id, sha256, size, original_name, mime, kind, width, height,
-                 captured_at, duration_ms, file_modified_at, imported_at, caption, transcript
-             FROM attachments {tail}"
+            "SELECT a.id, a.incident_id, a.person_id, a.sha256, a.size, a.original_name, a.mime,
+                 a.kind, a.width, a.height, a.captured_at, a.duration_ms, a.file_modified_at,
+                 a.imported_at, a.caption, a.transcript
+             FROM attachments a {tail}"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(args, |r| {
