@@ -44,17 +44,20 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Stor
     })
     .map_err(|e| StoreError::Damaged(e.to_string()))?;
     // Durability first (every commit reaches the disk), no plaintext temp files, and deleted
-    // content overwritten rather than left in free pages. Up to 64 MiB of decrypted pages are
-    // kept (SQLite's default is 2 MiB), so the timeline and searches do not decrypt every page
-    // again on each query: a 10,000-incident journal fits. They live in this process only,
-    // like everything the app shows, and go with the connection at lock.
+    // content overwritten rather than left in free pages. Up to 256 MiB of decrypted pages
+    // are kept (SQLite's default is 2 MiB), so the timeline and searches do not decrypt every
+    // page again on each query. Pages are cached only as they are read: a 10,000-incident
+    // journal (about 35 MB) uses that much; at 100,000 incidents the incidents table alone is
+    // about 110 MB, and with a 64 MiB cache every timeline decrypted all of it again
+    // (benches/perf.rs, growth). They live in this process only, like everything the app
+    // shows, and go with the connection at lock.
     conn.execute_batch(
         "PRAGMA journal_mode = DELETE;
          PRAGMA synchronous = FULL;
          PRAGMA temp_store = MEMORY;
          PRAGMA secure_delete = ON;
          PRAGMA foreign_keys = ON;
-         PRAGMA cache_size = -65536;",
+         PRAGMA cache_size = -262144;",
     )?;
     let migrations = MIGRATIONS
         .as_ref()
