@@ -15,6 +15,7 @@ mod settings;
 mod store;
 mod verify;
 
+use std::collections::HashSet;
 use std::fs::{self, File, TryLockError};
 use std::path::{Path, PathBuf};
 
@@ -422,24 +423,28 @@ impl Journal {
             let rows = stmt.query_map([], |r| r.get(0))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
-        let mut saved = self
-            .conn
-            .prepare("SELECT 1 FROM attachments WHERE id = ?1")?;
+        // Every saved attachment's id, read once: one index scan instead of a query per blob
+        // (which was a sixth of the unlock time of a journal with 1,500 files).
+        let saved: HashSet<String> = {
+            let mut stmt = self.conn.prepare("SELECT id FROM attachments")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
         let (mut removed, mut strays) = (0, 0);
         for entry in fs::read_dir(blobs).map_err(io_err(blobs))? {
             let entry = entry.map_err(io_err(blobs))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
             let interrupted = name.starts_with(fsutil::TEMP_PREFIX)
-                || name.strip_suffix(".age").is_some_and(|id| {
-                    pending.iter().any(|p| p == id) && !saved.exists([id]).unwrap_or(true)
-                });
+                || name
+                    .strip_suffix(".age")
+                    .is_some_and(|id| pending.iter().any(|p| p == id) && !saved.contains(id));
             if interrupted {
                 fs::remove_file(&path).map_err(io_err(&path))?;
                 removed += 1;
             } else if !name
                 .strip_suffix(".age")
-                .is_some_and(|id| saved.exists([id]).unwrap_or(true))
+                .is_some_and(|id| saved.contains(id))
             {
                 strays += 1;
             }
