@@ -578,7 +578,7 @@ impl Journal {
                  a.imported_at, a.caption, a.transcript
              FROM attachments a {tail}"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(args, |r| {
             let kind: String = r.get(7)?;
             Ok(Attachment {

@@ -191,7 +191,7 @@ impl Journal {
         args: &[&dyn rusqlite::ToSql],
         include_deleted: bool,
     ) -> Result<Vec<Incident>> {
-        let mut stmt = self.conn.prepare(&incidents_sql(where_clause))?;
+        let mut stmt = self.conn.prepare_cached(&incidents_sql(where_clause))?;
         let rows = stmt.query_map(args, |r| {
             Ok((
                 r.get::<_, String>(0)?,
