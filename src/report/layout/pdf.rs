@@ -500,7 +500,56 @@ fn post_process(
 
     doc.prune_objects();
     doc.renumber_objects();
-    doc.compress();
+    compress_streams(doc)?;
+    Ok(())
+}
+
+/// Deflates every stream that has no filter yet (page text, subset fonts, the ICC profile),
+/// as `lopdf::Document::compress` would, but at zlib's default level instead of level 9 and
+/// on every core: the page text of a 1,200-page report is about 30 MB before compression,
+/// and deflating it was the largest single cost of writing the PDF (benches/perf.rs,
+/// `report`). Pictures already carry their own filter and are left alone.
+fn compress_streams(doc: &mut lopdf::Document) -> Result<(), LayoutError> {
+    let mut streams: Vec<&mut Stream> = doc
+        .objects
+        .values_mut()
+        .filter_map(|object| match object {
+            Object::Stream(stream)
+                if stream.allows_compression && stream.dict.get(b"Filter").is_err() =>
+            {
+                Some(stream)
+            }
+            _ => None,
+        })
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let share = streams.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = streams
+            .chunks_mut(share)
+            .map(|chunk| scope.spawn(move || chunk.iter_mut().try_for_each(|s| deflate(s))))
+            .collect();
+        handles.into_iter().try_for_each(|handle| {
+            handle
+                .join()
+                .map_err(|_| LayoutError::Pdf("compressing the PDF's streams failed".into()))?
+        })
+    })
+}
+
+fn deflate(stream: &mut Stream) -> Result<(), LayoutError> {
+    use std::io::Write;
+    let failed = |e: std::io::Error| LayoutError::Pdf(format!("compressing a stream: {e}"));
+    let mut encoder = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(stream.content.len() / 3),
+        flate2::Compression::default(),
+    );
+    encoder.write_all(&stream.content).map_err(failed)?;
+    let compressed = encoder.finish().map_err(failed)?;
+    if compressed.len() < stream.content.len() {
+        stream.dict.set("Filter", "FlateDecode");
+        stream.set_content(compressed);
+    }
     Ok(())
 }
 
