@@ -187,6 +187,40 @@ fn render_printed(
     Err(ReportError::Unsettled)
 }
 
+/// Each image exhibit decrypted and prepared for embedding, by exhibit number. Decrypting
+/// (here, through the journal) and preparing (parsing a JPEG, checking a PNG's data, on a
+/// second thread) overlap, one picture apart; at most two decrypted pictures wait between them.
+fn prepare_pictures(
+    journal: &Journal,
+    selection: &Selection,
+) -> Result<HashMap<usize, Option<Image>>, ReportError> {
+    let (to_worker, work) = std::sync::mpsc::sync_channel::<(usize, String, Vec<u8>)>(2);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || {
+            work.into_iter()
+                .map(|(number, mime, bytes)| (number, super::picture(&mime, &bytes)))
+                .collect::<HashMap<_, _>>()
+        });
+        let sent = selection
+            .exhibits
+            .iter()
+            .filter(|e| e.attachment.kind == AttachmentKind::Image)
+            .try_for_each(|e| {
+                let bytes = journal.attachment_bytes(&e.attachment)?;
+                // The worker only stops early by panicking, which `join` reports below.
+                let _ = to_worker.send((e.number, e.attachment.mime.clone(), bytes));
+                Ok::<_, ReportError>(())
+            });
+        drop(to_worker);
+        let images = worker.join().map_err(|_| {
+            ReportError::Journal(JournalError::Invalid(
+                "Preparing the report's pictures failed.".into(),
+            ))
+        })?;
+        sent.map(|()| images)
+    })
+}
+
 struct Context<'a> {
     /// As printed: redacted.
     selection: Selection,
@@ -252,13 +286,7 @@ impl<'a> Context<'a> {
                 histories.insert(incident.id.clone(), history);
             }
         }
-        let mut images = HashMap::new();
-        for e in &selection.exhibits {
-            if e.attachment.kind == AttachmentKind::Image {
-                let bytes = journal.attachment_bytes(&e.attachment)?;
-                images.insert(e.number, super::picture(&e.attachment.mime, &bytes));
-            }
-        }
+        let images = prepare_pictures(journal, &selection)?;
         let public_key = hex::encode(journal.signing_key()?.verifying_key().as_bytes());
         Ok(Self {
             selection,
