@@ -40,7 +40,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection};
 use sha2::{Digest, Sha256};
 
-use common::screenshot;
+use common::{screenshot, PLACES, SENTENCES};
 use daybook::journal::keys;
 use daybook::journal::IncidentFilter;
 use daybook::model::{IncidentInput, IncidentKind, PoliceContact, Witness};
@@ -249,36 +249,6 @@ fn working_copy(set: &Dataset, to: &Path) -> Res<()> {
     }
     Ok(())
 }
-
-const PLACES: [&str; 8] = [
-    "My phone, at home",
-    "Parking lot outside my workplace",
-    "Lincoln Elementary School pickup line",
-    "Front porch, my home",
-    "Grocery store on Grand Avenue",
-    "Bus stop at 14th and Broadway",
-    "My sister's apartment building",
-    "Instagram direct messages",
-];
-
-const SENTENCES: [&str; 16] = [
-    "The respondent sent a series of messages from a number I did not recognise.",
-    "I did not reply and saved the screenshots.",
-    "His truck was parked across the street for about twenty minutes.",
-    "A neighbour saw him walk up to the door and leave something on the step.",
-    "He said he would keep calling until I dropped the case.",
-    "Me dijo que sabía dónde estaba y que no podía esconderme.",
-    "I called the police non-emergency line and was given a report number.",
-    "I changed my route home and asked a coworker to walk me to my car.",
-    "He left three voicemails between nine and ten in the evening.",
-    "A new account with his photo started following my friends and commenting on my posts.",
-    "My son said his father was waiting by the school gate at pickup.",
-    "Flowers and a card signed with his nickname were left on my windshield.",
-    "He drove past the house slowly twice and honked.",
-    "He told my mother to tell me that I would regret going to court.",
-    "The back tyre of my car was slashed overnight.",
-    "I saw him in the store aisle; he stared at me and followed me to the checkout.",
-];
 
 const QUOTES: [&str; 6] = [
     "You can't hide from me.",

@@ -66,3 +66,35 @@ pub fn screenshot(seed: u64) -> Vec<u8> {
         Err(_) => Vec::new(),
     }
 }
+
+/// Where incidents happened, as a protected person would write it.
+pub const PLACES: [&str; 8] = [
+    "My phone, at home",
+    "Parking lot outside my workplace",
+    "Lincoln Elementary School pickup line",
+    "Front porch, my home",
+    "Grocery store on Grand Avenue",
+    "Bus stop at 14th and Broadway",
+    "My sister's apartment building",
+    "Instagram direct messages",
+];
+
+/// What happened, a sentence at a time, as a protected person would write it.
+pub const SENTENCES: [&str; 16] = [
+    "The respondent sent a series of messages from a number I did not recognise.",
+    "I did not reply and saved the screenshots.",
+    "His truck was parked across the street for about twenty minutes.",
+    "A neighbour saw him walk up to the door and leave something on the step.",
+    "He said he would keep calling until I dropped the case.",
+    "Me dijo que sabía dónde estaba y que no podía esconderme.",
+    "I called the police non-emergency line and was given a report number.",
+    "I changed my route home and asked a coworker to walk me to my car.",
+    "He left three voicemails between nine and ten in the evening.",
+    "A new account with his photo started following my friends and commenting on my posts.",
+    "My son said his father was waiting by the school gate at pickup.",
+    "Flowers and a card signed with his nickname were left on my windshield.",
+    "He drove past the house slowly twice and honked.",
+    "He told my mother to tell me that I would regret going to court.",
+    "The back tyre of my car was slashed overnight.",
+    "I saw him in the store aisle; he stared at me and followed me to the checkout.",
+];
