@@ -201,22 +201,32 @@ fn prepare_pictures(
                 .map(|(number, mime, bytes)| (number, super::picture(&mime, &bytes)))
                 .collect::<HashMap<_, _>>()
         });
-        let sent = selection
-            .exhibits
-            .iter()
-            .filter(|e| e.attachment.kind == AttachmentKind::Image)
-            .try_for_each(|e| {
-                let bytes = journal.attachment_bytes(&e.attachment)?;
-                // The worker only stops early by panicking, which `join` reports below.
-                let _ = to_worker.send((e.number, e.attachment.mime.clone(), bytes));
-                Ok::<_, ReportError>(())
-            });
+        let mut sent = Ok(());
+        for e in &selection.exhibits {
+            if e.attachment.kind != AttachmentKind::Image {
+                continue;
+            }
+            match journal.attachment_bytes(&e.attachment) {
+                // A failed send means the worker has stopped, which only a panic does.
+                Ok(bytes) => {
+                    if to_worker
+                        .send((e.number, e.attachment.mime.clone(), bytes))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    sent = Err(e.into());
+                    break;
+                }
+            }
+        }
         drop(to_worker);
-        let images = worker.join().map_err(|_| {
-            ReportError::Journal(JournalError::Invalid(
-                "Preparing the report's pictures failed.".into(),
-            ))
-        })?;
+        // A panic while preparing a picture goes on as it did before the work was threaded.
+        let images = worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         sent.map(|()| images)
     })
 }
