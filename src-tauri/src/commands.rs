@@ -263,45 +263,6 @@ pub fn vocabulary() -> Vocabulary {
 // ---------------------------------------------------------------------------------------------
 // Timeline and incidents
 
-/// One row of the timeline: enough to recognise an incident, not its whole text.
-#[derive(Serialize)]
-pub struct IncidentRow {
-    id: String,
-    number: i64,
-    /// Local date-time where it happened, `YYYY-MM-DDTHH:MM:SS`.
-    local: String,
-    abbreviation: String,
-    approximate: bool,
-    kinds: Vec<&'static str>,
-    summary: String,
-    location: Option<String>,
-    exhibits: usize,
-    reported: bool,
-    amended: bool,
-}
-
-const SUMMARY_CHARS: usize = 160;
-
-fn row(incident: &daybook::model::Incident) -> IncidentRow {
-    let mut summary: String = incident.description.chars().take(SUMMARY_CHARS).collect();
-    if incident.description.chars().count() > SUMMARY_CHARS {
-        summary.push('…');
-    }
-    IncidentRow {
-        id: incident.id.clone(),
-        number: incident.number,
-        local: incident.occurred.local.clone(),
-        abbreviation: incident.occurred.abbreviation.clone(),
-        approximate: incident.approximate,
-        kinds: incident.kinds.iter().map(|k| k.label()).collect(),
-        summary,
-        location: incident.location.clone(),
-        exhibits: incident.attachments.len(),
-        reported: incident.police.is_some(),
-        amended: incident.amended,
-    }
-}
-
 #[derive(Deserialize, Default)]
 pub struct TimelineQuery {
     #[serde(default)]
@@ -315,7 +276,10 @@ pub struct TimelineQuery {
 
 /// Incidents in the order they happened, filtered, and narrowed by the search words if any.
 #[tauri::command]
-pub async fn timeline(state: State<'_, AppState>, query: Value) -> Answer<Vec<IncidentRow>> {
+pub async fn timeline(
+    state: State<'_, AppState>,
+    query: Value,
+) -> Answer<Vec<daybook::journal::TimelineRow>> {
     let query: TimelineQuery = parse("filter", query)?;
     if let (Some(from), Some(to)) = (query.from, query.to) {
         if to < from {
@@ -329,22 +293,7 @@ pub async fn timeline(state: State<'_, AppState>, query: Value) -> Answer<Vec<In
         order_id: query.order_id.filter(|o| !o.is_empty()),
         reported: query.reported,
     };
-    with_journal(&state, |journal| {
-        let listed = journal.incidents(&filter)?;
-        if query.text.trim().is_empty() {
-            return Ok::<_, daybook::JournalError>(listed.iter().map(row).collect());
-        }
-        let found: std::collections::HashSet<String> = journal
-            .search(&query.text)?
-            .into_iter()
-            .map(|i| i.id)
-            .collect();
-        Ok(listed
-            .iter()
-            .filter(|i| found.contains(&i.id))
-            .map(row)
-            .collect())
-    })
+    with_journal(&state, |journal| journal.timeline(&filter, &query.text))
 }
 
 #[tauri::command(async)]

@@ -56,6 +56,10 @@ async fn create_record_attach_search_amend_export_lock_unlock() {
             .await
             .expect("Ctrl+N");
         app.fill("#qa-description", text).await;
+        if more {
+            app.click("#quick-add input[value=came_within_distance]")
+                .await;
+        }
         app.click(if more { "#qa-more" } else { "#qa-save" }).await;
         if !more {
             app.wait_text("#count", "1 incident").await;
@@ -77,6 +81,8 @@ async fn create_record_attach_search_amend_export_lock_unlock() {
     app.wait_text("#count", "1 incident match").await;
     let row = app.text("button.incident").await;
     assert!(row.contains("1 exhibit"), "{row}");
+    // Kinds are listed by their plain names, not their keys.
+    assert!(row.contains("Came within the stay-away distance"), "{row}");
     app.click("button.incident").await;
 
     // Every control of the editor (attachments included) has a label.

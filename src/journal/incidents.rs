@@ -253,7 +253,7 @@ impl Journal {
 /// The SQL condition (over `incidents i`) and its parameters for `filter`. Each condition is
 /// written so an index serves it: the date range uses `incidents_local_date` (migration 04),
 /// whose expression must stay exactly `substr(i.occurred_local, 1, 10)`.
-fn filter_sql(filter: &IncidentFilter) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
+pub(super) fn filter_sql(filter: &IncidentFilter) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
     let mut clauses = vec!["i.deleted_at IS NULL".to_string()];
     let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
     if let Some(from) = filter.from {
@@ -291,12 +291,15 @@ fn filter_sql(filter: &IncidentFilter) -> (String, Vec<Box<dyn rusqlite::ToSql>>
     (clauses.join(" AND "), args)
 }
 
-/// The one statement every incident query runs, ordered as the timeline shows them; the
-/// `incidents_timeline` index returns the rows in that order without a sort.
+/// The order of every incident list: as they occurred, ties in record order. The
+/// `incidents_timeline` index returns the rows in this order without a sort.
+pub(super) const TIMELINE_ORDER: &str = "ORDER BY i.occurred_utc, i.number";
+
+/// The one statement every query of whole incidents runs.
 fn incidents_sql(where_clause: &str) -> String {
     format!(
         "SELECT i.id, i.body, i.updated_at, i.amended, i.deleted_at, i.deleted_reason FROM incidents i
-         WHERE {where_clause} ORDER BY i.occurred_utc, i.number"
+         WHERE {where_clause} {TIMELINE_ORDER}"
     )
 }
 
@@ -400,6 +403,7 @@ pub(crate) fn write_incident(
             reason,
         ],
     )?;
+    super::timeline::write_list_columns(tx, id, body)?;
     tx.execute("DELETE FROM police_contacts WHERE incident_id = ?1", [id])?;
     if let Some(p) = &body.police {
         tx.execute(
@@ -673,7 +677,7 @@ pub(crate) fn merge_patch(target: &mut Value, patch: &Value) {
 mod tests {
     use super::{filter_sql, incidents_sql, merge_patch, IncidentFilter};
     use crate::journal::keys::KdfCost;
-    use crate::journal::search::SEARCH_CLAUSE;
+    use crate::journal::search::matches_clause;
     use crate::journal::Journal;
     use chrono::NaiveDate;
     use secrecy::SecretString;
@@ -719,7 +723,8 @@ mod tests {
             "{month}"
         );
 
-        let search = plan(&journal, SEARCH_CLAUSE, &[&"\"truck\"*"]);
+        let search = format!("i.deleted_at IS NULL AND {}", matches_clause(1));
+        let search = plan(&journal, &search, &[&"\"truck\"*"]);
         assert!(search.contains("(number=?)"), "{search}");
         assert!(
             !search

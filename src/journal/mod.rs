@@ -13,6 +13,7 @@ pub use orders::Renewal;
 mod search;
 mod settings;
 mod store;
+mod timeline;
 mod verify;
 
 use std::collections::HashSet;
@@ -34,6 +35,7 @@ pub use revisions::ChainError;
 pub use settings::Settings;
 pub use store::StoreError;
 pub use time::TimeError;
+pub use timeline::{TimelineRow, SUMMARY_CHARS};
 pub use verify::{VerifyProblem, VerifyReport};
 
 #[derive(Debug, thiserror::Error)]

@@ -10,18 +10,21 @@ impl Journal {
     pub fn search(&self, text: &str) -> Result<Vec<Incident>> {
         let query = fts_query(text)
             .ok_or_else(|| JournalError::Invalid("Type a word to search for.".into()))?;
-        self.query_incidents(SEARCH_CLAUSE, &[&query as &dyn rusqlite::ToSql], false)
+        let where_clause = format!("i.deleted_at IS NULL AND {}", matches_clause(1));
+        self.query_incidents(&where_clause, &[&query as &dyn rusqlite::ToSql], false)
     }
 }
 
-/// The search index's rowid is the incident's number (migration 03), so the matches are
-/// found through the unique index on `number`, not by a pass over every incident.
-pub(crate) const SEARCH_CLAUSE: &str = "i.deleted_at IS NULL AND i.number IN \
-     (SELECT rowid FROM incident_search WHERE incident_search MATCH ?1)";
+/// The condition (over `incidents i`) that the incident matches the FTS query in parameter
+/// `?{param}`. The search index's rowid is the incident's number (migration 03), so the
+/// matches are found through the unique index on `number`, not by a pass over every incident.
+pub(super) fn matches_clause(param: usize) -> String {
+    format!("i.number IN (SELECT rowid FROM incident_search WHERE incident_search MATCH ?{param})")
+}
 
 /// Turns what a person typed into a safe FTS5 query: each word quoted (so `AND`, `-`, `*`, `"`
 /// and `:` are words, never syntax) and made a prefix match.
-fn fts_query(text: &str) -> Option<String> {
+pub(super) fn fts_query(text: &str) -> Option<String> {
     let words: Vec<String> = text
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '_'))
         .map(|w| w.trim_matches('\''))

@@ -112,6 +112,13 @@ impl Journal {
                 }));
             }
         }
+        // So are the columns the timeline lists (migration 05).
+        if let Some(id) = super::timeline::list_columns_mismatch(&self.conn)? {
+            return Ok(Err(VerifyProblem::StateMismatch {
+                entity: "incident".into(),
+                id,
+            }));
+        }
         let mut attachments = 0;
         let mut attachment_bytes = 0;
         for attachment in self.all_attachments()? {

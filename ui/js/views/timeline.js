@@ -79,6 +79,7 @@ function render(list, rows) {
     list.append(h('p', { class: 'empty' }, 'Nothing here yet. Press Ctrl+N to record what happened; the date and time start at now.'))
     return
   }
+  const kindLabel = new Map(app.vocabulary.incident_kinds.map((k) => [k.key, k.label]))
   const fragment = document.createDocumentFragment()
   let month = null
   let ol = null
@@ -94,7 +95,7 @@ function render(list, rows) {
       h('button', { type: 'button', class: 'incident', dataset: { id: row.id }, onclick: () => openEditor(row.id) },
         h('span', { class: 'when' }, `${formatLocal(row.local)} ${row.abbreviation}`, row.approximate ? ' (approx.)' : ''),
         h('span', { class: 'number' }, `#${row.number}`),
-        h('span', { class: 'kinds' }, row.kinds.join(', ') || 'Kind not set'),
+        h('span', { class: 'kinds' }, row.kinds.map((k) => kindLabel.get(k) ?? k).join(', ') || 'Kind not set'),
         h('span', { class: 'summary' }, row.summary || '(no description)'),
         h('span', { class: 'marks' },
           row.exhibits ? h('span', { class: 'badge' }, `${row.exhibits} exhibit${row.exhibits === 1 ? '' : 's'}`) : null,

@@ -1,0 +1,379 @@
+//! The timeline: the list of incidents the app shows, filtered and searched in one query.
+//!
+//! A row shows a few fields of an incident, not its whole text. Those fields are stored in
+//! short columns beside the body (migration 05), written in the same transaction as the body
+//! and checked against it by `verify`, so a list of 10,000 incidents reads them instead of
+//! decoding 10,000 bodies: decoding was most of the timeline's cost (docs/performance.md).
+
+use rusqlite::{params, Connection, Row, Transaction};
+use serde::Serialize;
+
+use super::incidents::{filter_sql, IncidentBody, TIMELINE_ORDER};
+use super::model::IncidentKind;
+use super::search::{fts_query, matches_clause};
+use super::{IncidentFilter, Journal, JournalError, Result};
+
+/// How much of the description a row shows: about two lines of the list. Migration 05 uses
+/// the same number for incidents saved before it.
+pub const SUMMARY_CHARS: usize = 160;
+
+/// One incident as the timeline lists it: enough to recognise it, not its whole text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelineRow {
+    pub id: String,
+    /// What people say aloud ("incident 12").
+    pub number: i64,
+    /// `YYYY-MM-DDTHH:MM:SS` as on the clock where it happened.
+    pub local: String,
+    /// Zone abbreviation in force then, `PDT`.
+    pub abbreviation: String,
+    pub approximate: bool,
+    pub kinds: Vec<IncidentKind>,
+    /// The description's first [`SUMMARY_CHARS`] characters, and "…" when there is more.
+    pub summary: String,
+    pub location: Option<String>,
+    /// Files attached: the exhibits the report will number.
+    pub exhibits: usize,
+    pub reported: bool,
+    pub amended: bool,
+}
+
+/// The list columns of `incidents` as they must be for `body`.
+#[derive(Debug, PartialEq, Eq)]
+struct ListColumns {
+    abbreviation: String,
+    kinds: String,
+    location: Option<String>,
+    summary: String,
+    exhibits: i64,
+    reported: bool,
+}
+
+impl ListColumns {
+    fn of(body: &IncidentBody) -> Self {
+        ListColumns {
+            abbreviation: body.occurred.abbreviation.clone(),
+            kinds: body
+                .kinds
+                .iter()
+                .map(|k| k.key())
+                .collect::<Vec<_>>()
+                .join(","),
+            location: body.location.clone(),
+            summary: summary(&body.description),
+            exhibits: body.attachments.len() as i64,
+            reported: body.police.is_some(),
+        }
+    }
+
+    /// Reads the columns from `row`, starting at column `first`, in the order written below.
+    fn read(row: &Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        Ok(ListColumns {
+            abbreviation: row.get(first)?,
+            kinds: row.get(first + 1)?,
+            location: row.get(first + 2)?,
+            summary: row.get(first + 3)?,
+            exhibits: row.get(first + 4)?,
+            reported: row.get(first + 5)?,
+        })
+    }
+}
+
+const LIST_COLUMNS: &str =
+    "i.occurred_abbreviation, i.kinds, i.location, i.summary, i.exhibits, i.reported";
+
+/// Brings the list columns of incident `id` in line with `body`; called wherever the body is
+/// written, in the same transaction.
+pub(super) fn write_list_columns(
+    tx: &Transaction<'_>,
+    id: &str,
+    body: &IncidentBody,
+) -> Result<()> {
+    let c = ListColumns::of(body);
+    tx.execute(
+        "UPDATE incidents SET occurred_abbreviation = ?2, kinds = ?3, location = ?4, summary = ?5,
+             exhibits = ?6, reported = ?7 WHERE id = ?1",
+        params![
+            id,
+            c.abbreviation,
+            c.kinds,
+            c.location,
+            c.summary,
+            c.exhibits,
+            c.reported
+        ],
+    )?;
+    Ok(())
+}
+
+/// The first incident whose list columns differ from what its body says, if any. `verify`
+/// asks after checking each body against the chain, so the list cannot quietly disagree
+/// with the history.
+pub(super) fn list_columns_mismatch(conn: &Connection) -> Result<Option<String>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT i.id, i.body, {LIST_COLUMNS} FROM incidents i"
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        let damaged = |e: &dyn std::fmt::Display| {
+            JournalError::Damaged(format!("incident {id} cannot be read: {e}"))
+        };
+        let text = row.get_ref(1)?.as_str().map_err(|e| damaged(&e))?;
+        let body: IncidentBody = serde_json::from_str(text).map_err(|e| damaged(&e))?;
+        if ListColumns::read(row, 2)? != ListColumns::of(&body) {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+impl Journal {
+    /// Incidents in the order they occurred, as [`Journal::incidents`] selects them, narrowed
+    /// to those matching every word of `words` (as [`Journal::search`]) unless it is blank.
+    pub fn timeline(&self, filter: &IncidentFilter, words: &str) -> Result<Vec<TimelineRow>> {
+        let (mut where_clause, mut args) = filter_sql(filter);
+        if !words.trim().is_empty() {
+            let query = fts_query(words)
+                .ok_or_else(|| JournalError::Invalid("Type a word to search for.".into()))?;
+            args.push(Box::new(query));
+            where_clause = format!("{where_clause} AND {}", matches_clause(args.len()));
+        }
+        let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT i.id, i.number, i.occurred_local, i.approximate, i.amended, {LIST_COLUMNS}
+             FROM incidents i WHERE {where_clause} {TIMELINE_ORDER}"
+        ))?;
+        let mut rows = stmt.query(&*args)?;
+        let mut listed = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let columns = ListColumns::read(row, 5)?;
+            let kinds = columns
+                .kinds
+                .split(',')
+                .filter(|k| !k.is_empty())
+                .map(|k| {
+                    IncidentKind::from_key(k).ok_or_else(|| {
+                        JournalError::Damaged(format!("incident {id} has an unknown kind {k:?}"))
+                    })
+                })
+                .collect::<Result<_>>()?;
+            listed.push(TimelineRow {
+                number: row.get(1)?,
+                local: row.get(2)?,
+                abbreviation: columns.abbreviation,
+                approximate: row.get(3)?,
+                kinds,
+                summary: columns.summary,
+                location: columns.location,
+                exhibits: columns.exhibits as usize,
+                reported: columns.reported,
+                amended: row.get(4)?,
+                id,
+            });
+        }
+        Ok(listed)
+    }
+}
+
+fn summary(description: &str) -> String {
+    match description.char_indices().nth(SUMMARY_CHARS) {
+        Some((cut, _)) => format!("{}…", &description[..cut]),
+        None => description.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{summary, TimelineRow, SUMMARY_CHARS};
+    use crate::journal::model::{Incident, IncidentKind};
+    use crate::journal::{IncidentFilter, Journal, JournalError, KdfCost, VerifyProblem};
+    use chrono::NaiveDate;
+    use secrecy::SecretString;
+    use serde_json::json;
+
+    /// The row as the app built it from a whole incident before rows had their own query.
+    fn row_of(incident: &Incident) -> TimelineRow {
+        let mut summary: String = incident.description.chars().take(SUMMARY_CHARS).collect();
+        if incident.description.chars().count() > SUMMARY_CHARS {
+            summary.push('…');
+        }
+        TimelineRow {
+            id: incident.id.clone(),
+            number: incident.number,
+            local: incident.occurred.local.clone(),
+            abbreviation: incident.occurred.abbreviation.clone(),
+            approximate: incident.approximate,
+            kinds: incident.kinds.clone(),
+            summary,
+            location: incident.location.clone(),
+            exhibits: incident.attachments.len(),
+            reported: incident.police.is_some(),
+            amended: incident.amended,
+        }
+    }
+
+    /// The demo journal (amended, deleted, reported incidents and exhibits) plus one
+    /// description with escapes and more than [`SUMMARY_CHARS`] two-byte characters.
+    fn demo_journal(dir: &std::path::Path) -> Journal {
+        let passphrase = SecretString::from("correct horse battery staple 42".to_string());
+        let (mut journal, _) =
+            Journal::create(&dir.join("j"), &passphrase, KdfCost::LogN(10)).unwrap();
+        crate::demo::fill(&mut journal, 7).unwrap();
+        let input = serde_json::from_value(json!({
+            "occurred_at": "2026-03-02T21:15",
+            "timezone": "America/Los_Angeles",
+            "kinds": ["text_message", "threat"],
+            "description": format!("He wrote \"you can't hide\"\n\tand then {}", "é".repeat(200)),
+        }))
+        .unwrap();
+        journal.add_incident(&input).unwrap();
+        // Either side of the cut, where an off-by-one would show.
+        for chars in [SUMMARY_CHARS, SUMMARY_CHARS + 1] {
+            let input = serde_json::from_value(json!({
+                "occurred_at": "2026-03-03T08:00",
+                "timezone": "America/Los_Angeles",
+                "description": "ñ".repeat(chars),
+            }))
+            .unwrap();
+            journal.add_incident(&input).unwrap();
+        }
+        journal
+    }
+
+    /// Each row against the row the app used to build from the whole incident.
+    fn assert_rows_match(journal: &Journal) {
+        let june = NaiveDate::from_ymd_opt(2026, 6, 1);
+        let filters = [
+            IncidentFilter::default(),
+            IncidentFilter {
+                from: june,
+                ..IncidentFilter::default()
+            },
+            IncidentFilter {
+                to: june,
+                kind: Some(IncidentKind::TextMessage),
+                ..IncidentFilter::default()
+            },
+            IncidentFilter {
+                reported: Some(true),
+                ..IncidentFilter::default()
+            },
+            IncidentFilter {
+                reported: Some(false),
+                ..IncidentFilter::default()
+            },
+        ];
+        let everything = journal.incidents(&IncidentFilter::default()).unwrap();
+        assert!(everything.iter().any(|i| i.amended));
+        assert!(everything.iter().any(|i| i.police.is_some()));
+        assert!(everything.iter().any(|i| !i.attachments.is_empty()));
+        for filter in &filters {
+            for words in [
+                "",
+                "  ",
+                "truck",
+                "hide",
+                "you can't",
+                "nothing-matches-this",
+            ] {
+                let expected: Vec<TimelineRow> = if words.trim().is_empty() {
+                    journal
+                        .incidents(filter)
+                        .unwrap()
+                        .iter()
+                        .map(row_of)
+                        .collect()
+                } else {
+                    let found: Vec<String> = journal
+                        .search(words)
+                        .unwrap()
+                        .into_iter()
+                        .map(|i| i.id)
+                        .collect();
+                    journal
+                        .incidents(filter)
+                        .unwrap()
+                        .iter()
+                        .filter(|i| found.contains(&i.id))
+                        .map(row_of)
+                        .collect()
+                };
+                assert_eq!(
+                    journal.timeline(filter, words).unwrap(),
+                    expected,
+                    "{filter:?} {words:?}"
+                );
+            }
+        }
+        let trucks = journal
+            .timeline(&IncidentFilter::default(), "truck")
+            .unwrap();
+        assert!(!trucks.is_empty() && trucks.len() < everything.len());
+        let all = journal.timeline(&IncidentFilter::default(), "").unwrap();
+        assert_eq!(all.len(), everything.len());
+        assert!(all
+            .iter()
+            .any(|r| r.summary.starts_with("He wrote \"you can't hide\"\n\t")
+                && r.summary.ends_with('…')));
+        assert!(matches!(
+            journal.timeline(&IncidentFilter::default(), "-- **"),
+            Err(JournalError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn rows_match_whole_incidents_for_every_filter_and_search() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_rows_match(&demo_journal(dir.path()));
+    }
+
+    /// Journals saved before migration 05 get their list columns from SQL; they must be what
+    /// the journal itself would have written.
+    #[test]
+    fn migration_05_fills_the_columns_as_the_journal_writes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = demo_journal(dir.path());
+        let migration = include_str!("../../migrations/05-timeline-columns/up.sql");
+        let backfill = &migration[migration.find("UPDATE incidents SET").unwrap()..];
+        journal
+            .conn
+            .execute_batch(&format!(
+                "UPDATE incidents SET occurred_abbreviation = '', kinds = '', location = NULL,
+                     summary = '', exhibits = 0, reported = 0;
+                 {backfill}"
+            ))
+            .unwrap();
+        assert!(journal.verify().unwrap().is_ok());
+        assert_rows_match(&journal);
+    }
+
+    #[test]
+    fn verify_notices_a_list_column_that_disagrees_with_the_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = demo_journal(dir.path());
+        assert!(journal.verify().unwrap().is_ok());
+        journal
+            .conn
+            .execute(
+                "UPDATE incidents SET summary = 'Nothing happened.' WHERE number = 3",
+                [],
+            )
+            .unwrap();
+        let problem = journal.verify().unwrap().unwrap_err();
+        assert!(
+            matches!(&problem, VerifyProblem::StateMismatch { entity, .. } if entity == "incident"),
+            "{problem:?}"
+        );
+    }
+
+    #[test]
+    fn summary_cuts_at_a_character_not_a_byte() {
+        let exact = "é".repeat(SUMMARY_CHARS);
+        assert_eq!(summary(&exact), exact);
+        let longer = format!("{exact}ñ");
+        assert_eq!(summary(&longer), format!("{exact}…"));
+        assert_eq!(summary(""), "");
+    }
+}
