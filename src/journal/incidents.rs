@@ -272,8 +272,10 @@ pub(super) fn filter_sql(filter: &IncidentFilter) -> (String, Vec<Box<dyn rusqli
     }
     if let Some(kind) = filter.kind {
         args.push(Box::new(kind.key().to_string()));
+        // The kinds column (migration 05) holds the keys comma-separated; reading it spares
+        // decoding every body's JSON.
         clauses.push(format!(
-            "EXISTS (SELECT 1 FROM json_each(i.body, '$.kinds') WHERE value = ?{})",
+            "instr(',' || i.kinds || ',', ',' || ?{} || ',') > 0",
             args.len()
         ));
     }

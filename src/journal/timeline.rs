@@ -257,6 +257,10 @@ mod tests {
                 ..IncidentFilter::default()
             },
             IncidentFilter {
+                kind: Some(IncidentKind::Threat),
+                ..IncidentFilter::default()
+            },
+            IncidentFilter {
                 reported: Some(true),
                 ..IncidentFilter::default()
             },
@@ -307,6 +311,15 @@ mod tests {
                 );
             }
         }
+        let threats = IncidentFilter {
+            kind: Some(IncidentKind::Threat),
+            ..IncidentFilter::default()
+        };
+        let threats = journal.timeline(&threats, "").unwrap();
+        assert!(threats.len() > 1 && threats.len() < everything.len());
+        assert!(threats
+            .iter()
+            .all(|r| r.kinds.contains(&IncidentKind::Threat)));
         let trucks = journal
             .timeline(&IncidentFilter::default(), "truck")
             .unwrap();
