@@ -106,12 +106,14 @@ pub(super) fn write_list_columns(
     Ok(())
 }
 
-/// The first incident whose list columns differ from what its body says, if any. `verify`
+/// The first incident whose list columns (or the number, local time and approximate mark a
+/// row also shows) differ from what its body says, if any. `verify`
 /// asks after checking each body against the chain, so the list cannot quietly disagree
 /// with the history.
 pub(super) fn list_columns_mismatch(conn: &Connection) -> Result<Option<String>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT i.id, i.body, {LIST_COLUMNS} FROM incidents i"
+        "SELECT i.id, i.body, i.number, i.occurred_local, i.approximate, {LIST_COLUMNS}
+         FROM incidents i"
     ))?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
@@ -121,7 +123,11 @@ pub(super) fn list_columns_mismatch(conn: &Connection) -> Result<Option<String>>
         };
         let text = row.get_ref(1)?.as_str().map_err(|e| damaged(&e))?;
         let body: IncidentBody = serde_json::from_str(text).map_err(|e| damaged(&e))?;
-        if ListColumns::read(row, 2)? != ListColumns::of(&body) {
+        // The row also shows these three older columns; they must agree too.
+        let shown: (i64, String, bool) = (row.get(2)?, row.get(3)?, row.get(4)?);
+        if shown != (body.number, body.occurred.local.clone(), body.approximate)
+            || ListColumns::read(row, 5)? != ListColumns::of(&body)
+        {
             return Ok(Some(id));
         }
     }
@@ -367,18 +373,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let journal = demo_journal(dir.path());
         assert!(journal.verify().unwrap().is_ok());
-        journal
+        let tamper = |sql: &str| journal.conn.execute_batch(sql).unwrap();
+        let original: String = journal
             .conn
-            .execute(
-                "UPDATE incidents SET summary = 'Nothing happened.' WHERE number = 3",
-                [],
-            )
+            .query_row("SELECT summary FROM incidents WHERE number = 3", [], |r| {
+                r.get(0)
+            })
             .unwrap();
+        tamper("UPDATE incidents SET summary = 'Nothing happened.' WHERE number = 3");
         let problem = journal.verify().unwrap().unwrap_err();
         assert!(
             matches!(&problem, VerifyProblem::StateMismatch { entity, .. } if entity == "incident"),
             "{problem:?}"
         );
+        journal
+            .conn
+            .execute(
+                "UPDATE incidents SET summary = ?1 WHERE number = 3",
+                [&original],
+            )
+            .unwrap();
+        assert!(journal.verify().unwrap().is_ok());
+        // The older columns a row shows are checked too.
+        tamper("UPDATE incidents SET occurred_local = '2020-01-01T00:00:00' WHERE number = 5");
+        assert!(journal.verify().unwrap().is_err());
     }
 
     #[test]
