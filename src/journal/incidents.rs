@@ -283,11 +283,11 @@ pub(super) fn filter_sql(filter: &IncidentFilter) -> (String, Vec<Box<dyn rusqli
         args.push(Box::new(order.clone()));
         clauses.push(format!("i.order_id = ?{}", args.len()));
     }
+    // The same `reported` column the timeline's badge shows (migration 05, checked by verify),
+    // so the filter and the badge cannot disagree.
     match filter.reported {
-        Some(true) => clauses
-            .push("EXISTS (SELECT 1 FROM police_contacts p WHERE p.incident_id = i.id)".into()),
-        Some(false) => clauses
-            .push("NOT EXISTS (SELECT 1 FROM police_contacts p WHERE p.incident_id = i.id)".into()),
+        Some(true) => clauses.push("i.reported = 1".into()),
+        Some(false) => clauses.push("i.reported = 0".into()),
         None => {}
     }
     (clauses.join(" AND "), args)

@@ -14,7 +14,9 @@ use super::search::{fts_query, matches_clause};
 use super::{IncidentFilter, Journal, JournalError, Result};
 
 /// How much of the description a row shows: about two lines of the list. Migration 05 uses
-/// the same number for incidents saved before it.
+/// the same number for incidents saved before it. Changing it (or anything `ListColumns::of`
+/// derives) needs a migration that recomputes the columns, or verify would report every
+/// older incident as changed.
 pub const SUMMARY_CHARS: usize = 160;
 
 /// One incident as the timeline lists it: enough to recognise it, not its whole text.
@@ -326,6 +328,18 @@ mod tests {
         assert!(threats
             .iter()
             .all(|r| r.kinds.contains(&IncidentKind::Threat)));
+        // Both filters read list columns; counted here from the whole incidents instead.
+        let with_threat = everything
+            .iter()
+            .filter(|i| i.kinds.contains(&IncidentKind::Threat));
+        assert_eq!(threats.len(), with_threat.count());
+        let reported = IncidentFilter {
+            reported: Some(true),
+            ..IncidentFilter::default()
+        };
+        let reported = journal.timeline(&reported, "").unwrap();
+        let with_police = everything.iter().filter(|i| i.police.is_some());
+        assert_eq!(reported.len(), with_police.count());
         let trucks = journal
             .timeline(&IncidentFilter::default(), "truck")
             .unwrap();
