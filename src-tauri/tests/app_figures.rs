@@ -97,6 +97,18 @@ async fn demo_screens_and_figures() {
     app.close().await;
 }
 
+/// The figure the timeline leaves in `window.<name>` once it is measured (null until then).
+async fn wait_for(app: &App, name: &str) -> serde_json::Value {
+    for _ in 0..200 {
+        let value = app.js(&format!("return window.{name} ?? null")).await;
+        if !value.is_null() {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("window.{name} was never set");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "figures; run by hand"]
 async fn timeline_of_10000_incidents() {
@@ -122,17 +134,10 @@ async fn timeline_of_10000_incidents() {
     let app = App::start_with(tmp, journal, &[]).await;
     let total = unlock(&app, DEMO_PASSPHRASE).await;
     app.wait_text("#count", "10000 incidents").await;
-    let render = app.js("return window.daybookTimelineMs").await;
+    // The first rows are painted at once, the rest drawn in steps after the list is shown.
+    let render = wait_for(&app, "daybookTimelineMs").await;
+    let all = wait_for(&app, "daybookTimelineAllMs").await;
     let call = app.js("return window.daybookTimelineCallMs").await;
-    // The first rows are drawn at once, the rest in steps after the list is shown.
-    let mut all = serde_json::Value::Null;
-    for _ in 0..200 {
-        all = app.js("return window.daybookTimelineAllMs ?? null").await;
-        if !all.is_null() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let drawn = app
         .js("return document.querySelectorAll('button.incident').length")
         .await;
@@ -142,7 +147,7 @@ async fn timeline_of_10000_incidents() {
     let searched = Instant::now();
     app.wait_text("#count", "1 incident match").await;
     println!("unlock click -> 10,000-incident timeline shown: {total:?}");
-    println!("timeline command + first rows drawn (list shown): {render} ms");
+    println!("timeline command + first rows painted (list shown): {render} ms");
     println!("timeline command + all 10,000 rows drawn: {all} ms");
     println!(
         "search as you type -> 1 match shown: {:?}",

@@ -56,16 +56,24 @@ export async function showTimeline(view) {
       order_id: state.order_id || null,
       reported: state.reported === '' ? null : state.reported === 'yes',
     }
+    // Only the latest question's answer is shown: a slow answer to an older one (all 10,000
+    // incidents) must not replace a quick answer to what was typed after it.
+    const asked = ++asking
+    window.daybookTimelineMs = window.daybookTimelineAllMs = null
     try {
       const started = performance.now()
       const rows = await call('timeline', { query })
+      if (asked !== asking) return
       window.daybookTimelineCallMs = performance.now() - started
       render(list, rows, started)
       const filtered = Object.values(state).some(Boolean)
       count.textContent = `${rows.length} incident${rows.length === 1 ? '' : 's'}${filtered ? ' match' : ''}`
-      window.daybookTimelineMs = performance.now() - started
+      // Measured once the first rows have been painted (the frame after the next).
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        if (asked === asking) window.daybookTimelineMs = performance.now() - started
+      }))
     } catch (error) {
-      say(error.message, 'error')
+      if (asked === asking) say(error.message, 'error')
     }
   }
   search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(refresh, 150) })
@@ -75,9 +83,12 @@ export async function showTimeline(view) {
 
 // Rows drawn before the list is first shown: drawing 10,000 rows at once kept the window
 // blank for about half a second (src-tauri/tests/app_figures.rs). Each later step draws twice
-// as many as the one before, so the whole list costs about two layouts of it, not one per step.
+// as many as the one before, up to MAX_STEP_ROWS, so there are few layouts of the growing
+// list and no single step keeps the window from answering for long.
 const FIRST_ROWS = 200
+const MAX_STEP_ROWS = 2000
 let drawing = 0
+let asking = 0
 
 function render(list, rows, started) {
   const drawn = ++drawing
@@ -125,7 +136,7 @@ function render(list, rows, started) {
       window.daybookTimelineAllMs = performance.now() - started
       return
     }
-    step *= 2
+    step = Math.min(step * 2, MAX_STEP_ROWS)
     draw(step)
     setTimeout(drawMore, 0)
   }
