@@ -68,10 +68,6 @@ export async function showTimeline(view) {
       render(list, rows, started)
       const filtered = Object.values(state).some(Boolean)
       count.textContent = `${rows.length} incident${rows.length === 1 ? '' : 's'}${filtered ? ' match' : ''}`
-      // Measured once the first rows have been painted (the frame after the next).
-      requestAnimationFrame(() => requestAnimationFrame(() => {
-        if (asked === asking) window.daybookTimelineMs = performance.now() - started
-      }))
     } catch (error) {
       if (asked === asking) say(error.message, 'error')
     }
@@ -95,7 +91,7 @@ function render(list, rows, started) {
   clear(list)
   if (rows.length === 0) {
     list.append(h('p', { class: 'empty' }, 'Nothing here yet. Press Ctrl+N to record what happened; the date and time start at now.'))
-    window.daybookTimelineAllMs = performance.now() - started
+    window.daybookTimelineMs = window.daybookTimelineAllMs = performance.now() - started
     return
   }
   const kindLabel = new Map(app.vocabulary.incident_kinds.map((k) => [k.key, k.label]))
@@ -132,13 +128,21 @@ function render(list, rows, started) {
   // The rest after the first rows are on screen, unless a newer search or filter replaced them.
   const drawMore = () => {
     if (drawn !== drawing || !list.isConnected) return
+    // The first call comes right after the first rows (and the count) were painted.
+    window.daybookTimelineMs ??= performance.now() - started
     if (next >= rows.length) {
       window.daybookTimelineAllMs = performance.now() - started
       return
     }
     step = Math.min(step * 2, MAX_STEP_ROWS)
     draw(step)
-    setTimeout(drawMore, 0)
+    afterPaint(drawMore)
   }
-  setTimeout(drawMore, 0)
+  afterPaint(drawMore)
+}
+
+/** Runs `then` after the next frame has been painted: a timer alone can run before it, and
+ *  then the window paints nothing until every step is drawn. */
+function afterPaint(then) {
+  requestAnimationFrame(() => setTimeout(then, 0))
 }
