@@ -13,6 +13,7 @@ use super::model::{
     Deletion, Incident, IncidentInput, IncidentKind, PoliceContact, ResolvedTime, Witness,
 };
 use super::revisions::{self, Entity, NewRevision, Op};
+use super::timeline::ListColumns;
 use super::{time, Journal, JournalError, Result};
 use crate::evidence::Attachment;
 
@@ -376,17 +377,23 @@ pub(crate) fn write_incident(
     )?;
     let offset_s = parse_offset_seconds(&body.occurred.utc_offset);
     let deleted_at = (op == Op::Delete).then(|| revision.recorded_at.clone());
+    // What the timeline lists, stored beside the body in the same statement (migration 05).
+    let list = ListColumns::of(body);
     tx.execute(
         "INSERT INTO incidents (id, number, occurred_utc, occurred_end_utc, occurred_local, timezone,
-             utc_offset_s, approximate, recorded_at, updated_at, amended, order_id, body, deleted_at, deleted_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+             utc_offset_s, approximate, recorded_at, updated_at, amended, order_id, body, deleted_at, deleted_reason,
+             occurred_abbreviation, kinds, location, summary, exhibits, reported)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
          ON CONFLICT (id) DO UPDATE SET
              occurred_utc = excluded.occurred_utc, occurred_end_utc = excluded.occurred_end_utc,
              occurred_local = excluded.occurred_local, timezone = excluded.timezone,
              utc_offset_s = excluded.utc_offset_s, approximate = excluded.approximate,
              updated_at = excluded.updated_at, amended = amended OR excluded.amended,
              order_id = excluded.order_id, body = excluded.body,
-             deleted_at = excluded.deleted_at, deleted_reason = excluded.deleted_reason",
+             deleted_at = excluded.deleted_at, deleted_reason = excluded.deleted_reason,
+             occurred_abbreviation = excluded.occurred_abbreviation, kinds = excluded.kinds,
+             location = excluded.location, summary = excluded.summary,
+             exhibits = excluded.exhibits, reported = excluded.reported",
         params![
             id,
             body.number,
@@ -403,9 +410,14 @@ pub(crate) fn write_incident(
             revision.body,
             deleted_at,
             reason,
+            list.abbreviation,
+            list.kinds,
+            list.location,
+            list.summary,
+            list.exhibits,
+            list.reported,
         ],
     )?;
-    super::timeline::write_list_columns(tx, id, body)?;
     tx.execute("DELETE FROM police_contacts WHERE incident_id = ?1", [id])?;
     if let Some(p) = &body.police {
         tx.execute(

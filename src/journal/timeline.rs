@@ -5,7 +5,7 @@
 //! and checked against it by `verify`, so a list of 10,000 incidents reads them instead of
 //! decoding 10,000 bodies: decoding was most of the timeline's cost (docs/performance.md).
 
-use rusqlite::{params, Connection, Row, Transaction};
+use rusqlite::{Connection, Row};
 use serde::Serialize;
 
 use super::incidents::{filter_sql, IncidentBody, TIMELINE_ORDER};
@@ -40,19 +40,20 @@ pub struct TimelineRow {
     pub amended: bool,
 }
 
-/// The list columns of `incidents` as they must be for `body`.
+/// The list columns of `incidents` as they must be for `body`; `write_incident` stores them
+/// with the body, `verify` compares them with it.
 #[derive(Debug, PartialEq, Eq)]
-struct ListColumns {
-    abbreviation: String,
-    kinds: String,
-    location: Option<String>,
-    summary: String,
-    exhibits: i64,
-    reported: bool,
+pub(super) struct ListColumns {
+    pub abbreviation: String,
+    pub kinds: String,
+    pub location: Option<String>,
+    pub summary: String,
+    pub exhibits: i64,
+    pub reported: bool,
 }
 
 impl ListColumns {
-    fn of(body: &IncidentBody) -> Self {
+    pub(super) fn of(body: &IncidentBody) -> Self {
         ListColumns {
             abbreviation: body.occurred.abbreviation.clone(),
             kinds: body
@@ -83,30 +84,6 @@ impl ListColumns {
 
 const LIST_COLUMNS: &str =
     "i.occurred_abbreviation, i.kinds, i.location, i.summary, i.exhibits, i.reported";
-
-/// Brings the list columns of incident `id` in line with `body`; called wherever the body is
-/// written, in the same transaction.
-pub(super) fn write_list_columns(
-    tx: &Transaction<'_>,
-    id: &str,
-    body: &IncidentBody,
-) -> Result<()> {
-    let c = ListColumns::of(body);
-    tx.execute(
-        "UPDATE incidents SET occurred_abbreviation = ?2, kinds = ?3, location = ?4, summary = ?5,
-             exhibits = ?6, reported = ?7 WHERE id = ?1",
-        params![
-            id,
-            c.abbreviation,
-            c.kinds,
-            c.location,
-            c.summary,
-            c.exhibits,
-            c.reported
-        ],
-    )?;
-    Ok(())
-}
 
 /// The first incident whose list columns (or the number, local time and approximate mark a
 /// row also shows) differ from what its body says, if any. `verify`
