@@ -1150,17 +1150,24 @@ fn sql_insert(conn: &mut Connection, input: &IncidentInput, n: usize) -> Res<()>
     let local = format!("{}:00", input.occurred_at);
     tx.execute(
         "INSERT INTO incidents (id, number, occurred_utc, occurred_end_utc, occurred_local, timezone,
-             utc_offset_s, approximate, recorded_at, updated_at, amended, order_id, body, deleted_at, deleted_reason)
-         VALUES (?1, ?2, ?3, NULL, ?4, ?5, -28800, 0, ?6, ?6, 0, ?7, ?8, NULL, NULL)",
-        params![id, number, local, local, input.timezone, now, input.order_id, body],
+             utc_offset_s, approximate, recorded_at, updated_at, amended, order_id, body, deleted_at, deleted_reason,
+             occurred_abbreviation, kinds, location, summary, exhibits, reported)
+         VALUES (?1, ?2, ?3, NULL, ?4, ?5, -28800, 0, ?6, ?6, 0, ?7, ?8, NULL, NULL, 'PST', ?9, ?10, ?11, 0, ?12)",
+        params![
+            id,
+            number,
+            local,
+            local,
+            input.timezone,
+            now,
+            input.order_id,
+            body,
+            input.kinds.iter().map(|k| k.key()).collect::<Vec<_>>().join(","),
+            input.location,
+            input.description.chars().take(160).collect::<String>(),
+            input.police.is_some()
+        ],
     )?;
-    if let Some(p) = &input.police {
-        tx.execute(
-            "INSERT INTO police_contacts (incident_id, agency, officer, badge, report_number, outcome)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, p.agency, p.officer, p.badge, p.report_number, p.outcome],
-        )?;
-    }
     tx.execute(
         "INSERT INTO incident_search (incident_id, location, description, quotes, captions, transcripts, extra)
          VALUES (?1, ?2, ?3, ?4, '', '', '')",

@@ -418,14 +418,6 @@ pub(crate) fn write_incident(
             list.reported,
         ],
     )?;
-    tx.execute("DELETE FROM police_contacts WHERE incident_id = ?1", [id])?;
-    if let Some(p) = &body.police {
-        tx.execute(
-            "INSERT INTO police_contacts (incident_id, agency, officer, badge, report_number, outcome)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, p.agency, p.officer, p.badge, p.report_number, p.outcome],
-        )?;
-    }
     // The search row is keyed by the incident's number (its rowid): replaced by key, where a
     // match on the UNINDEXED incident_id column would scan the whole index on every save.
     tx.execute(
