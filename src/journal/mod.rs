@@ -35,7 +35,7 @@ pub use revisions::ChainError;
 pub use settings::Settings;
 pub use store::StoreError;
 pub use time::TimeError;
-pub use timeline::{TimelineRow, SUMMARY_CHARS};
+pub use timeline::TimelineRow;
 pub use verify::{VerifyProblem, VerifyReport};
 
 #[derive(Debug, thiserror::Error)]

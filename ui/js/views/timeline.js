@@ -65,7 +65,7 @@ export async function showTimeline(view) {
       const rows = await call('timeline', { query })
       if (asked !== asking) return
       window.daybookTimelineCallMs = performance.now() - started
-      render(list, rows, started)
+      render(list, rows, started, asked)
       const filtered = Object.values(state).some(Boolean)
       count.textContent = `${rows.length} incident${rows.length === 1 ? '' : 's'}${filtered ? ' match' : ''}`
     } catch (error) {
@@ -83,11 +83,10 @@ export async function showTimeline(view) {
 // list and no single step keeps the window from answering for long.
 const FIRST_ROWS = 200
 const MAX_STEP_ROWS = 2000
-let drawing = 0
+// Counts the questions asked; only the latest one's answer is drawn.
 let asking = 0
 
-function render(list, rows, started) {
-  const drawn = ++drawing
+function render(list, rows, started, asked) {
   clear(list)
   if (rows.length === 0) {
     list.append(h('p', { class: 'empty' }, 'Nothing here yet. Press Ctrl+N to record what happened; the date and time start at now.'))
@@ -125,9 +124,9 @@ function render(list, rows, started) {
   }
   let step = FIRST_ROWS
   draw(step)
-  // The rest after the first rows are on screen, unless a newer search or filter replaced them.
+  // The rest after the first rows are on screen, unless a newer search or filter was asked.
   const drawMore = () => {
-    if (drawn !== drawing || !list.isConnected) return
+    if (asked !== asking || !list.isConnected) return
     // The first call comes right after the first rows (and the count) were painted.
     window.daybookTimelineMs ??= performance.now() - started
     if (next >= rows.length) {
