@@ -295,3 +295,160 @@ fn attach_checks_every_file_before_importing_any() {
     );
     assert!(err.contains("There is no attachment with id x"), "{err}");
 }
+
+/// A journal made through the library (the desktop app's path), with one incident.
+fn library_journal(t: &TestDir) -> (daybook::Journal, String) {
+    let passphrase = secrecy::SecretString::from(util::PASSPHRASE.to_string());
+    let (mut journal, _) =
+        daybook::Journal::create(&t.journal, &passphrase, daybook::KdfCost::LogN(17)).unwrap();
+    let input = serde_json::from_value(incident("2026-05-02T14:10", "Forty screenshots")).unwrap();
+    let id = journal.add_incident(&input).unwrap().id;
+    (journal, id)
+}
+
+fn reopen(t: &TestDir) -> (daybook::Journal, daybook::journal::UnlockReport) {
+    let passphrase = secrecy::SecretString::from(util::PASSPHRASE.to_string());
+    daybook::Journal::open(&t.journal, daybook::Unlock::Passphrase(&passphrase)).unwrap()
+}
+
+fn blob_names(t: &TestDir) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(t.journal.join("blobs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_batch_attaches_the_good_files_in_order_and_names_each_bad_one() {
+    let t = TestDir::new();
+    let (mut journal, id) = library_journal(&t);
+    let png = daybook::demo::sample_png(4);
+    let photo = daybook::demo::sample_photo(5, "2026:05:02 14:03:11");
+    let voicemail = daybook::demo::sample_voicemail(6);
+    std::fs::write(t.path("a.png"), &png).unwrap();
+    std::fs::write(t.path("b.jpg"), &photo).unwrap();
+    std::fs::write(t.path("empty.png"), b"").unwrap();
+    std::fs::create_dir(t.path("a folder")).unwrap();
+    std::fs::write(t.path("c.wav"), &voicemail).unwrap();
+    let sources = [
+        t.path("a.png"),
+        t.path("missing.png"),
+        t.path("b.jpg"),
+        t.path("empty.png"),
+        t.path("a folder"),
+        t.path("c.wav"),
+    ];
+    let mut seen = Vec::new();
+    let batch = journal
+        .attach_files(
+            &id,
+            &sources,
+            Some("From her phone"),
+            &mut |i, done, total| {
+                seen.push((i, done, total));
+                true
+            },
+        )
+        .unwrap();
+
+    assert!(!batch.cancelled);
+    let attached: Vec<usize> = batch.attached.iter().map(|a| a.index).collect();
+    assert_eq!(attached, [0, 2, 5]);
+    let problems: Vec<(usize, String)> = batch
+        .problems
+        .iter()
+        .map(|p| (p.index, p.error.to_string()))
+        .collect();
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert_eq!(problems[0].0, 1);
+    assert!(problems[0].1.contains("missing.png"), "{problems:?}");
+    assert_eq!(problems[1].0, 3);
+    assert!(problems[1].1.contains("is empty"), "{problems:?}");
+    assert_eq!(problems[2].0, 4);
+    assert!(problems[2].1.contains("is not a file"), "{problems:?}");
+    // Progress names each streamed file by its index and ends at its size.
+    for (index, bytes) in [(0, &png), (2, &photo), (5, &voicemail)] {
+        let last = seen.iter().rev().find(|(i, _, _)| *i == index).unwrap();
+        assert_eq!((last.1, last.2), (bytes.len() as u64, bytes.len() as u64));
+    }
+
+    let incident = journal.incident(&id).unwrap();
+    let shas: Vec<&str> = incident
+        .attachments
+        .iter()
+        .map(|a| a.sha256.as_str())
+        .collect();
+    assert_eq!(
+        shas,
+        [sha256_hex(&png), sha256_hex(&photo), sha256_hex(&voicemail)]
+    );
+    for (a, bytes) in incident.attachments.iter().zip([&png, &photo, &voicemail]) {
+        assert_eq!(a.caption.as_deref(), Some("From her phone"));
+        assert_eq!(&journal.attachment_bytes(a).unwrap(), bytes);
+    }
+    // One revision per file, so the history says what was attached when.
+    let ops: Vec<String> = journal
+        .history(daybook::journal::revisions::Entity::Incident, &id)
+        .unwrap()
+        .iter()
+        .map(|r| r.op.clone())
+        .collect();
+    assert_eq!(ops, ["create", "attach", "attach", "attach"]);
+    drop(journal);
+
+    // Nothing left over: three blobs, no temp file, no pending import to sweep.
+    let names = blob_names(&t);
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.iter().all(|n| n.ends_with(".age")), "{names:?}");
+    let (_, report) = reopen(&t);
+    assert_eq!((report.orphans_removed, report.strays), (0, 0));
+    let verify = t.ok(&["verify"], "");
+    assert!(
+        verify.starts_with("OK: 4 revisions, 1 incidents, 3 attachments"),
+        "{verify}"
+    );
+}
+
+#[test]
+fn cancelling_a_batch_keeps_the_files_finished_before_it_and_nothing_else() {
+    let t = TestDir::new();
+    let (mut journal, id) = library_journal(&t);
+    for n in 0..4u8 {
+        std::fs::write(
+            t.path(&format!("{n}.png")),
+            daybook::demo::sample_png(n.into()),
+        )
+        .unwrap();
+    }
+    let sources: Vec<_> = (0..4).map(|n| t.path(&format!("{n}.png"))).collect();
+    let batch = journal
+        .attach_files(&id, &sources, None, &mut |i, _, _| i < 2)
+        .unwrap();
+    assert!(batch.cancelled);
+    assert!(batch.problems.is_empty(), "{:?}", batch.problems);
+    let attached: Vec<usize> = batch.attached.iter().map(|a| a.index).collect();
+    assert_eq!(attached, [0, 1]);
+    assert_eq!(journal.incident(&id).unwrap().attachments.len(), 2);
+    drop(journal);
+    assert_eq!(blob_names(&t).len(), 2, "the cancelled file's blob is gone");
+    let (_, report) = reopen(&t);
+    assert_eq!((report.orphans_removed, report.strays), (0, 0));
+}
+
+#[test]
+fn a_batch_for_a_deleted_incident_saves_nothing() {
+    let t = TestDir::new();
+    let (mut journal, id) = library_journal(&t);
+    journal.delete_incident(&id, "Entered twice").unwrap();
+    std::fs::write(t.path("a.png"), daybook::demo::sample_png(1)).unwrap();
+    let err = journal
+        .attach_files(&id, &[t.path("a.png")], None, &mut |_, _, _| true)
+        .unwrap_err();
+    assert!(err.to_string().contains("was deleted"), "{err}");
+    drop(journal);
+    assert!(blob_names(&t).is_empty());
+    let (_, report) = reopen(&t);
+    assert_eq!((report.orphans_removed, report.strays), (0, 0));
+}

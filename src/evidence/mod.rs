@@ -3,9 +3,11 @@
 //! Import streams the file once: every 64 KiB chunk goes into SHA-256 (of the original bytes,
 //! the figure a court compares) and into age's STREAM encryption to the journal's X25519
 //! identity, so a 2 GiB video never sits in memory. The blob is written to a temp file in
-//! `blobs/`, fsynced and renamed to its random id before the database row is committed; an
-//! import killed in between leaves only an encrypted orphan, swept at the next unlock.
+//! `blobs/`, renamed to its random id and fsynced before the database row is committed; an
+//! import killed in between leaves only an encrypted orphan, swept at the next unlock. Several
+//! files go through `attach_files` (batch.rs), which does the durable steps once per batch.
 
+mod batch;
 mod metadata;
 
 use std::fs::{self, File};
@@ -19,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::fsutil;
 use crate::journal::{Journal, JournalError};
+pub use batch::{Attached, BatchImport, BatchProgress, FileProblem};
 pub use metadata::{inspect, AttachmentKind, FileFacts};
 
 /// The largest file we import. Courts' media lodging rarely takes more; larger files are
@@ -97,7 +100,7 @@ pub struct Attachment {
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> bool;
 
 impl Journal {
-    /// Imports `source` as an exhibit of `incident_id`.
+    /// Imports `source` as an exhibit of `incident_id`: a batch of one.
     pub fn attach(
         &mut self,
         incident_id: &str,
@@ -105,21 +108,18 @@ impl Journal {
         caption: Option<&str>,
         progress: Progress<'_>,
     ) -> Result<Attachment> {
-        let caption = crate::journal::clean_optional_long("caption", caption)?;
-        {
-            let tx = self.conn.unchecked_transaction()?;
-            let (_, deleted) = crate::journal::load_incident_body(&tx, incident_id)?;
-            if deleted {
-                return Err(JournalError::Invalid(
-                    "That incident was deleted; attach the file to another incident.".into(),
-                )
-                .into());
-            }
+        let mut one = |_: usize, done: u64, total: u64| progress(done, total);
+        let mut batch = self.attach_files(incident_id, &[source], caption, &mut one)?;
+        if let Some(problem) = batch.problems.pop() {
+            return Err(problem.error);
         }
-        let mut attachment = self.stage_import(source, progress)?;
-        attachment.incident_id = Some(incident_id.to_string());
-        attachment.caption = caption;
-        self.finish_import(attachment, Self::record_attachment)
+        if batch.cancelled {
+            return Err(EvidenceError::Cancelled);
+        }
+        match batch.attached.pop() {
+            Some(one) => Ok(one.attachment),
+            None => Err(JournalError::Damaged("the import recorded no attachment".into()).into()),
+        }
     }
 
     /// Imports a photo of a person (the restrained person's photo goes on the officer sheet).
@@ -131,22 +131,18 @@ impl Journal {
         progress: Progress<'_>,
     ) -> Result<Attachment> {
         self.person(person_id)?;
-        check_source(source)?;
-        let facts = metadata::inspect(source).map_err(|e| EvidenceError::Read {
-            path: source.to_path_buf(),
-            source: e,
-        })?;
-        if !matches!(facts.mime.as_str(), "image/jpeg" | "image/png") {
+        let checked = batch::Checked::new(0, source)?;
+        if !matches!(checked.facts.mime.as_str(), "image/jpeg" | "image/png") {
             return Err(JournalError::Invalid(format!(
                 "A person's photo must be a JPEG or PNG picture; {} is {}.",
                 source.display(),
-                facts.mime
+                checked.facts.mime
             ))
             .into());
         }
-        let mut attachment = self.stage_import(source, progress)?;
+        let mut attachment = self.stage_import(&checked, progress)?;
         attachment.person_id = Some(person_id.to_string());
-        self.finish_import(attachment, Self::record_person_photo)
+        self.finish_import(attachment)
     }
 
     /// The most recent photo of a person, if any.
@@ -159,57 +155,45 @@ impl Journal {
             .pop())
     }
 
-    /// Checks `source`, logs the import as pending, and streams it into an encrypted blob.
-    /// The returned attachment has no owner yet; `finish_import` records it.
-    fn stage_import(&mut self, source: &Path, progress: Progress<'_>) -> Result<Attachment> {
-        let size = check_source(source)?;
-        let facts = metadata::inspect(source).map_err(|source_err| EvidenceError::Read {
-            path: source.to_path_buf(),
-            source: source_err,
-        })?;
-        let id = uuid::Uuid::new_v4().to_string();
+    /// Logs the import as pending and streams it into a durable encrypted blob. The returned
+    /// attachment has no owner yet; `finish_import` records it.
+    fn stage_import(
+        &mut self,
+        checked: &batch::Checked<'_>,
+        progress: Progress<'_>,
+    ) -> Result<Attachment> {
+        let id = &checked.id;
         // Logged before the blob exists, so only this import's leftovers can ever be swept.
         self.conn.execute(
             "INSERT INTO pending_imports (id, started_at) VALUES (?1, ?2)",
             params![id, crate::journal::time::now_utc()],
         )?;
-        let (sha256, written) = match self.write_blob(&id, source, size, progress) {
-            Ok(done) => done,
+        let durable = self
+            .write_blob(id, checked.path, checked.size, progress)
+            .and_then(|(sha256, written, file)| {
+                file.sync_all()
+                    .and_then(|()| fsutil::sync_dir(&self.paths().blobs))
+                    .map_err(|e| {
+                        let _ = fs::remove_file(self.blob_path(id));
+                        EvidenceError::Write(e)
+                    })?;
+                Ok((sha256, written))
+            });
+        match durable {
+            Ok((sha256, written)) => Ok(checked.attachment(sha256, written)),
             Err(e) => {
                 let _ = self
                     .conn
-                    .execute("DELETE FROM pending_imports WHERE id = ?1", [&id]);
-                return Err(e);
+                    .execute("DELETE FROM pending_imports WHERE id = ?1", [id]);
+                Err(e)
             }
-        };
-        Ok(Attachment {
-            id,
-            incident_id: None,
-            person_id: None,
-            sha256,
-            size: written,
-            original_name: display_name(source),
-            mime: facts.mime,
-            kind: facts.kind,
-            width: facts.width,
-            height: facts.height,
-            captured_at: facts.captured_at,
-            duration_ms: facts.duration_ms,
-            file_modified_at: facts.modified_at,
-            imported_at: crate::journal::time::now_utc(),
-            caption: None,
-            transcript: None,
-        })
+        }
     }
 
-    /// Records a staged attachment with `record`; if that fails, the blob and its pending
+    /// Records a staged person's photo; if that fails, the blob and its pending
     /// entry are taken back so no orphan waits for a sweep.
-    fn finish_import(
-        &mut self,
-        attachment: Attachment,
-        record: fn(&mut Self, &Attachment) -> Result<()>,
-    ) -> Result<Attachment> {
-        if let Err(e) = record(self, &attachment) {
+    fn finish_import(&mut self, attachment: Attachment) -> Result<Attachment> {
+        if let Err(e) = self.record_person_photo(&attachment) {
             let _ = fs::remove_file(self.blob_path(&attachment.id));
             let _ = self.conn.execute(
                 "DELETE FROM pending_imports WHERE id = ?1",
@@ -434,14 +418,16 @@ impl Journal {
         self.paths().blobs.join(format!("{id}.age"))
     }
 
-    /// Streams `source` through SHA-256 and age into `blobs/<id>.age`; returns (sha, bytes).
+    /// Streams `source` through SHA-256 and age into `blobs/<id>.age`; returns (sha, bytes,
+    /// the blob's file). The blob is not durable yet: the caller fsyncs it and the folder
+    /// before any row names it, and removes it if it will not be recorded.
     fn write_blob(
         &self,
         id: &str,
         source: &Path,
         size: u64,
         progress: Progress<'_>,
-    ) -> Result<(String, u64)> {
+    ) -> Result<(String, u64, File)> {
         let read_err = |e| EvidenceError::Read {
             path: source.to_path_buf(),
             source: e,
@@ -492,41 +478,10 @@ impl Journal {
                 path: source.to_path_buf(),
             });
         }
-        tmp.as_file().sync_all().map_err(EvidenceError::Write)?;
-        tmp.persist_noclobber(self.blob_path(id))
+        let file = tmp
+            .persist_noclobber(self.blob_path(id))
             .map_err(|e| EvidenceError::Write(e.error))?;
-        fsutil::sync_dir(blobs).map_err(EvidenceError::Write)?;
-        Ok((hex::encode(hasher.finalize()), total))
-    }
-
-    fn record_attachment(&mut self, a: &Attachment) -> Result<()> {
-        let incident_id = a.incident_id.as_deref().unwrap_or_default();
-        let tx = self.conn.transaction()?;
-        let (mut body, deleted) = crate::journal::load_incident_body(&tx, incident_id)?;
-        if deleted {
-            return Err(JournalError::Invalid(
-                "That incident was deleted while the file was importing.".into(),
-            )
-            .into());
-        }
-        insert_attachment_row(&tx, a)?;
-        body.attachments.push(crate::journal::AttachmentRef {
-            id: a.id.clone(),
-            sha256: a.sha256.clone(),
-            original_name: a.original_name.clone(),
-            caption: a.caption.clone(),
-            transcript: a.transcript.clone(),
-        });
-        crate::journal::write_incident_revision(
-            &tx,
-            incident_id,
-            &body,
-            crate::journal::revisions::Op::Attach,
-            None,
-        )?;
-        tx.execute("DELETE FROM pending_imports WHERE id = ?1", [&a.id])?;
-        tx.commit()?;
-        Ok(())
+        Ok((hex::encode(hasher.finalize()), total, file))
     }
 
     fn record_person_photo(&mut self, a: &Attachment) -> Result<()> {
