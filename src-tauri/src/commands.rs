@@ -405,6 +405,7 @@ pub async fn attach_dropped(
     import_files(&app, &state, &incident_id, paths)
 }
 
+/// One batch, so the durable steps are done once for all the files (core: `attach_files`).
 fn import_files(
     app: &AppHandle,
     state: &AppState,
@@ -412,48 +413,37 @@ fn import_files(
     paths: Vec<PathBuf>,
 ) -> Answer<ImportResult> {
     state.start_work();
-    let mut result = ImportResult {
-        attached: vec![],
-        problems: vec![],
-        cancelled: false,
+    let names: Vec<String> = paths.iter().map(|p| file_name(p)).collect();
+    let mut last = (usize::MAX, 0u64);
+    let mut progress = |index: usize, done: u64, total: u64| {
+        // About a hundred events per file at most: enough for a smooth bar.
+        if index != last.0 || done == total || done - last.1 >= (total / 100).max(1 << 20) {
+            last = (index, done);
+            state.touch();
+            let _ = app.emit(
+                "progress",
+                ProgressEvent {
+                    task: "import",
+                    file: names[index].clone(),
+                    done,
+                    total,
+                },
+            );
+        }
+        !state.cancelled()
     };
-    for path in paths {
-        if state.cancelled() {
-            result.cancelled = true;
-            break;
-        }
-        let name = file_name(&path);
-        let mut last_emit = 0u64;
-        let mut progress = |done: u64, total: u64| {
-            // About a hundred events per file at most: enough for a smooth bar.
-            if done == total || done - last_emit >= (total / 100).max(1 << 20) {
-                last_emit = done;
-                state.touch();
-                let _ = app.emit(
-                    "progress",
-                    ProgressEvent {
-                        task: "import",
-                        file: name.clone(),
-                        done,
-                        total,
-                    },
-                );
-            }
-            !state.cancelled()
-        };
-        let attached = with_journal(state, |journal| {
-            journal.attach(incident_id, &path, None, &mut progress)
-        });
-        match attached {
-            Ok(a) => result.attached.push(a),
-            Err(_) if state.cancelled() => {
-                result.cancelled = true;
-                break;
-            }
-            Err(e) => result.problems.push(format!("{name}: {e}")),
-        }
-    }
-    Ok(result)
+    let batch = with_journal(state, |journal| {
+        journal.attach_files(incident_id, &paths, None, &mut progress)
+    })?;
+    Ok(ImportResult {
+        attached: batch.attached.into_iter().map(|a| a.attachment).collect(),
+        problems: batch
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", names[p.index], p.error))
+            .collect(),
+        cancelled: batch.cancelled,
+    })
 }
 
 fn file_name(path: &Path) -> String {

@@ -207,11 +207,18 @@ pub fn run(cli: Cli) -> Result<()> {
             for file in &files {
                 crate::evidence::check_source(file)?;
             }
-            for file in &files {
-                let attachment = journal.attach(&id, file, caption.as_deref(), &mut |_, _| true)?;
-                print_line!("{} {} {}", attachment.id, attachment.sha256, file.display());
+            // One batch: the durable steps (commits, fsyncs) are done once for all the files.
+            let batch =
+                journal.attach_files(&id, &files, caption.as_deref(), &mut |_, _, _| true)?;
+            for a in &batch.attached {
+                let file = files[a.index].display();
+                print_line!("{} {} {file}", a.attachment.id, a.attachment.sha256);
             }
-            Ok(())
+            match batch.problems.into_iter().next() {
+                // A file that changed after the check: the others are attached (listed above).
+                Some(problem) => Err(problem.error.into()),
+                None => Ok(()),
+            }
         }
         Command::Attachment(AttachmentCommand::Describe {
             id,
