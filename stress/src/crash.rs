@@ -87,16 +87,39 @@ pub fn child(journal: &Path, work: &Path, seed: u64, first_op: u64) -> Result<()
                 say(&format!("ACK {n} edit {} {description}", target.id));
             }
             45..=71 => {
-                let (name, bytes) = evidence(n);
-                let path = sources.join(&name);
-                std::fs::write(&path, &bytes).map_err(io(path.display().to_string()))?;
-                say(&format!("BEGIN {n} attach {} {n}", target.id));
-                let attachment = j.attach(&target.id, &path, None, &mut |_, _| true)?;
+                // One to three files in one batch: all are recorded in one commit, or none.
+                let keys: Vec<u64> = (0..rng.random_range(1..=3)).map(|i| n * 3 + i).collect();
+                let mut paths = Vec::new();
+                for key in &keys {
+                    let (name, bytes) = evidence(*key);
+                    let path = sources.join(&name);
+                    std::fs::write(&path, &bytes).map_err(io(path.display().to_string()))?;
+                    paths.push(path);
+                }
+                let list: Vec<String> = keys.iter().map(u64::to_string).collect();
                 say(&format!(
-                    "ACK {n} attach {} {} {n} {}",
-                    target.id, attachment.id, attachment.sha256
+                    "BEGIN {n} attach {} {}",
+                    target.id,
+                    list.join(",")
                 ));
-                let _ = std::fs::remove_file(&path);
+                let batch = j.attach_files(&target.id, &paths, None, &mut |_, _, _| true)?;
+                if let Some(problem) = batch.problems.into_iter().next() {
+                    return Err(problem.error.into());
+                }
+                let acks: Vec<String> = batch
+                    .attached
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "{}:{}:{}",
+                            a.attachment.id, keys[a.index], a.attachment.sha256
+                        )
+                    })
+                    .collect();
+                say(&format!("ACK {n} attach {} {}", target.id, acks.join(",")));
+                for path in paths {
+                    let _ = std::fs::remove_file(&path);
+                }
             }
             72..=81 => {
                 let Some(attachment) = target.attachments.first() else {
@@ -350,7 +373,7 @@ enum InFlight {
     Add { description: String },
     Edit { id: String, description: String },
     Delete { id: String },
-    Attach { incident: String, key: u64 },
+    Attach { incident: String, keys: Vec<u64> },
     Caption { attachment: String, caption: String },
     Output { path: PathBuf },
 }
@@ -397,7 +420,7 @@ fn apply_acks(model: &mut Model, lines: &[String], next_op: &mut u64) -> Option<
             ("BEGIN", "attach") => {
                 in_flight = Some(InFlight::Attach {
                     incident: first.into(),
-                    key: tail.parse().unwrap_or(u64::MAX),
+                    keys: tail.split(',').filter_map(|k| k.parse().ok()).collect(),
                 })
             }
             ("BEGIN", "caption") => {
@@ -441,8 +464,11 @@ fn apply_ack(model: &mut Model, op: &str, first: &str, tail: &str, rest: &str) {
             }
         }
         "attach" => {
-            let fields: Vec<&str> = tail.split(' ').collect();
-            if let [id, key, sha] = fields[..] {
+            for one in tail.split(',') {
+                let fields: Vec<&str> = one.split(':').collect();
+                let [id, key, sha] = fields[..] else {
+                    continue;
+                };
                 model.attachments.insert(
                     id.into(),
                     AttachmentModel {
@@ -546,26 +572,43 @@ fn check(
     }
     // Attachments: acknowledged ones with their hash and caption; byte-for-byte once each.
     let saved = j.all_attachments().map_err(|e| e.to_string())?;
+    // An unacknowledged batch is recorded in one commit: all of its files, or none.
+    let mut unacknowledged = 0;
     for a in &saved {
         if model.attachments.contains_key(&a.id) {
             continue;
         }
-        match in_flight {
-            Some(InFlight::Attach { incident, key })
+        let key = match in_flight {
+            Some(InFlight::Attach { incident, keys })
                 if a.incident_id.as_deref() == Some(incident.as_str()) =>
             {
-                model.attachments.insert(
-                    a.id.clone(),
-                    AttachmentModel {
-                        incident: incident.clone(),
-                        key: *key,
-                        sha256: hex_sha256(&evidence(*key).1),
-                        caption: None,
-                        bytes_checked: false,
-                    },
-                );
+                keys.iter()
+                    .copied()
+                    .find(|k| hex_sha256(&evidence(*k).1) == a.sha256)
             }
-            _ => return Err(format!("attachment {} was never begun", a.id)),
+            _ => None,
+        };
+        let Some(key) = key else {
+            return Err(format!("attachment {} was never begun", a.id));
+        };
+        unacknowledged += 1;
+        model.attachments.insert(
+            a.id.clone(),
+            AttachmentModel {
+                incident: a.incident_id.clone().unwrap_or_default(),
+                key,
+                sha256: a.sha256.clone(),
+                caption: None,
+                bytes_checked: false,
+            },
+        );
+    }
+    if let Some(InFlight::Attach { keys, .. }) = in_flight {
+        if unacknowledged != 0 && unacknowledged != keys.len() {
+            return Err(format!(
+                "{unacknowledged} of a batch of {} files were recorded",
+                keys.len()
+            ));
         }
     }
     if saved.len() != model.attachments.len() {
