@@ -89,7 +89,7 @@ pub fn inspect(path: &Path) -> io::Result<FileFacts> {
                 facts.width = u32::try_from(size.width).ok();
                 facts.height = u32::try_from(size.height).ok();
             }
-            facts.captured_at = exif_capture_time(path);
+            facts.captured_at = exif_capture_time(path, &facts.mime);
         }
         AttachmentKind::Audio | AttachmentKind::Video => {
             // symphonia's probes can panic on malformed input (found by fuzzing: an ADTS
@@ -139,11 +139,16 @@ fn looks_like_text(head: &[u8]) -> bool {
     }
 }
 
-fn exif_capture_time(path: &Path) -> Option<String> {
-    let file = File::open(path).ok()?;
-    let exif = exif::Reader::new()
-        .read_from_container(&mut BufReader::new(file))
-        .ok()?;
+fn exif_capture_time(path: &Path, mime: &str) -> Option<String> {
+    let mut file = BufReader::new(File::open(path).ok()?);
+    let reader = exif::Reader::new();
+    let exif = match mime {
+        // Our own walks step over the image data (see exif_block.rs).
+        "image/jpeg" => reader.read_raw(super::exif_block::jpeg(&mut file).ok()??),
+        "image/png" => reader.read_raw(super::exif_block::png(&mut file).ok()??),
+        _ => reader.read_from_container(&mut file),
+    }
+    .ok()?;
     let field = exif
         .get_field(exif::Tag::DateTimeOriginal, exif::In::PRIMARY)
         .or_else(|| exif.get_field(exif::Tag::DateTime, exif::In::PRIMARY))?;

@@ -8,6 +8,7 @@
 //! files go through `attach_files` (batch.rs), which does the durable steps once per batch.
 
 mod batch;
+mod exif_block;
 mod metadata;
 
 use std::fs::{self, File};
