@@ -396,6 +396,14 @@ fn a_batch_attaches_the_good_files_in_order_and_names_each_bad_one() {
         .map(|r| r.op.clone())
         .collect();
     assert_eq!(ops, ["create", "attach", "attach", "attach"]);
+    // The search row is stored once, from the last revision: it has every caption.
+    let found: Vec<String> = journal
+        .search("phone")
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(found, std::slice::from_ref(&id));
     drop(journal);
 
     // Nothing left over: three blobs, no temp file, no pending import to sweep.

@@ -29,6 +29,7 @@ use super::{
     FileFacts, Result,
 };
 use crate::fsutil;
+use crate::journal::revisions::Op;
 use crate::journal::{Journal, JournalError};
 
 /// Progress of a batch: the file's index in the list given, its bytes done and its size.
@@ -297,6 +298,9 @@ impl Journal {
                 )
                 .into());
             }
+            // One revision per file, as one import each would write; the incident's row and
+            // search entry are stored once, from the last.
+            let mut last = None;
             for Attached { attachment: a, .. } in attachments {
                 insert_attachment_row(&tx, a)?;
                 body.attachments.push(crate::journal::AttachmentRef {
@@ -306,12 +310,22 @@ impl Journal {
                     caption: a.caption.clone(),
                     transcript: a.transcript.clone(),
                 });
-                crate::journal::write_incident_revision(
+                last = Some(crate::journal::append_incident_revision(
                     &tx,
                     incident_id,
                     &body,
-                    crate::journal::revisions::Op::Attach,
+                    Op::Attach,
                     None,
+                )?);
+            }
+            if let Some(revision) = last {
+                crate::journal::store_incident(
+                    &tx,
+                    incident_id,
+                    &body,
+                    Op::Attach,
+                    None,
+                    &revision,
                 )?;
             }
         }

@@ -362,9 +362,23 @@ pub(crate) fn write_incident(
     op: Op,
     reason: Option<&str>,
 ) -> Result<()> {
+    let revision = append_incident_revision(tx, id, body, op, reason)?;
+    store_incident(tx, id, body, op, reason, &revision)
+}
+
+/// Appends a revision of the incident without touching its current-state rows: a batch of
+/// attachments appends one per file, then stores the last state once with `store_incident`
+/// (the same rows as one `write_incident` per file, without rewriting the search row each time).
+pub(crate) fn append_incident_revision(
+    tx: &Transaction<'_>,
+    id: &str,
+    body: &IncidentBody,
+    op: Op,
+    reason: Option<&str>,
+) -> Result<revisions::Revision> {
     let value = serde_json::to_value(body).map_err(|e| JournalError::Invalid(e.to_string()))?;
     let hashes: Vec<String> = body.attachments.iter().map(|a| a.sha256.clone()).collect();
-    let revision = revisions::append(
+    Ok(revisions::append(
         tx,
         NewRevision {
             entity: Entity::Incident,
@@ -374,7 +388,19 @@ pub(crate) fn write_incident(
             body: &value,
             attachments: &hashes,
         },
-    )?;
+    )?)
+}
+
+/// Brings the incident's current-state row and its search row in line with `body`, which
+/// `revision` (appended in this transaction) records.
+pub(crate) fn store_incident(
+    tx: &Transaction<'_>,
+    id: &str,
+    body: &IncidentBody,
+    op: Op,
+    reason: Option<&str>,
+    revision: &revisions::Revision,
+) -> Result<()> {
     let offset_s = parse_offset_seconds(&body.occurred.utc_offset);
     let deleted_at = (op == Op::Delete).then(|| revision.recorded_at.clone());
     // What the timeline lists, stored beside the body in the same statement (migration 05).

@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 
 use crate::fsutil;
 pub(crate) use incidents::{
-    clean_optional_long, load_body as load_incident_body,
+    append_incident_revision, clean_optional_long, load_body as load_incident_body, store_incident,
     write_incident as write_incident_revision, AttachmentRef,
 };
 pub use incidents::{IncidentFilter, MAX_DESCRIPTION_CHARS};
