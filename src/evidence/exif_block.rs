@@ -6,21 +6,28 @@
 //! stops at the first SOS, and a PNG chunk by chunk with a seek over each chunk's data; the
 //! block found is handed to `exif::Reader::read_raw`, which parses it as before.
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Read, Seek};
 
 /// Exif APP1 segments start with this identifier (CIPA DC-008, Exif 2.32, 4.5.4).
 const EXIF_ID: &[u8] = b"Exif\0\0";
 /// A PNG eXIf chunk larger than this is not read (a JPEG segment cannot exceed 64 KiB either).
 const MAX_PNG_EXIF: u32 = 1 << 20;
+/// Segments or chunks looked at before giving up. Real JPEG headers have a few dozen segments
+/// and a 30 MB PNG a few thousand chunks; a crafted file of empty ones would otherwise keep the
+/// walk (and the import waiting on it) busy for minutes.
+const MAX_STEPS: usize = 100_000;
 
 /// The TIFF-structured Exif block of a JPEG: the payload of its APP1 "Exif" segment. Exif
 /// records that segment right after SOI and before the image data, so the walk ends at the
 /// first SOS (start of scan) or EOI.
-pub(super) fn jpeg<R: Read + Seek>(r: &mut R) -> io::Result<Option<Vec<u8>>> {
+///
+/// Steps use `seek_relative`, which keeps the reader's buffer when the target is inside it (a
+/// plain `seek` would drop it and read again for every segment).
+pub(super) fn jpeg<R: Read + Seek>(r: &mut BufReader<R>) -> io::Result<Option<Vec<u8>>> {
     if read_array::<2, _>(r)? != [0xFF, 0xD8] {
         return Ok(None);
     }
-    loop {
+    for _ in 0..MAX_STEPS {
         if read_array::<1, _>(r)? != [0xFF] {
             return Ok(None); // out of sync: not a well-formed header
         }
@@ -45,18 +52,19 @@ pub(super) fn jpeg<R: Read + Seek>(r: &mut R) -> io::Result<Option<Vec<u8>>> {
                 return Ok(Some(segment));
             }
         } else {
-            r.seek(SeekFrom::Current(i64::from(len)))?;
+            r.seek_relative(i64::from(len))?;
         }
     }
+    Ok(None)
 }
 
 /// The Exif block of a PNG: the data of its eXIf chunk, which may come before or after the
 /// image data (libpng writes it after), so every chunk header is read up to IEND.
-pub(super) fn png<R: Read + Seek>(r: &mut R) -> io::Result<Option<Vec<u8>>> {
+pub(super) fn png<R: Read + Seek>(r: &mut BufReader<R>) -> io::Result<Option<Vec<u8>>> {
     if read_array::<8, _>(r)? != *b"\x89PNG\r\n\x1a\n" {
         return Ok(None);
     }
-    loop {
+    for _ in 0..MAX_STEPS {
         let len = u32::from_be_bytes(read_array(r)?);
         let kind = read_array::<4, _>(r)?;
         match &kind {
@@ -67,9 +75,10 @@ pub(super) fn png<R: Read + Seek>(r: &mut R) -> io::Result<Option<Vec<u8>>> {
             }
             b"IEND" => return Ok(None),
             // The chunk's data and its CRC.
-            _ => r.seek(SeekFrom::Current(i64::from(len) + 4))?,
+            _ => r.seek_relative(i64::from(len) + 4)?,
         };
     }
+    Ok(None)
 }
 
 fn read_array<const N: usize, R: Read>(r: &mut R) -> io::Result<[u8; N]> {
@@ -84,9 +93,37 @@ mod tests {
 
     use super::*;
 
+    fn reader(bytes: &[u8]) -> BufReader<Cursor<&[u8]>> {
+        BufReader::new(Cursor::new(bytes))
+    }
+
+    #[test]
+    fn files_of_empty_segments_or_chunks_stop_after_max_steps() {
+        let mut jpeg_file = vec![0xFF, 0xD8];
+        for _ in 0..MAX_STEPS + 10 {
+            jpeg_file.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x02]);
+        }
+        jpeg_file.extend_from_slice(&[0xFF, 0xE1, 0x00, 0x08]);
+        jpeg_file.extend_from_slice(EXIF_ID);
+        assert_eq!(jpeg(&mut reader(&jpeg_file)).unwrap(), None);
+        let mut png_file = b"\x89PNG\r\n\x1a\n".to_vec();
+        for _ in 0..MAX_STEPS + 10 {
+            png_file.extend_from_slice(b"\0\0\0\0tEXt\0\0\0\0");
+        }
+        png_file.extend_from_slice(b"\0\0\0\x04eXIftiny\0\0\0\0");
+        assert_eq!(png(&mut reader(&png_file)).unwrap(), None);
+        // Below the cap the same walks find the block.
+        let short = [
+            &jpeg_file[..2 + 4 * 100],
+            &jpeg_file[jpeg_file.len() - 10..],
+        ]
+        .concat();
+        assert_eq!(jpeg(&mut reader(&short)).unwrap(), Some(Vec::new()));
+    }
+
     fn tiff_of_sample_photo() -> Vec<u8> {
         let photo = crate::demo::sample_photo(1, "2026:05:02 14:03:11");
-        jpeg(&mut Cursor::new(&photo))
+        jpeg(&mut reader(&photo))
             .unwrap()
             .expect("the sample photo has Exif")
     }
@@ -134,11 +171,11 @@ mod tests {
         fake.extend_from_slice(EXIF_ID);
         fake.extend_from_slice(&tiff);
         fake.extend_from_slice(&[0xFF, 0xD9]);
-        assert_eq!(jpeg(&mut Cursor::new(&fake)).unwrap(), None);
+        assert_eq!(jpeg(&mut reader(&fake)).unwrap(), None);
         // Fill bytes and an APP0 segment before the APP1 are stepped over.
         let mut ok = vec![0xFF, 0xD8, 0xFF, 0xFF, 0xE0, 0x00, 0x04, 0xAB, 0xCD];
         ok.extend_from_slice(&fake[12..]);
-        assert_eq!(jpeg(&mut Cursor::new(&ok)).unwrap(), Some(tiff));
+        assert_eq!(jpeg(&mut reader(&ok)).unwrap(), Some(tiff));
     }
 
     #[test]
@@ -148,18 +185,15 @@ mod tests {
         assert_eq!(photo[2..4], [0xFF, 0xE1]);
         let end = 4 + usize::from(u16::from_be_bytes([photo[4], photo[5]]));
         for cut in 0..end {
-            assert!(!matches!(
-                jpeg(&mut Cursor::new(&photo[..cut])),
-                Ok(Some(_))
-            ));
+            assert!(!matches!(jpeg(&mut reader(&photo[..cut])), Ok(Some(_))));
         }
-        assert!(matches!(jpeg(&mut Cursor::new(&photo[..end])), Ok(Some(_))));
+        assert!(matches!(jpeg(&mut reader(&photo[..end])), Ok(Some(_))));
         // A segment length below its own two bytes.
         assert_eq!(
-            jpeg(&mut Cursor::new(&[0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x01])).unwrap(),
+            jpeg(&mut reader(&[0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x01])).unwrap(),
             None
         );
-        assert_eq!(jpeg(&mut Cursor::new(b"GIF89a")).unwrap(), None);
+        assert_eq!(jpeg(&mut reader(b"GIF89a")).unwrap(), None);
     }
 
     #[test]
@@ -167,12 +201,12 @@ mod tests {
         let tiff = tiff_of_sample_photo();
         for after in [b"IHDR", b"IDAT"] {
             let file = png_with_chunk_after(after, b"eXIf", &tiff);
-            let block = png(&mut Cursor::new(&file)).unwrap();
+            let block = png(&mut reader(&file)).unwrap();
             assert_eq!(block.as_ref(), Some(&tiff), "after {after:?}");
             assert_eq!(capture_time(block.unwrap()), "2026-05-02 14:03:11");
         }
         let plain = crate::demo::sample_png(2);
-        assert_eq!(png(&mut Cursor::new(&plain)).unwrap(), None);
+        assert_eq!(png(&mut reader(&plain)).unwrap(), None);
     }
 
     #[test]
@@ -181,6 +215,6 @@ mod tests {
         let at = file.windows(4).position(|w| w == b"eXIf").unwrap() - 4;
         file[at..at + 4].copy_from_slice(&u32::MAX.to_be_bytes());
         // It is stepped over like any chunk, past the end of the file.
-        assert!(!matches!(png(&mut Cursor::new(&file)), Ok(Some(_))));
+        assert!(!matches!(png(&mut reader(&file)), Ok(Some(_))));
     }
 }
