@@ -5,13 +5,15 @@
 //! small files imported at a sixth of the speed of hashing and encrypting them. A batch keeps
 //! the same crash-safety argument (docs/reliability.md) with the durable steps done once:
 //!
-//! 1. every file is checked and inspected; the ones that pass are logged in `pending_imports`
-//!    in one commit, before any blob exists, so only their leftovers can ever be swept;
-//! 2. each is streamed into its blob; while the next one streams, a second thread fsyncs the
-//!    last (the disk flushes while the processor encrypts);
+//! 1. every file gets a blob id, and all are logged in `pending_imports` in one commit, before
+//!    any blob exists, so only this batch's leftovers can ever be swept;
+//! 2. each file is checked and inspected just before it is streamed into its blob (a cancel
+//!    never waits for the rest to be inspected); while the next one streams, a second thread
+//!    fsyncs the last (the disk flushes while the processor encrypts);
 //! 3. once every blob is fsynced, the folder is fsynced once (the renames are durable);
 //! 4. one transaction records every attachment, each with its own revision, and clears the
-//!    pending entries.
+//!    pending entries (a blob removed again keeps its entry unless the folder fsync made the
+//!    removal durable).
 //!
 //! A crash before step 4 commits leaves pending entries and blobs no row names: the sweep at
 //! the next unlock removes them. Nothing is recorded before its bytes are on disk.
@@ -63,9 +65,19 @@ pub struct FileProblem {
     pub error: EvidenceError,
 }
 
+/// Finished blobs waiting for the fsync thread, at most.
+const SYNC_BACKLOG: usize = 8;
+
+/// What streaming a batch left: the files to record, whether it was cancelled, and the blobs
+/// removed again whose removal could not be made durable (their pending entries stay).
+struct Written {
+    attached: Vec<Attached>,
+    cancelled: bool,
+    unsure: Vec<String>,
+}
+
 /// A file that passed the checks, with the id its blob will have.
 pub(super) struct Checked<'p> {
-    pub(super) index: usize,
     pub(super) path: &'p Path,
     pub(super) size: u64,
     pub(super) facts: FileFacts,
@@ -75,18 +87,22 @@ pub(super) struct Checked<'p> {
 impl<'p> Checked<'p> {
     /// Refuses links, folders, empty and oversized files, and reads what the file says of
     /// itself (kind, size in pixels, capture time, duration).
-    pub(super) fn new(index: usize, path: &'p Path) -> Result<Self> {
+    pub(super) fn new(path: &'p Path) -> Result<Self> {
+        Self::with_id(path, uuid::Uuid::new_v4().to_string())
+    }
+
+    /// As `new`, for a blob id already logged as pending.
+    fn with_id(path: &'p Path, id: String) -> Result<Self> {
         let size = check_source(path)?;
         let facts = metadata::inspect(path).map_err(|source| EvidenceError::Read {
             path: path.to_path_buf(),
             source,
         })?;
         Ok(Checked {
-            index,
             path,
             size,
             facts,
-            id: uuid::Uuid::new_v4().to_string(),
+            id,
         })
     }
 
@@ -135,95 +151,117 @@ impl Journal {
                 .into());
             }
         }
-        let mut problems = Vec::new();
-        let mut checked = Vec::new();
-        for (index, source) in sources.iter().enumerate() {
-            let path = source.as_ref();
-            match Checked::new(index, path) {
-                Ok(c) => checked.push(c),
-                Err(error) => problems.push(FileProblem {
-                    index,
-                    path: path.to_path_buf(),
-                    error,
-                }),
-            }
-        }
-        if checked.is_empty() {
+        if sources.is_empty() {
             return Ok(BatchImport {
                 attached: Vec::new(),
-                problems,
+                problems: Vec::new(),
                 cancelled: false,
             });
         }
-        self.log_pending(&checked)?;
-        let (mut written, cancelled) = self.write_durable_blobs(&checked, progress, &mut problems);
-        for Attached { attachment: a, .. } in &mut written {
+        // Ids for every file, logged before any is checked: each file is checked just before
+        // it streams, so a cancel or a lock never waits for the whole batch to be inspected.
+        let ids: Vec<String> = sources
+            .iter()
+            .map(|_| uuid::Uuid::new_v4().to_string())
+            .collect();
+        self.log_pending(&ids)?;
+        let mut problems = Vec::new();
+        let Written {
+            mut attached,
+            cancelled,
+            unsure,
+        } = self.write_durable_blobs(sources, &ids, progress, &mut problems);
+        for Attached { attachment: a, .. } in &mut attached {
             a.incident_id = Some(incident_id.to_string());
             a.caption.clone_from(&caption);
         }
-        if let Err(e) = self.record_attachments(incident_id, &written, &checked) {
-            for a in &written {
+        // A removed blob whose removal may not be durable keeps its pending entry: should it
+        // come back after a crash, the sweep still knows it.
+        let clear: Vec<&str> = ids
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !unsure.iter().any(|u| u == id))
+            .collect();
+        if let Err(e) = self.record_attachments(incident_id, &attached, &clear) {
+            for a in &attached {
                 let _ = fs::remove_file(self.blob_path(&a.attachment.id));
             }
-            for c in &checked {
-                let _ = self
-                    .conn
-                    .execute("DELETE FROM pending_imports WHERE id = ?1", [&c.id]);
+            if fsutil::sync_dir(&self.paths().blobs).is_ok() {
+                for id in &clear {
+                    let _ = self
+                        .conn
+                        .execute("DELETE FROM pending_imports WHERE id = ?1", [id]);
+                }
             }
             return Err(e);
         }
         problems.sort_by_key(|p| p.index);
         Ok(BatchImport {
-            attached: written,
+            attached,
             problems,
             cancelled,
         })
     }
 
     /// Step 1: one durable commit naming every blob this batch may leave behind.
-    fn log_pending(&mut self, checked: &[Checked<'_>]) -> Result<()> {
+    fn log_pending(&mut self, ids: &[String]) -> Result<()> {
         let started_at = crate::journal::time::now_utc();
         let tx = self.conn.transaction()?;
-        for c in checked {
+        for id in ids {
             tx.execute(
                 "INSERT INTO pending_imports (id, started_at) VALUES (?1, ?2)",
-                params![c.id, started_at],
+                params![id, started_at],
             )?;
         }
         tx.commit()?;
         Ok(())
     }
 
-    /// Steps 2 and 3: streams each file into its blob while a second thread fsyncs the ones
-    /// already written, then fsyncs the folder. Returns the attachments whose blobs are durable
-    /// (in order) and whether the user cancelled; every other blob is removed again.
-    fn write_durable_blobs(
+    /// Steps 2 and 3: checks each file and streams it into its blob while a second thread
+    /// fsyncs the ones already written, then fsyncs the folder. Returns the attachments whose
+    /// blobs are durable (in order); every other blob is removed again.
+    fn write_durable_blobs<P: AsRef<Path>>(
         &self,
-        checked: &[Checked<'_>],
+        sources: &[P],
+        ids: &[String],
         progress: BatchProgress<'_>,
         problems: &mut Vec<FileProblem>,
-    ) -> (Vec<Attached>, bool) {
+    ) -> Written {
+        let problem = |index: usize, error| FileProblem {
+            index,
+            path: sources[index].as_ref().to_path_buf(),
+            error,
+        };
         let mut written: Vec<(usize, Attachment)> = Vec::new();
         let mut cancelled = false;
         let mut failed_here = Vec::new();
         let mut sync_failures = thread::scope(|scope| {
-            let (to_sync, synced) = mpsc::channel::<(usize, File)>();
+            // Bounded, so a slow disk makes the import wait instead of holding every finished
+            // blob open (hundreds of screenshots would exhaust the open-file limit).
+            let (to_sync, synced) = mpsc::sync_channel::<(usize, File)>(SYNC_BACKLOG);
             let syncer = scope.spawn(move || {
                 synced
                     .into_iter()
-                    .filter_map(|(k, file)| file.sync_all().err().map(|e| (k, e)))
+                    .filter_map(|(index, file)| file.sync_all().err().map(|e| (index, e)))
                     .collect::<Vec<_>>()
             });
-            for (k, c) in checked.iter().enumerate() {
-                let mut one = |done: u64, total: u64| progress(c.index, done, total);
+            for (index, source) in sources.iter().enumerate() {
+                let c = match Checked::with_id(source.as_ref(), ids[index].clone()) {
+                    Ok(c) => c,
+                    Err(error) => {
+                        problems.push(problem(index, error));
+                        continue;
+                    }
+                };
+                let mut one = |done: u64, total: u64| progress(index, done, total);
                 match self.write_blob(&c.id, c.path, c.size, &mut one) {
                     Ok((sha256, size, file)) => {
-                        written.push((k, c.attachment(sha256, size)));
+                        written.push((index, c.attachment(sha256, size)));
                         // The syncer only ends when this sender is dropped, so the send cannot
                         // fail; if it ever did, syncing here keeps the promise.
-                        if let Err(mpsc::SendError((_, file))) = to_sync.send((k, file)) {
+                        if let Err(mpsc::SendError((_, file))) = to_sync.send((index, file)) {
                             if let Err(e) = file.sync_all() {
-                                failed_here.push((k, e));
+                                failed_here.push((index, e));
                             }
                         }
                     }
@@ -231,54 +269,50 @@ impl Journal {
                         cancelled = true;
                         break;
                     }
-                    Err(error) => problems.push(FileProblem {
-                        index: c.index,
-                        path: c.path.to_path_buf(),
-                        error,
-                    }),
+                    Err(error) => problems.push(problem(index, error)),
                 }
             }
             drop(to_sync);
             syncer.join().unwrap_or_else(|_| {
                 written
                     .iter()
-                    .map(|(k, _)| (*k, io::Error::other("the fsync thread stopped")))
+                    .map(|(index, _)| (*index, io::Error::other("the fsync thread stopped")))
                     .collect()
             })
         });
         sync_failures.append(&mut failed_here);
-        for (k, e) in sync_failures {
-            if let Some(at) = written.iter().position(|(w, _)| *w == k) {
+        let mut removed = Vec::new();
+        for (index, e) in sync_failures {
+            if let Some(at) = written.iter().position(|(w, _)| *w == index) {
                 let (_, a) = written.remove(at);
                 let _ = fs::remove_file(self.blob_path(&a.id));
-                problems.push(FileProblem {
-                    index: checked[k].index,
-                    path: checked[k].path.to_path_buf(),
-                    error: EvidenceError::Write(e),
-                });
+                removed.push(a.id);
+                problems.push(problem(index, EvidenceError::Write(e)));
             }
         }
-        if !written.is_empty() {
+        let mut unsure = Vec::new();
+        if !written.is_empty() || !removed.is_empty() {
+            // Makes the renames of the blobs kept, and the removals of any dropped, durable.
             if let Err(e) = fsutil::sync_dir(&self.paths().blobs) {
                 // No rename is known to be durable: none of the files may be recorded.
-                for (k, a) in written.drain(..) {
+                unsure = removed;
+                for (index, a) in written.drain(..) {
                     let _ = fs::remove_file(self.blob_path(&a.id));
-                    problems.push(FileProblem {
-                        index: checked[k].index,
-                        path: checked[k].path.to_path_buf(),
-                        error: EvidenceError::Write(io::Error::new(e.kind(), e.to_string())),
-                    });
+                    unsure.push(a.id);
+                    let error = EvidenceError::Write(io::Error::new(e.kind(), e.to_string()));
+                    problems.push(problem(index, error));
                 }
             }
         }
         let attached = written
             .into_iter()
-            .map(|(k, attachment)| Attached {
-                index: checked[k].index,
-                attachment,
-            })
+            .map(|(index, attachment)| Attached { index, attachment })
             .collect();
-        (attached, cancelled)
+        Written {
+            attached,
+            cancelled,
+            unsure,
+        }
     }
 
     /// Step 4: every attachment with its own revision, and the batch's pending entries
@@ -287,7 +321,7 @@ impl Journal {
         &mut self,
         incident_id: &str,
         attachments: &[Attached],
-        checked: &[Checked<'_>],
+        pending: &[&str],
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
         if !attachments.is_empty() {
@@ -329,8 +363,8 @@ impl Journal {
                 )?;
             }
         }
-        for c in checked {
-            tx.execute("DELETE FROM pending_imports WHERE id = ?1", [&c.id])?;
+        for id in pending {
+            tx.execute("DELETE FROM pending_imports WHERE id = ?1", [id])?;
         }
         tx.commit()?;
         Ok(())

@@ -134,7 +134,7 @@ impl Journal {
         progress: Progress<'_>,
     ) -> Result<Attachment> {
         self.person(person_id)?;
-        let checked = batch::Checked::new(0, source)?;
+        let checked = batch::Checked::new(source)?;
         if !matches!(checked.facts.mime.as_str(), "image/jpeg" | "image/png") {
             return Err(JournalError::Invalid(format!(
                 "A person's photo must be a JPEG or PNG picture; {} is {}.",
