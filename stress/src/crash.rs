@@ -574,17 +574,23 @@ fn check(
     let saved = j.all_attachments().map_err(|e| e.to_string())?;
     // An unacknowledged batch is recorded in one commit: all of its files, or none.
     let mut unacknowledged = 0;
+    // Each file of the batch in flight matches at most one saved attachment.
+    let mut unmatched: Vec<u64> = match in_flight {
+        Some(InFlight::Attach { keys, .. }) => keys.clone(),
+        _ => Vec::new(),
+    };
     for a in &saved {
         if model.attachments.contains_key(&a.id) {
             continue;
         }
         let key = match in_flight {
-            Some(InFlight::Attach { incident, keys })
+            Some(InFlight::Attach { incident, .. })
                 if a.incident_id.as_deref() == Some(incident.as_str()) =>
             {
-                keys.iter()
-                    .copied()
-                    .find(|k| hex_sha256(&evidence(*k).1) == a.sha256)
+                unmatched
+                    .iter()
+                    .position(|k| hex_sha256(&evidence(*k).1) == a.sha256)
+                    .map(|at| unmatched.remove(at))
             }
             _ => None,
         };
@@ -604,7 +610,7 @@ fn check(
         );
     }
     if let Some(InFlight::Attach { keys, .. }) = in_flight {
-        if unacknowledged != 0 && unacknowledged != keys.len() {
+        if unacknowledged != 0 && !unmatched.is_empty() {
             return Err(format!(
                 "{unacknowledged} of a batch of {} files were recorded",
                 keys.len()
