@@ -1,4 +1,5 @@
-//! Attaching several files to one incident at once.
+//! Attaching several files to one incident at once, and the durable import protocol every
+//! attachment goes through (`import_durably`; a person's photo is a batch of one).
 //!
 //! Dropping forty screenshots used to cost forty imports of two durable commits each, plus an
 //! fsync of every blob and of the folder: about 16 ms a file on our disk whatever its size, so
@@ -24,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
 
-use rusqlite::params;
+use rusqlite::{params, Transaction};
 
 use super::{
     check_source, display_name, insert_attachment_row, metadata, Attachment, EvidenceError,
@@ -48,6 +49,22 @@ pub struct BatchImport {
     /// Cancelled: the files finished before it are attached; the one streaming and any after
     /// it are not, and are in neither list.
     pub cancelled: bool,
+}
+
+impl BatchImport {
+    /// The attachment of a batch of one file, or why it was not attached.
+    pub(super) fn into_single(mut self) -> Result<Attachment> {
+        if let Some(problem) = self.problems.pop() {
+            return Err(problem.error);
+        }
+        if self.cancelled {
+            return Err(EvidenceError::Cancelled);
+        }
+        match self.attached.pop() {
+            Some(one) => Ok(one.attachment),
+            None => Err(JournalError::Damaged("the import recorded no attachment".into()).into()),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -79,20 +96,16 @@ struct Written {
 /// A file that passed the checks, with the id its blob will have.
 pub(super) struct Checked<'p> {
     pub(super) path: &'p Path,
-    pub(super) size: u64,
+    size: u64,
     pub(super) facts: FileFacts,
-    pub(super) id: String,
+    id: String,
 }
 
 impl<'p> Checked<'p> {
     /// Refuses links, folders, empty and oversized files, and reads what the file says of
-    /// itself (kind, size in pixels, capture time, duration).
-    pub(super) fn new(path: &'p Path) -> Result<Self> {
-        Self::with_id(path, uuid::Uuid::new_v4().to_string())
-    }
-
-    /// As `new`, for a blob id already logged as pending.
-    fn with_id(path: &'p Path, id: String) -> Result<Self> {
+    /// itself (kind, size in pixels, capture time, duration). `id` is its blob's, already
+    /// logged as pending.
+    fn new(path: &'p Path, id: String) -> Result<Self> {
         let size = check_source(path)?;
         let facts = metadata::inspect(path).map_err(|source| EvidenceError::Read {
             path: path.to_path_buf(),
@@ -107,7 +120,7 @@ impl<'p> Checked<'p> {
     }
 
     /// The record of this file once its blob holds `size` bytes hashing to `sha256`.
-    pub(super) fn attachment(&self, sha256: String, size: u64) -> Attachment {
+    fn attachment(&self, sha256: String, size: u64) -> Attachment {
         Attachment {
             id: self.id.clone(),
             incident_id: None,
@@ -151,6 +164,25 @@ impl Journal {
                 .into());
             }
         }
+        self.import_durably(sources, &|_| Ok(()), progress, |tx, attached| {
+            for Attached { attachment: a, .. } in attached.iter_mut() {
+                a.incident_id = Some(incident_id.to_string());
+                a.caption.clone_from(&caption);
+            }
+            record_incident_attachments(tx, incident_id, attached)
+        })
+    }
+
+    /// The import protocol every attachment goes through (steps 1-4 above): `vet` may refuse
+    /// a checked file before it streams, and `record` writes the rows naming the durable blobs,
+    /// in the transaction that also clears their pending entries.
+    pub(super) fn import_durably<P: AsRef<Path>>(
+        &mut self,
+        sources: &[P],
+        vet: &dyn Fn(&Checked<'_>) -> Result<()>,
+        progress: BatchProgress<'_>,
+        record: impl FnOnce(&Transaction<'_>, &mut [Attached]) -> Result<()>,
+    ) -> Result<BatchImport> {
         if sources.is_empty() {
             return Ok(BatchImport {
                 attached: Vec::new(),
@@ -170,11 +202,7 @@ impl Journal {
             mut attached,
             cancelled,
             unsure,
-        } = self.write_durable_blobs(sources, &ids, progress, &mut problems);
-        for Attached { attachment: a, .. } in &mut attached {
-            a.incident_id = Some(incident_id.to_string());
-            a.caption.clone_from(&caption);
-        }
+        } = self.write_durable_blobs(sources, &ids, vet, progress, &mut problems);
         // A removed blob whose removal may not be durable keeps its pending entry: should it
         // come back after a crash, the sweep still knows it.
         let clear: Vec<&str> = ids
@@ -182,7 +210,17 @@ impl Journal {
             .map(String::as_str)
             .filter(|id| !unsure.iter().any(|u| u == id))
             .collect();
-        if let Err(e) = self.record_attachments(incident_id, &attached, &clear) {
+        let recorded = self.conn.transaction().map_err(Into::into).and_then(|tx| {
+            if !attached.is_empty() {
+                record(&tx, &mut attached)?;
+            }
+            for id in &clear {
+                tx.execute("DELETE FROM pending_imports WHERE id = ?1", [id])?;
+            }
+            tx.commit()?;
+            Ok(())
+        });
+        if let Err(e) = recorded {
             for a in &attached {
                 let _ = fs::remove_file(self.blob_path(&a.attachment.id));
             }
@@ -224,6 +262,7 @@ impl Journal {
         &self,
         sources: &[P],
         ids: &[String],
+        vet: &dyn Fn(&Checked<'_>) -> Result<()>,
         progress: BatchProgress<'_>,
         problems: &mut Vec<FileProblem>,
     ) -> Written {
@@ -246,7 +285,8 @@ impl Journal {
                     .collect::<Vec<_>>()
             });
             for (index, source) in sources.iter().enumerate() {
-                let c = match Checked::with_id(source.as_ref(), ids[index].clone()) {
+                let checked = Checked::new(source.as_ref(), ids[index].clone());
+                let c = match checked.and_then(|c| vet(&c).map(|()| c)) {
                     Ok(c) => c,
                     Err(error) => {
                         problems.push(problem(index, error));
@@ -314,59 +354,42 @@ impl Journal {
             unsure,
         }
     }
+}
 
-    /// Step 4: every attachment with its own revision, and the batch's pending entries
-    /// cleared, in one transaction.
-    fn record_attachments(
-        &mut self,
-        incident_id: &str,
-        attachments: &[Attached],
-        pending: &[&str],
-    ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        if !attachments.is_empty() {
-            let (mut body, deleted) = crate::journal::load_incident_body(&tx, incident_id)?;
-            if deleted {
-                return Err(JournalError::Invalid(
-                    "That incident was deleted while the files were importing.".into(),
-                )
-                .into());
-            }
-            // One revision per file, as one import each would write; the incident's row and
-            // search entry are stored once, from the last.
-            let mut last = None;
-            for Attached { attachment: a, .. } in attachments {
-                insert_attachment_row(&tx, a)?;
-                body.attachments.push(crate::journal::AttachmentRef {
-                    id: a.id.clone(),
-                    sha256: a.sha256.clone(),
-                    original_name: a.original_name.clone(),
-                    caption: a.caption.clone(),
-                    transcript: a.transcript.clone(),
-                });
-                last = Some(crate::journal::append_incident_revision(
-                    &tx,
-                    incident_id,
-                    &body,
-                    Op::Attach,
-                    None,
-                )?);
-            }
-            if let Some(revision) = last {
-                crate::journal::store_incident(
-                    &tx,
-                    incident_id,
-                    &body,
-                    Op::Attach,
-                    None,
-                    &revision,
-                )?;
-            }
-        }
-        for id in pending {
-            tx.execute("DELETE FROM pending_imports WHERE id = ?1", [id])?;
-        }
-        tx.commit()?;
-        Ok(())
+/// Step 4 for an incident's exhibits: each with its own revision, as one import each would
+/// write; the incident's row and search entry are stored once, from the last.
+fn record_incident_attachments(
+    tx: &Transaction<'_>,
+    incident_id: &str,
+    attachments: &[Attached],
+) -> Result<()> {
+    let (mut body, deleted) = crate::journal::load_incident_body(tx, incident_id)?;
+    if deleted {
+        return Err(JournalError::Invalid(
+            "That incident was deleted while the files were importing.".into(),
+        )
+        .into());
     }
+    let mut last = None;
+    for Attached { attachment: a, .. } in attachments {
+        insert_attachment_row(tx, a)?;
+        body.attachments.push(crate::journal::AttachmentRef {
+            id: a.id.clone(),
+            sha256: a.sha256.clone(),
+            original_name: a.original_name.clone(),
+            caption: a.caption.clone(),
+            transcript: a.transcript.clone(),
+        });
+        last = Some(crate::journal::append_incident_revision(
+            tx,
+            incident_id,
+            &body,
+            Op::Attach,
+            None,
+        )?);
+    }
+    if let Some(revision) = last {
+        crate::journal::store_incident(tx, incident_id, &body, Op::Attach, None, &revision)?;
+    }
+    Ok(())
 }

@@ -112,17 +112,8 @@ impl Journal {
         progress: Progress<'_>,
     ) -> Result<Attachment> {
         let mut one = |_: usize, done: u64, total: u64| progress(done, total);
-        let mut batch = self.attach_files(incident_id, &[source], caption, &mut one)?;
-        if let Some(problem) = batch.problems.pop() {
-            return Err(problem.error);
-        }
-        if batch.cancelled {
-            return Err(EvidenceError::Cancelled);
-        }
-        match batch.attached.pop() {
-            Some(one) => Ok(one.attachment),
-            None => Err(JournalError::Damaged("the import recorded no attachment".into()).into()),
-        }
+        self.attach_files(incident_id, &[source], caption, &mut one)?
+            .into_single()
     }
 
     /// Imports a photo of a person (the restrained person's photo goes on the officer sheet).
@@ -134,18 +125,23 @@ impl Journal {
         progress: Progress<'_>,
     ) -> Result<Attachment> {
         self.person(person_id)?;
-        let checked = batch::Checked::new(source)?;
-        if !matches!(checked.facts.mime.as_str(), "image/jpeg" | "image/png") {
-            return Err(JournalError::Invalid(format!(
-                "A person's photo must be a JPEG or PNG picture; {} is {}.",
-                source.display(),
-                checked.facts.mime
+        let vet = |checked: &batch::Checked<'_>| match checked.facts.mime.as_str() {
+            "image/jpeg" | "image/png" => Ok(()),
+            other => Err(JournalError::Invalid(format!(
+                "A person's photo must be a JPEG or PNG picture; {} is {other}.",
+                checked.path.display(),
             ))
-            .into());
-        }
-        let mut attachment = self.stage_import(&checked, progress)?;
-        attachment.person_id = Some(person_id.to_string());
-        self.finish_import(attachment)
+            .into()),
+        };
+        let mut one = |_: usize, done: u64, total: u64| progress(done, total);
+        self.import_durably(&[source], &vet, &mut one, |tx, attached| {
+            for Attached { attachment: a, .. } in attached.iter_mut() {
+                a.person_id = Some(person_id.to_string());
+                record_person_photo(tx, a)?;
+            }
+            Ok(())
+        })?
+        .into_single()
     }
 
     /// The most recent photo of a person, if any.
@@ -156,55 +152,6 @@ impl Journal {
                 &[&person_id],
             )?
             .pop())
-    }
-
-    /// Logs the import as pending and streams it into a durable encrypted blob. The returned
-    /// attachment has no owner yet; `finish_import` records it.
-    fn stage_import(
-        &mut self,
-        checked: &batch::Checked<'_>,
-        progress: Progress<'_>,
-    ) -> Result<Attachment> {
-        let id = &checked.id;
-        // Logged before the blob exists, so only this import's leftovers can ever be swept.
-        self.conn.execute(
-            "INSERT INTO pending_imports (id, started_at) VALUES (?1, ?2)",
-            params![id, crate::journal::time::now_utc()],
-        )?;
-        let durable = self
-            .write_blob(id, checked.path, checked.size, progress)
-            .and_then(|(sha256, written, file)| {
-                file.sync_all()
-                    .and_then(|()| fsutil::sync_dir(&self.paths().blobs))
-                    .map_err(|e| {
-                        let _ = fs::remove_file(self.blob_path(id));
-                        EvidenceError::Write(e)
-                    })?;
-                Ok((sha256, written))
-            });
-        match durable {
-            Ok((sha256, written)) => Ok(checked.attachment(sha256, written)),
-            Err(e) => {
-                let _ = self
-                    .conn
-                    .execute("DELETE FROM pending_imports WHERE id = ?1", [id]);
-                Err(e)
-            }
-        }
-    }
-
-    /// Records a staged person's photo; if that fails, the blob and its pending
-    /// entry are taken back so no orphan waits for a sweep.
-    fn finish_import(&mut self, attachment: Attachment) -> Result<Attachment> {
-        if let Err(e) = self.record_person_photo(&attachment) {
-            let _ = fs::remove_file(self.blob_path(&attachment.id));
-            let _ = self.conn.execute(
-                "DELETE FROM pending_imports WHERE id = ?1",
-                [&attachment.id],
-            );
-            return Err(e);
-        }
-        Ok(attachment)
     }
 
     /// Sets or clears (with `Some("")`) an attachment's caption or transcript; `None` leaves a
@@ -489,44 +436,6 @@ impl Journal {
         Ok((sha256, total, file))
     }
 
-    fn record_person_photo(&mut self, a: &Attachment) -> Result<()> {
-        use crate::journal::revisions::{self, Entity, NewRevision, Op};
-        let person_id = a.person_id.as_deref().unwrap_or_default();
-        let tx = self.conn.transaction()?;
-        let body: String =
-            tx.query_row("SELECT body FROM people WHERE id = ?1", [person_id], |r| {
-                r.get(0)
-            })?;
-        insert_attachment_row(&tx, a)?;
-        let hashes: Vec<String> = {
-            let mut stmt = tx
-                .prepare("SELECT sha256 FROM attachments WHERE person_id = ?1 ORDER BY position")?;
-            let rows = stmt.query_map([person_id], |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        let value: serde_json::Value = serde_json::from_str(&body).map_err(|e| {
-            JournalError::Damaged(format!("person {person_id} cannot be read: {e}"))
-        })?;
-        let revision = revisions::append(
-            &tx,
-            NewRevision {
-                entity: Entity::Person,
-                entity_id: person_id,
-                op: Op::Attach,
-                reason: None,
-                body: &value,
-                attachments: &hashes,
-            },
-        )?;
-        tx.execute(
-            "UPDATE people SET updated_at = ?2 WHERE id = ?1",
-            params![person_id, revision.recorded_at],
-        )?;
-        tx.execute("DELETE FROM pending_imports WHERE id = ?1", [&a.id])?;
-        tx.commit()?;
-        Ok(())
-    }
-
     fn select_attachments(
         &self,
         tail: &str,
@@ -637,6 +546,40 @@ fn display_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "attachment".into())
+}
+
+/// Records a person's photo as a revision of the person, so the chain covers its SHA-256.
+fn record_person_photo(tx: &rusqlite::Transaction<'_>, a: &Attachment) -> Result<()> {
+    use crate::journal::revisions::{self, Entity, NewRevision, Op};
+    let person_id = a.person_id.as_deref().unwrap_or_default();
+    let body: String = tx.query_row("SELECT body FROM people WHERE id = ?1", [person_id], |r| {
+        r.get(0)
+    })?;
+    insert_attachment_row(tx, a)?;
+    let hashes: Vec<String> = {
+        let mut stmt =
+            tx.prepare("SELECT sha256 FROM attachments WHERE person_id = ?1 ORDER BY position")?;
+        let rows = stmt.query_map([person_id], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let value: serde_json::Value = serde_json::from_str(&body)
+        .map_err(|e| JournalError::Damaged(format!("person {person_id} cannot be read: {e}")))?;
+    let revision = revisions::append(
+        tx,
+        NewRevision {
+            entity: Entity::Person,
+            entity_id: person_id,
+            op: Op::Attach,
+            reason: None,
+            body: &value,
+            attachments: &hashes,
+        },
+    )?;
+    tx.execute(
+        "UPDATE people SET updated_at = ?2 WHERE id = ?1",
+        params![person_id, revision.recorded_at],
+    )?;
+    Ok(())
 }
 
 /// How many chunks may be read ahead of the hashing thread.
