@@ -572,11 +572,13 @@ fn check(
     }
     // Attachments: acknowledged ones with their hash and caption; byte-for-byte once each.
     let saved = j.all_attachments().map_err(|e| e.to_string())?;
-    // An unacknowledged batch is recorded in one commit: all of its files, or none.
-    let mut unacknowledged = 0;
-    // Each file of the batch in flight matches at most one saved attachment.
-    let mut unmatched: Vec<u64> = match in_flight {
-        Some(InFlight::Attach { keys, .. }) => keys.clone(),
+    // An unacknowledged batch is recorded in one commit: all of its files, or none. Each file
+    // of the batch in flight (key, SHA-256) matches at most one saved attachment.
+    let mut unmatched: Vec<(u64, String)> = match in_flight {
+        Some(InFlight::Attach { keys, .. }) => keys
+            .iter()
+            .map(|&k| (k, hex_sha256(&evidence(k).1)))
+            .collect(),
         _ => Vec::new(),
     };
     for a in &saved {
@@ -589,15 +591,14 @@ fn check(
             {
                 unmatched
                     .iter()
-                    .position(|k| hex_sha256(&evidence(*k).1) == a.sha256)
-                    .map(|at| unmatched.remove(at))
+                    .position(|(_, sha)| *sha == a.sha256)
+                    .map(|at| unmatched.remove(at).0)
             }
             _ => None,
         };
         let Some(key) = key else {
             return Err(format!("attachment {} was never begun", a.id));
         };
-        unacknowledged += 1;
         model.attachments.insert(
             a.id.clone(),
             AttachmentModel {
@@ -610,9 +611,10 @@ fn check(
         );
     }
     if let Some(InFlight::Attach { keys, .. }) = in_flight {
-        if unacknowledged != 0 && !unmatched.is_empty() {
+        let recorded = keys.len() - unmatched.len();
+        if recorded != 0 && recorded != keys.len() {
             return Err(format!(
-                "{unacknowledged} of a batch of {} files were recorded",
+                "{recorded} of a batch of {} files were recorded",
                 keys.len()
             ));
         }
