@@ -393,15 +393,17 @@ pub struct Image {
 }
 
 impl Image {
-    /// A JPEG to embed unchanged (DCTDecode). Reads width, height and components from its
-    /// header (grey, RGB and CMYK; progressive too) and the EXIF orientation.
+    /// A JPEG to embed as DCTDecode with its compressed image data unchanged and none of its
+    /// metadata (see [`jpeg::without_metadata`]): every PDF we write is read by people the
+    /// protected person does not control. Reads width, height and components from its header
+    /// (grey, RGB and CMYK; progressive too) and the EXIF orientation before that goes.
     pub fn jpeg(bytes: &[u8]) -> Result<Self, LayoutError> {
         let info = jpeg::parse(bytes)?;
         let (width, height) = info.display_size();
         Ok(Self {
             key: Sha256::digest(bytes).into(),
             data: Arc::new(ImageData::Jpeg {
-                bytes: bytes.to_vec(),
+                bytes: jpeg::without_metadata(bytes)?,
                 info,
             }),
             width,
@@ -479,7 +481,7 @@ impl Image {
 
 /// An image resource, stored once however often it is placed.
 enum ImageData {
-    /// The caller's JPEG, untouched.
+    /// The caller's JPEG without its metadata; the compressed image data untouched.
     Jpeg {
         bytes: Vec<u8>,
         info: jpeg::JpegInfo,
@@ -1102,7 +1104,7 @@ impl Layout {
         }
     }
 
-    /// Embed JPEG bytes unchanged (DCTDecode); scale to fit the text width and remaining height (or max_height); if less than 1/3 of the page remains, move to a new page first. Reads width/height/components from the JPEG header (gray, RGB and CMYK; progressive too).
+    /// Embed a JPEG's image data unchanged, without its metadata (DCTDecode); scale to fit the text width and remaining height (or max_height); if less than 1/3 of the page remains, move to a new page first. Reads width/height/components from the JPEG header (gray, RGB and CMYK; progressive too).
     pub fn jpeg(&mut self, bytes: &[u8], max_height: Option<f32>) -> Result<(), LayoutError> {
         let image = Image::jpeg(bytes)?;
         self.image(&image, max_height);

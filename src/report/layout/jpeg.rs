@@ -1,8 +1,12 @@
-//! Just enough JPEG parsing to embed a file unchanged as a `/DCTDecode` image.
+//! Just enough JPEG parsing to embed a photo's image data unchanged as a `/DCTDecode` image.
 //!
-//! Evidence photos must reach the PDF byte-for-byte (a re-encoded JPEG is a different file and
-//! loses its hash), so nothing here decodes pixels: the header tells us the dimensions and
-//! colour model, and the EXIF orientation tells us how the viewer must rotate it.
+//! Evidence photos must reach the PDF without re-encoding (a re-encoded JPEG is a different
+//! picture), so nothing here decodes pixels: the header tells us the dimensions and colour
+//! model, and the EXIF orientation tells us how the viewer must rotate it. What a file says
+//! about itself must NOT reach the PDF: a filed report is served on the restrained person, and a
+//! phone photo's EXIF holds where it was taken (often the protected person's home), the
+//! phone's serial numbers and a thumbnail that can show the picture before it was cropped. So
+//! [`without_metadata`] keeps only the segments a decoder needs, around the untouched scans.
 
 use super::LayoutError;
 
@@ -113,6 +117,95 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<JpegInfo, LayoutError> {
     }
 }
 
+/// The JPEG with every metadata segment removed and its compressed image data unchanged.
+///
+/// Kept before the first scan: frame headers, Huffman, quantisation and arithmetic-coding
+/// tables, the restart interval, the ICC colour profile (APP2 `ICC_PROFILE`) and the Adobe
+/// marker (APP14, which says how to read CMYK). Dropped: APP0 (JFIF/JFXX, which may hold a
+/// thumbnail), APP1 (EXIF with GPS, serial numbers and a thumbnail; XMP), APP13 (IPTC,
+/// Photoshop), every other APPn, comments and extension segments. From the first SOS to EOI
+/// the bytes are copied as they are, except APPn and comment segments between the scans of a
+/// progressive file; whatever follows EOI (a second "MPF" image, a maker's trailer) is cut.
+/// Read [`parse`] first: the orientation lives in the EXIF segment this removes.
+pub(crate) fn without_metadata(bytes: &[u8]) -> Result<Vec<u8>, LayoutError> {
+    if bytes.len() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8 {
+        return Err(bad("the data does not start with a JPEG SOI marker"));
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&[0xFF, 0xD8]);
+    let mut pos = 2;
+    let mut in_scans = false;
+    loop {
+        if in_scans {
+            // Entropy-coded data: 0xFF is followed by 0x00 (a stuffed byte) or RSTn inside it;
+            // any other marker ends it.
+            let start = pos;
+            loop {
+                let Some(offset) = bytes[pos..].iter().position(|&b| b == 0xFF) else {
+                    // No EOI: a truncated file keeps what it has.
+                    out.extend_from_slice(&bytes[start..]);
+                    return Ok(out);
+                };
+                pos += offset;
+                match bytes.get(pos + 1) {
+                    Some(0x00 | 0xD0..=0xD7 | 0xFF) => pos += 1,
+                    Some(_) => break,
+                    None => {
+                        out.extend_from_slice(&bytes[start..]);
+                        return Ok(out);
+                    }
+                }
+            }
+            out.extend_from_slice(&bytes[start..pos]);
+        }
+        while bytes.get(pos) == Some(&0xFF) && bytes.get(pos + 1) == Some(&0xFF) {
+            pos += 1; // fill bytes
+        }
+        if bytes.get(pos) != Some(&0xFF) {
+            return Err(bad("a marker segment is out of place"));
+        }
+        let Some(&marker) = bytes.get(pos + 1) else {
+            return Err(bad("truncated marker"));
+        };
+        match marker {
+            0xD9 => {
+                out.extend_from_slice(&[0xFF, 0xD9]);
+                return Ok(out);
+            }
+            0x01 | 0xD0..=0xD7 => {
+                out.extend_from_slice(&bytes[pos..pos + 2]);
+                pos += 2;
+                continue;
+            }
+            _ => {}
+        }
+        let len = match bytes.get(pos + 2..pos + 4) {
+            Some(l) => usize::from(u16::from_be_bytes([l[0], l[1]])),
+            None => return Err(bad("truncated marker segment")),
+        };
+        let end = pos + 2 + len;
+        if len < 2 || end > bytes.len() {
+            return Err(bad("truncated marker segment"));
+        }
+        let body = &bytes[pos + 4..end];
+        let keep = match marker {
+            // SOFn, DHT, JPG, DAC, DQT, DNL, DRI, DHP, EXP: what decoding needs.
+            0xC0..=0xCF | 0xDB..=0xDF => true,
+            0xDA => {
+                in_scans = true;
+                true
+            }
+            0xE2 => body.starts_with(b"ICC_PROFILE\0"),
+            0xEE => body.starts_with(b"Adobe"),
+            _ => false,
+        };
+        if keep {
+            out.extend_from_slice(&bytes[pos..end]);
+        }
+        pos = end;
+    }
+}
+
 /// Orientation tag (0x0112) of IFD0 in a TIFF-structured EXIF block; `None` when absent or
 /// malformed, which callers treat as "upright".
 fn exif_orientation(tiff: &[u8]) -> Option<u8> {
@@ -204,6 +297,133 @@ mod tests {
     fn rejects_garbage() {
         assert!(parse(b"not a jpeg").is_err());
         assert!(parse(&[0xFF, 0xD8, 0xFF, 0xD9]).is_err());
+    }
+
+    fn segment(marker: u8, body: &[u8]) -> Vec<u8> {
+        let len = u16::try_from(body.len() + 2).expect("short segment");
+        [&[0xFF, marker][..], &len.to_be_bytes(), body].concat()
+    }
+
+    /// `jpeg` with `segments` inserted right after SOI and `trailer` after EOI.
+    fn with_segments(jpeg: &[u8], segments: &[Vec<u8>], trailer: &[u8]) -> Vec<u8> {
+        [&jpeg[..2], &segments.concat(), &jpeg[2..], trailer].concat()
+    }
+
+    /// The markers of the segments before the first SOS.
+    fn header_markers(jpeg: &[u8]) -> Vec<u8> {
+        let mut markers = Vec::new();
+        let mut pos = 2;
+        while jpeg[pos + 1] != 0xDA {
+            markers.push(jpeg[pos + 1]);
+            pos += 2 + usize::from(u16::from_be_bytes([jpeg[pos + 2], jpeg[pos + 3]]));
+        }
+        markers
+    }
+
+    fn from_first_sos(jpeg: &[u8]) -> &[u8] {
+        let sos = jpeg
+            .windows(2)
+            .position(|w| w == [0xFF, 0xDA])
+            .expect("SOS");
+        &jpeg[sos..]
+    }
+
+    #[test]
+    fn without_metadata_keeps_the_image_data_and_nothing_that_describes_the_file() {
+        let plain = encode(40, 30, jpeg_encoder::ColorType::Rgb, 3);
+        let mut exif = b"Exif\0\0MM\0*\0\0\0\x08".to_vec();
+        exif.extend_from_slice(b"GPS 37.8044 -122.2712 serial C39XK2");
+        let crowded = with_segments(
+            &plain,
+            &[
+                segment(0xE1, &exif),
+                segment(
+                    0xE1,
+                    b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta>GPS</x:xmpmeta>",
+                ),
+                segment(0xED, b"Photoshop 3.0\08BIM IPTC city"),
+                segment(0xFE, b"taken at home"),
+                segment(0xE2, b"ICC_PROFILE\0\x01\x01profile"),
+                segment(0xE2, b"MPF\0second image index"),
+                segment(0xEE, b"Adobe\0\x64\0\0\0\0\x01"),
+                segment(0xEB, b"JP ISO 19566 box"),
+            ],
+            b"\xFF\xD8 an appended second picture with its own EXIF \xFF\xD9",
+        );
+        let clean = without_metadata(&crowded).expect("strip");
+        // SOI, then JFIF gone too: only tables, frame, ICC and Adobe before the scan.
+        let markers = header_markers(&clean);
+        assert!(
+            markers
+                .iter()
+                .all(|m| matches!(m, 0xC0..=0xCF | 0xDB..=0xDF | 0xE2 | 0xEE)),
+            "{markers:x?}"
+        );
+        assert_eq!(
+            markers.iter().filter(|&&m| m == 0xE2).count(),
+            1,
+            "only the ICC profile"
+        );
+        assert!(markers.contains(&0xEE) && markers.contains(&0xDB) && markers.contains(&0xC0));
+        for leak in [
+            &b"GPS"[..],
+            b"serial",
+            b"IPTC",
+            b"home",
+            b"MPF",
+            b"appended",
+            b"JFIF",
+            b"19566",
+        ] {
+            assert!(
+                !clean.windows(leak.len()).any(|w| w == leak),
+                "{}",
+                String::from_utf8_lossy(leak)
+            );
+        }
+        // The scans and EOI byte for byte; nothing after EOI.
+        assert_eq!(from_first_sos(&clean), from_first_sos(&plain));
+        assert!(clean.ends_with(&[0xFF, 0xD9]));
+        let (a, b) = (parse(&clean).expect("parse"), parse(&plain).expect("parse"));
+        assert_eq!(
+            (a.width, a.height, a.components),
+            (b.width, b.height, b.components)
+        );
+    }
+
+    #[test]
+    fn without_metadata_drops_comments_between_progressive_scans() {
+        let mut out = Vec::new();
+        let mut enc = jpeg_encoder::Encoder::new(&mut out, 80);
+        enc.set_progressive(true);
+        let pixels: Vec<u8> = (0..24 * 16 * 3).map(|i| (i * 7 % 251) as u8).collect();
+        enc.encode(&pixels, 24, 16, jpeg_encoder::ColorType::Rgb)
+            .expect("encode");
+        let second_sos = out
+            .windows(2)
+            .enumerate()
+            .filter(|(_, w)| *w == [0xFF, 0xDA])
+            .nth(1)
+            .map(|(i, _)| i)
+            .expect("a progressive file has several scans");
+        let comment = segment(0xFE, b"secret between scans");
+        let sneaky = [&out[..second_sos], &comment, &out[second_sos..]].concat();
+        let clean = without_metadata(&sneaky).expect("strip");
+        assert_eq!(clean, without_metadata(&out).expect("strip"));
+        assert_eq!(from_first_sos(&clean), from_first_sos(&out));
+    }
+
+    #[test]
+    fn without_metadata_refuses_what_is_not_a_jpeg_and_keeps_a_truncated_scan() {
+        assert!(without_metadata(b"GIF89a").is_err());
+        let mut plain = Vec::new();
+        let pixels: Vec<u8> = (0..64 * 64 * 3).map(|i| (i * 31 % 253) as u8).collect();
+        jpeg_encoder::Encoder::new(&mut plain, 90)
+            .encode(&pixels, 64, 64, jpeg_encoder::ColorType::Rgb)
+            .expect("encode");
+        let cut = &plain[..plain.len() - 10];
+        let clean = without_metadata(cut).expect("a truncated scan is still shown");
+        assert_eq!(from_first_sos(&clean), from_first_sos(cut));
     }
 
     #[test]
