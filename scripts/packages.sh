@@ -2,11 +2,14 @@
 # to build and test, and a Rust toolchain if there is none. Only what is missing is installed.
 
 # Build: a C toolchain for SQLCipher and the vendored OpenSSL (which needs perl and make), and
-# the WebKitGTK stack the Tauri window runs on.
-DAYBOOK_BUILD_PACKAGES="build-essential pkg-config perl make curl file libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev"
+# the WebKitGTK stack the Tauri window runs on. Phone pictures and videos are decoded by
+# libheif (HEIC/HEIF/AVIF) and GStreamer with its libav plugin (H.264/HEVC MP4 and MOV stills),
+# both Debian-maintained system libraries that get security updates.
+DAYBOOK_BUILD_PACKAGES="build-essential pkg-config perl make curl file libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libheif-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav"
 # Tests: PDF tools to read exports back, a virtual display and WebDriver for the real window.
 # xdotool types paths into the app's native file dialogs in the end-to-end tests.
-DAYBOOK_TEST_PACKAGES="poppler-utils qpdf xvfb xauth webkit2gtk-driver xdotool"
+# exiftool, heif-enc and ffmpeg make the phone-evidence fixtures (GPS, thumbnails, HEIC, video).
+DAYBOOK_TEST_PACKAGES="poppler-utils qpdf xvfb xauth webkit2gtk-driver xdotool libimage-exiftool-perl libheif-examples ffmpeg"
 
 daybook_sudo() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

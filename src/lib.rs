@@ -7,6 +7,7 @@ pub mod demo;
 pub mod evidence;
 pub mod fsutil;
 pub mod journal;
+pub mod media;
 pub mod packet;
 pub mod report;
 

@@ -33,5 +33,6 @@ pub const COMMANDS: &[&str] = &[
     "export_report",
     "export_officer_sheet",
     "export_packet",
+    "packet_locations",
     "open_export",
 ];

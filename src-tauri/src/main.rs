@@ -6,6 +6,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod export;
 mod state;
 mod watch;
 
@@ -195,10 +196,11 @@ fn main() -> ExitCode {
             commands::add_person,
             commands::edit_person,
             commands::pick_person_photo,
-            commands::export_report,
-            commands::export_officer_sheet,
-            commands::export_packet,
-            commands::open_export,
+            export::export_report,
+            export::export_officer_sheet,
+            export::export_packet,
+            export::packet_locations,
+            export::open_export,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     match app {

@@ -39,6 +39,7 @@ const ALLOWED_COMMANDS = new Set([
   'export_report',
   'export_officer_sheet',
   'export_packet',
+  'packet_locations',
   'open_export',
 ])
 

@@ -203,9 +203,29 @@ pub enum ExportCommand {
         /// DAYBOOK_PACKET_PASSPHRASE). Implies --zip.
         #[arg(long)]
         encrypt_passphrase: bool,
+        /// For exhibits that record where they were taken (GPS): "without-location" writes
+        /// copies with the location and device details removed, "exact" the exact originals.
+        /// Asked for when any exhibit records a location; nothing is written until you choose.
+        #[arg(long, value_enum)]
+        originals: Option<OriginalsArg>,
         #[command(flatten)]
         scope: ScopeArgs,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OriginalsArg {
+    Exact,
+    WithoutLocation,
+}
+
+impl From<OriginalsArg> for crate::packet::Originals {
+    fn from(arg: OriginalsArg) -> Self {
+        match arg {
+            OriginalsArg::Exact => crate::packet::Originals::Exact,
+            OriginalsArg::WithoutLocation => crate::packet::Originals::WithoutLocation,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -213,6 +213,9 @@ pub fn run(cli: Cli) -> Result<()> {
             for a in &batch.attached {
                 let file = files[a.index].display();
                 print_line!("{} {} {file}", a.attachment.id, a.attachment.sha256);
+                for sentence in a.attachment.reveal_sentences() {
+                    eprintln!("Note: {file}: {sentence}");
+                }
             }
             match batch.problems.into_iter().next() {
                 // A file that changed after the check: the others are attached (listed above).
@@ -238,12 +241,24 @@ pub fn run(cli: Cli) -> Result<()> {
             let attachment =
                 journal.describe_attachment(&id, caption.as_deref(), transcript.as_deref())?;
             print_line!("{}", attachment.id);
+            for sentence in attachment.reveal_sentences() {
+                eprintln!("Note: {sentence}");
+            }
             Ok(())
         }
         Command::Attachment(AttachmentCommand::Export { id, out }) => {
             let journal = config.unlock()?;
             let attachment = journal.export_attachment(&id, &out, &mut |_, _| true)?;
             print_line!("{} {} {}", attachment.id, attachment.sha256, out.display());
+            // The exact original: say once what it gives away to whoever receives it.
+            let reveals = journal.attachment_reveals(&attachment)?;
+            if reveals.records_location() || !reveals.device.is_empty() {
+                eprintln!(
+                    "Warning: {} is the exact original. {} Anyone you give it to can read this.",
+                    out.display(),
+                    reveals.sentences(attachment.kind.noun()).join(" ")
+                );
+            }
             Ok(())
         }
         Command::List { filter, json } => {
@@ -372,8 +387,17 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
             zip,
             encrypt_to,
             encrypt_passphrase,
+            originals,
             scope,
-        } => packet(config, &out, zip, &encrypt_to, encrypt_passphrase, &scope)?,
+        } => packet(
+            config,
+            &out,
+            zip,
+            &encrypt_to,
+            encrypt_passphrase,
+            originals.map(Into::into),
+            &scope,
+        )?,
     }
     Ok(())
 }
@@ -386,6 +410,7 @@ fn packet(
     zip: bool,
     encrypt_to: &[String],
     encrypt_passphrase: bool,
+    originals: Option<crate::packet::Originals>,
     scope: &ScopeArgs,
 ) -> Result<()> {
     use crate::packet::{archive, Encryption};
@@ -431,10 +456,15 @@ fn packet(
     warn_over_cap(&report);
     let reports = crate::packet::ReportFile::volumes_of(report);
     let summary = match &target {
-        None => crate::packet::export_packet(&journal, &selection, &reports, out)?,
-        Some(path) => {
-            crate::packet::export_packet_archive(&journal, &selection, &reports, path, &encryption)?
-        }
+        None => crate::packet::export_packet(&journal, &selection, &reports, out, originals)?,
+        Some(path) => crate::packet::export_packet_archive(
+            &journal,
+            &selection,
+            &reports,
+            path,
+            &encryption,
+            originals,
+        )?,
     };
     let shown = summary.path.display();
     print_line!(

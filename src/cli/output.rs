@@ -185,6 +185,9 @@ pub fn incident_detail(incident: &Incident, order: Option<&Order>, json: bool) -
             crate::evidence::human_size(a.size)
         );
         say!(out, "           id {}  SHA-256 {}", a.id, a.sha256);
+        for sentence in a.reveal_sentences() {
+            say!(out, "           note: {sentence}");
+        }
         if let Some(c) = &a.caption {
             say!(out, "           caption: {c}");
         }

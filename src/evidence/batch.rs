@@ -135,6 +135,7 @@ impl<'p> Checked<'p> {
             captured_at: self.facts.captured_at.clone(),
             duration_ms: self.facts.duration_ms,
             file_modified_at: self.facts.modified_at.clone(),
+            reveals: self.facts.reveals.clone(),
             imported_at: crate::journal::time::now_utc(),
             caption: None,
             transcript: None,

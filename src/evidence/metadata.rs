@@ -43,6 +43,17 @@ impl AttachmentKind {
         })
     }
 
+    /// The word for one such file in a sentence ("This photo records ...").
+    pub fn noun(self) -> &'static str {
+        match self {
+            AttachmentKind::Image => "photo",
+            AttachmentKind::Video => "video",
+            AttachmentKind::Audio => "recording",
+            AttachmentKind::Document => "document",
+            AttachmentKind::Other => "file",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             AttachmentKind::Image => "Image",
@@ -55,7 +66,7 @@ impl AttachmentKind {
 }
 
 /// What inspection found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FileFacts {
     pub mime: String,
     pub kind: AttachmentKind,
@@ -64,6 +75,8 @@ pub struct FileFacts {
     pub captured_at: Option<String>,
     pub duration_ms: Option<u64>,
     pub modified_at: Option<String>,
+    /// For pictures and videos: where and with what they were made, as far as they say.
+    pub reveals: Option<super::privacy::Reveals>,
 }
 
 /// Reads the start of `path` (and, for images and audio, what their parsers need).
@@ -82,6 +95,7 @@ pub fn inspect(path: &Path) -> io::Result<FileFacts> {
         captured_at: None,
         duration_ms: None,
         modified_at,
+        reveals: None,
     };
     match kind {
         AttachmentKind::Image => {
@@ -100,6 +114,16 @@ pub fn inspect(path: &Path) -> io::Result<FileFacts> {
                 .flatten();
         }
         AttachmentKind::Document | AttachmentKind::Other => {}
+    }
+    if matches!(kind, AttachmentKind::Image | AttachmentKind::Video) {
+        let mut file = BufReader::new(File::open(path)?);
+        facts.reveals = Some(match super::privacy::examine(&mut file) {
+            Ok(found) => found.reveals,
+            Err(_) => super::privacy::Reveals {
+                not_checked: true,
+                ..Default::default()
+            },
+        });
     }
     Ok(facts)
 }

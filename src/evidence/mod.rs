@@ -10,6 +10,7 @@
 mod batch;
 mod exif_block;
 mod metadata;
+pub mod privacy;
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -97,6 +98,21 @@ pub struct Attachment {
     pub imported_at: String,
     pub caption: Option<String>,
     pub transcript: Option<String>,
+    /// What the original records about where and with what it was made; `None` when it was
+    /// imported before Daybook looked (see [`Journal::attachment_reveals`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reveals: Option<privacy::Reveals>,
+}
+
+impl Attachment {
+    /// Plain sentences on what the original records beyond what it shows (where it was taken,
+    /// the device); empty when nothing, or when it has not been looked at yet.
+    pub fn reveal_sentences(&self) -> Vec<String> {
+        self.reveals
+            .as_ref()
+            .map(|r| r.sentences(self.kind.noun()))
+            .unwrap_or_default()
+    }
 }
 
 /// Progress of a long import or export: bytes done and total. Return `false` to cancel.
@@ -244,6 +260,34 @@ impl Journal {
             args,
         )
         .map_err(into_journal_error)
+    }
+
+    /// What the original of `a` records about where and with what it was made: as found at
+    /// import, or read from the original (and remembered) when it was imported before Daybook
+    /// looked. Only pictures and videos are examined.
+    pub fn attachment_reveals(&self, a: &Attachment) -> Result<privacy::Reveals> {
+        if let Some(known) = &a.reveals {
+            return Ok(known.clone());
+        }
+        if !matches!(a.kind, AttachmentKind::Image | AttachmentKind::Video) {
+            return Ok(privacy::Reveals::default());
+        }
+        let bytes = self.attachment_bytes(a)?;
+        let reveals = match privacy::examine(&mut privacy::Forward(&bytes[..])) {
+            Ok(found) => found.reveals,
+            Err(_) => privacy::Reveals {
+                not_checked: true,
+                ..Default::default()
+            },
+        };
+        // A cache of what the hash-checked bytes say, so it is outside the revision chain.
+        if let Ok(json) = serde_json::to_string(&reveals) {
+            self.conn.execute(
+                "UPDATE attachments SET reveals = ?2 WHERE id = ?1",
+                params![a.id, json],
+            )?;
+        }
+        Ok(reveals)
     }
 
     /// Writes the original bytes of attachment `id` to `dest` (which must not exist yet),
@@ -444,7 +488,7 @@ impl Journal {
         let sql = format!(
             "SELECT a.id, a.incident_id, a.person_id, a.sha256, a.size, a.original_name, a.mime,
                  a.kind, a.width, a.height, a.captured_at, a.duration_ms, a.file_modified_at,
-                 a.imported_at, a.caption, a.transcript
+                 a.imported_at, a.caption, a.transcript, a.reveals
              FROM attachments a {tail}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -467,6 +511,10 @@ impl Journal {
                 imported_at: r.get(13)?,
                 caption: r.get(14)?,
                 transcript: r.get(15)?,
+                // Unreadable JSON (it is only a cache of what the bytes say) counts as unknown.
+                reveals: r
+                    .get::<_, Option<String>>(16)?
+                    .and_then(|json| serde_json::from_str(&json).ok()),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -483,12 +531,14 @@ fn insert_attachment_row(tx: &rusqlite::Transaction<'_>, a: &Attachment) -> rusq
     )?;
     tx.execute(
         "INSERT INTO attachments (id, incident_id, person_id, sha256, size, original_name, mime, kind,
-             width, height, captured_at, duration_ms, file_modified_at, imported_at, caption, transcript, position)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             width, height, captured_at, duration_ms, file_modified_at, imported_at, caption, transcript, position,
+             reveals)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
             a.id, a.incident_id, a.person_id, a.sha256, a.size as i64, a.original_name, a.mime, a.kind.key(),
             a.width, a.height, a.captured_at, a.duration_ms.map(|d| d as i64), a.file_modified_at,
-            a.imported_at, a.caption, a.transcript, position
+            a.imported_at, a.caption, a.transcript, position,
+            a.reveals.as_ref().and_then(|r| serde_json::to_string(r).ok())
         ],
     )?;
     Ok(())

@@ -19,7 +19,8 @@ use ed25519_dalek::Signer;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::evidence::EvidenceError;
+use crate::evidence::privacy::{self, Reveals};
+use crate::evidence::{Attachment, EvidenceError};
 use crate::journal::{Journal, JournalError};
 use crate::report::exhibits::Selection;
 pub use archive::Encryption;
@@ -46,10 +47,70 @@ pub enum PacketError {
     Recipient(String),
     #[error("The key file {path} cannot be used: {detail}.")]
     Identity { path: PathBuf, detail: String },
+    #[error("{}", location_choice_message(.0))]
+    LocationChoice(Vec<LocatedExhibit>),
+    #[error("Daybook could not remove the location from {0}. Choose --originals exact, or leave that exhibit out of the packet. Nothing was written.")]
+    LocationNotRemoved(String),
     #[error(transparent)]
     Evidence(#[from] EvidenceError),
     #[error(transparent)]
     Journal(#[from] JournalError),
+}
+
+/// How exhibits whose originals record a location go into a packet. There is no default: the
+/// person chooses, knowing that whoever receives the packet can read the place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Originals {
+    /// The exact original files, locations included.
+    Exact,
+    /// For each file that records a location or device identifiers, a copy with those blanked
+    /// in place; every other byte is the original's.
+    WithoutLocation,
+}
+
+/// An exhibit whose original records where it was taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocatedExhibit {
+    pub label: String,
+    pub original_name: String,
+    pub reveals: Reveals,
+}
+
+fn location_choice_message(exhibits: &[LocatedExhibit]) -> String {
+    let mut text = String::from(
+        "These exhibits record where they were taken, and anyone who receives the packet can read it:\n",
+    );
+    for e in exhibits {
+        let place = e
+            .reveals
+            .location
+            .map_or_else(|| "location data".to_string(), |at| at.to_string());
+        text.push_str(&format!("  {} ({}): {place}\n", e.label, e.original_name));
+    }
+    text.push_str(
+        "Choose one and export again:\n  --originals without-location   copies with the location and device details removed; every other byte is the original's (recommended when the packet may reach the other side)\n  --originals exact              the exact original files, locations included (only for someone who needs the originals, such as your own attorney)\nNothing was written.",
+    );
+    text
+}
+
+/// The exhibits of `selection` whose originals record a location, in exhibit order. Uses
+/// what import found, or reads the original when it was imported before Daybook looked.
+pub fn exhibits_recording_location(
+    journal: &Journal,
+    selection: &Selection,
+) -> Result<Vec<LocatedExhibit>, PacketError> {
+    let mut found = Vec::new();
+    for e in &selection.exhibits {
+        let reveals = journal.attachment_reveals(&e.attachment)?;
+        if reveals.records_location() {
+            found.push(LocatedExhibit {
+                label: e.label.clone(),
+                original_name: e.attachment.original_name.clone(),
+                reveals,
+            });
+        }
+    }
+    Ok(found)
 }
 
 /// A finished report volume to include.
@@ -113,6 +174,14 @@ pub struct ManifestExhibit {
     pub file_modified_at: Option<String>,
     pub imported_at: String,
     pub source: String,
+    /// Set when the file in the packet is a copy without location: the original's SHA-256
+    /// and size (`sha256` and `size` above are the copy's), and what was removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,15 +196,19 @@ pub struct PacketSummary {
 
 /// Writes the packet into `out`, which must not exist yet (or be an empty folder). If anything
 /// fails, the folder is removed again: a half-written packet must never be mistaken for one.
+/// `originals` may be `None` only when no exhibit records a location; otherwise the export
+/// stops with [`PacketError::LocationChoice`] before anything is written.
 pub fn export_packet(
     journal: &Journal,
     selection: &Selection,
     reports: &[ReportFile],
     out: &Path,
+    originals: Option<Originals>,
 ) -> Result<PacketSummary, PacketError> {
+    let originals = settle_originals(journal, selection, originals)?;
     prepare_folder(out)?;
     let mut sink = FolderSink { root: out };
-    match write_packet(journal, selection, reports, &mut sink) {
+    match write_packet(journal, selection, reports, &mut sink, originals) {
         Ok(summary) => {
             // A packet without attachments has no exhibits/ folder (found by `stress crash`).
             if !selection.exhibits.is_empty() {
@@ -162,10 +235,12 @@ pub fn export_packet_archive(
     reports: &[ReportFile],
     archive: &Path,
     encryption: &Encryption,
+    originals: Option<Originals>,
 ) -> Result<PacketSummary, PacketError> {
+    let originals = settle_originals(journal, selection, originals)?;
     let mut summary = None;
     archive::write_archive(archive, encryption, &mut |sink| {
-        summary = Some(write_packet(journal, selection, reports, sink)?);
+        summary = Some(write_packet(journal, selection, reports, sink, originals)?);
         Ok(())
     })?;
     let summary =
@@ -226,6 +301,68 @@ impl Sink for FolderSink<'_> {
     }
 }
 
+/// The choice to apply: the person's, or `Exact` when nothing records a location (there is
+/// then nothing to choose between).
+fn settle_originals(
+    journal: &Journal,
+    selection: &Selection,
+    originals: Option<Originals>,
+) -> Result<Originals, PacketError> {
+    match originals {
+        Some(choice) => Ok(choice),
+        None => {
+            let located = exhibits_recording_location(journal, selection)?;
+            if located.is_empty() {
+                Ok(Originals::Exact)
+            } else {
+                Err(PacketError::LocationChoice(located))
+            }
+        }
+    }
+}
+
+/// An exhibit's copy without location: its bytes and what was removed, in plain words.
+struct Copy {
+    bytes: Vec<u8>,
+    removed: Vec<String>,
+}
+
+/// The original's bytes with its location and device details blanked in place, if it has
+/// any. The copy is examined again, so a file whose location Daybook cannot remove is refused
+/// rather than shipped.
+fn copy_without_location(
+    journal: &Journal,
+    a: &Attachment,
+    label: &str,
+) -> Result<Option<Copy>, PacketError> {
+    let reveals = journal.attachment_reveals(a)?;
+    if reveals.is_empty() {
+        return Ok(None);
+    }
+    let original = journal.attachment_bytes(a)?;
+    let examined = privacy::examine(&mut privacy::Forward(&original[..]))
+        .map_err(|e| write_err(Path::new(label))(e))?;
+    let not_removed = || PacketError::LocationNotRemoved(format!("{label} ({})", a.original_name));
+    if examined.patches.is_empty() {
+        if examined.reveals.records_location() || examined.reveals.not_checked {
+            return Err(not_removed());
+        }
+        return Ok(None);
+    }
+    let mut copy = Vec::with_capacity(original.len());
+    privacy::write_without(&mut &original[..], &examined.patches, &mut copy)
+        .map_err(|e| write_err(Path::new(label))(e))?;
+    let again = privacy::examine(&mut privacy::Forward(&copy[..]))
+        .map_err(|e| write_err(Path::new(label))(e))?;
+    if again.reveals.records_location() || !again.reveals.device.is_empty() {
+        return Err(not_removed());
+    }
+    Ok(Some(Copy {
+        bytes: copy,
+        removed: examined.removed,
+    }))
+}
+
 fn prepare_folder(out: &Path) -> Result<(), PacketError> {
     match fs::symlink_metadata(out) {
         Ok(meta) if meta.is_dir() => {
@@ -245,22 +382,45 @@ fn write_packet(
     selection: &Selection,
     reports: &[ReportFile],
     sink: &mut dyn Sink,
+    originals: Originals,
 ) -> Result<PacketSummary, PacketError> {
     let target = sink.target().to_path_buf();
     let mut files = Vec::new();
     let mut exhibits = Vec::new();
+    let mut copies = 0;
     for exhibit in &selection.exhibits {
         let relative = format!("exhibits/{}", exhibit.file_name);
         let a = &exhibit.attachment;
-        sink.file(&relative, a.size, false, &mut |w| {
-            journal.copy_attachment(a, w, &mut |_, _| true)?;
-            Ok(())
-        })?;
+        let copy = match originals {
+            Originals::Exact => None,
+            Originals::WithoutLocation => copy_without_location(journal, a, &exhibit.label)?,
+        };
+        let (size, sha256, original_sha256, original_size, removed) = match copy {
+            None => {
+                sink.file(&relative, a.size, false, &mut |w| {
+                    journal.copy_attachment(a, w, &mut |_, _| true)?;
+                    Ok(())
+                })?;
+                (a.size, a.sha256.clone(), None, None, Vec::new())
+            }
+            Some(Copy { bytes, removed }) => {
+                put_bytes(sink, &relative, false, &bytes, &target)?;
+                copies += 1;
+                let sha = sha256_hex(&bytes);
+                (
+                    bytes.len() as u64,
+                    sha,
+                    Some(a.sha256.clone()),
+                    Some(a.size),
+                    removed,
+                )
+            }
+        };
         files.push(ManifestFile {
             path: relative.clone(),
             role: "exhibit".into(),
-            size: a.size,
-            sha256: a.sha256.clone(),
+            size,
+            sha256: sha256.clone(),
         });
         exhibits.push(ManifestExhibit {
             exhibit: exhibit.label.clone(),
@@ -271,12 +431,19 @@ fn write_packet(
             incident_date: exhibit.incident_date.clone(),
             original_name: a.original_name.clone(),
             mime: a.mime.clone(),
-            size: a.size,
-            sha256: a.sha256.clone(),
+            size,
+            sha256,
             captured_at: a.captured_at.clone(),
             file_modified_at: a.file_modified_at.clone(),
             imported_at: a.imported_at.clone(),
-            source: "Imported into the Daybook journal from the user's device".into(),
+            source: if original_sha256.is_some() {
+                "A copy of the file imported into the Daybook journal, with its location and device details removed".into()
+            } else {
+                "Imported into the Daybook journal from the user's device".into()
+            },
+            original_sha256,
+            original_size,
+            removed,
         });
     }
     for report in reports {
@@ -297,6 +464,7 @@ fn write_packet(
         &fingerprint,
         &public_key,
         selection.exhibits.len(),
+        copies,
         reports,
     );
     put_bytes(sink, README, true, readme.as_bytes(), &target)?;
@@ -379,9 +547,23 @@ fn readme_text(
     fingerprint: &str,
     public_key: &str,
     exhibits: usize,
+    copies: usize,
     reports: &[ReportFile],
 ) -> String {
     let report_names: Vec<&str> = reports.iter().map(|r| r.file_name.as_str()).collect();
+    let copies_note = if copies == 0 {
+        String::new()
+    } else {
+        format!(
+            "Copies without location\r\n\
+             - {copies} exhibit file(s) are copies of the originals with the place where they were\r\n\
+             \x20 taken (GPS) and the device's serial numbers removed; every other byte is the\r\n\
+             \x20 original's. manifest.json lists each with \"original_sha256\" (the original's\r\n\
+             \x20 SHA-256, as printed in the report) and what was removed. The person who made this\r\n\
+             \x20 packet keeps the exact originals and can export them (\"--originals exact\") for\r\n\
+             \x20 someone who needs them.\r\n\r\n"
+        )
+    };
     format!(
         "EVIDENCE PACKET\r\n\
          ===============\r\n\r\n\
@@ -397,6 +579,7 @@ fn readme_text(
          - manifest.sig: an Ed25519 signature over manifest.json, made with the journal's own\r\n\
          \x20 signing key. Public key: {public_key}\r\n\
          - SHA256SUMS: the SHA-256 of every file above.\r\n\r\n\
+         {copies_note}\
          If you received the packet as one file\r\n\
          - {name}.zip.age is encrypted with age (the free \"age\" tool, age-encryption.org).\r\n\
          \x20 Decrypt it into a zip, then unzip that:\r\n\

@@ -7,8 +7,11 @@
 //! when a pass lands everything where it said it would. A report over the cap is cut into
 //! volumes (see `volumes`); volume 1 then opens with the master index.
 
+mod exhibit_pages;
 mod plan;
 mod volume_parts;
+
+use exhibit_pages::{prepare_pictures, Prepared};
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -17,7 +20,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::Value;
 
 use super::exhibits::{select, Exhibit, Scope, Selection};
-use super::layout::{Anchor, DocInfo, Font, Image, Layout, LayoutError, PaperSize, Style};
+use super::layout::{Anchor, DocInfo, Font, Layout, LayoutError, PaperSize, Style};
 use super::redact::{Profile, Redactor};
 use super::volumes;
 use crate::evidence::AttachmentKind;
@@ -187,50 +190,6 @@ fn render_printed(
     Err(ReportError::Unsettled)
 }
 
-/// Each image exhibit decrypted and prepared for embedding, by exhibit number. Decrypting
-/// (here, through the journal) and preparing (parsing a JPEG, checking a PNG's data, on a
-/// second thread) overlap, one picture apart; at most two decrypted pictures wait between them.
-fn prepare_pictures(
-    journal: &Journal,
-    selection: &Selection,
-) -> Result<HashMap<usize, Option<Image>>, ReportError> {
-    let (to_worker, work) = std::sync::mpsc::sync_channel::<(usize, String, Vec<u8>)>(2);
-    std::thread::scope(|scope| {
-        let worker = scope.spawn(move || {
-            work.into_iter()
-                .map(|(number, mime, bytes)| (number, super::picture(&mime, &bytes)))
-                .collect::<HashMap<_, _>>()
-        });
-        let mut sent = Ok(());
-        for e in &selection.exhibits {
-            if e.attachment.kind != AttachmentKind::Image {
-                continue;
-            }
-            match journal.attachment_bytes(&e.attachment) {
-                // A failed send means the worker has stopped, which only a panic does.
-                Ok(bytes) => {
-                    if to_worker
-                        .send((e.number, e.attachment.mime.clone(), bytes))
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    sent = Err(e.into());
-                    break;
-                }
-            }
-        }
-        drop(to_worker);
-        // A panic while preparing a picture goes on as it did before the work was threaded.
-        let images = worker
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        sent.map(|()| images)
-    })
-}
-
 struct Context<'a> {
     /// As printed: redacted.
     selection: Selection,
@@ -241,8 +200,8 @@ struct Context<'a> {
     fingerprint: String,
     public_key: String,
     histories: HashMap<String, Vec<Revision>>,
-    /// Each image exhibit prepared once for all passes; `None` when it cannot be shown.
-    images: HashMap<usize, Option<Image>>,
+    /// Each picture and video exhibit prepared once for all passes.
+    images: HashMap<usize, Prepared>,
 }
 
 struct Pass {
@@ -743,176 +702,6 @@ impl<'a> Context<'a> {
             rows.push(("Impact".into(), impact.clone()));
         }
         rows
-    }
-
-    /// The exhibit index as a section of its own (`level` 1) or inside the master index (2).
-    fn exhibit_index(&self, l: &mut Layout, plan: &Plan, level: u8) {
-        l.bookmark(EXHIBIT_INDEX, level);
-        l.heading(EXHIBIT_INDEX, level);
-        l.paragraph(
-            "SHA-256 is the fingerprint of each original file; the same file in the evidence packet has the same value.",
-            Style::small(),
-        );
-        let rows: Vec<Vec<String>> = self
-            .selection
-            .exhibits
-            .iter()
-            .map(|e| {
-                let a = &e.attachment;
-                let mut description = format!(
-                    "{}: {} ({})",
-                    a.kind.label(),
-                    a.original_name,
-                    crate::evidence::human_size(a.size)
-                );
-                if let Some(c) = &a.caption {
-                    description.push_str(&format!("\n{c}"));
-                }
-                description.push_str(&format!(
-                    "\nIncident {}, {}",
-                    e.incident_number, e.incident_date
-                ));
-                let mut times = String::new();
-                if let Some(c) = &a.captured_at {
-                    times.push_str(&format!("Captured:\n{}\n", c.replace('T', " ")));
-                }
-                times.push_str(&format!(
-                    "Imported:\n{}",
-                    a.imported_at.replace('T', " ").trim_end_matches('Z')
-                ));
-                let sha: Vec<&str> = (0..4)
-                    .filter_map(|i| a.sha256.get(i * 16..(i + 1) * 16))
-                    .collect();
-                let place = plan.exhibit(e.number);
-                let mut row = vec![
-                    e.label.replace("Exhibit ", ""),
-                    description,
-                    sha.join("\n"),
-                    times,
-                ];
-                if plan.split() {
-                    row.push(place.map(|p| p.0.to_string()).unwrap_or_default());
-                }
-                row.push(place.map(|p| p.1.to_string()).unwrap_or_default());
-                row
-            })
-            .collect();
-        let mut columns = vec![
-            ("No.".into(), 0.07),
-            ("Exhibit".into(), 0.34),
-            ("SHA-256".into(), 0.25),
-            ("Times (UTC)".into(), 0.26),
-        ];
-        if plan.split() {
-            columns[1].1 = 0.28;
-            columns[2].1 = 0.24;
-            columns.push(("Vol.".into(), 0.07));
-        }
-        columns.push(("Page".into(), 0.08));
-        l.table(&columns, &rows);
-    }
-
-    fn exhibits(&self, pass: &mut Pass) -> Result<(), ReportError> {
-        if self.selection.exhibits.is_empty() {
-            return Ok(());
-        }
-        pass.layout.bookmark(EXHIBITS, 1);
-        let mut starts = Vec::new();
-        for e in &self.selection.exhibits {
-            pass.layout.set_page_tag(Some(&e.label));
-            pass.layout.new_page();
-            if starts.is_empty() {
-                pass.section(EXHIBITS);
-            }
-            let start = pass.page();
-            starts.push(start);
-            pass.exhibit_at.insert(e.number, start);
-            let l = &mut pass.layout;
-            if let Some(anchor) = pass.anchors.get(&e.number) {
-                l.place_anchor(*anchor);
-            }
-            let a = &e.attachment;
-            l.bookmark(
-                &format!("{} - {} {}", e.label, a.kind.label(), e.incident_date),
-                2,
-            );
-            l.space(48.0);
-            l.big_label(&e.label, 28.0);
-            l.space(18.0);
-            let mut rows = vec![
-                ("File".to_string(), a.original_name.clone()),
-                (
-                    "Incident".into(),
-                    format!("Incident {} of {}", e.incident_number, e.incident_date),
-                ),
-                ("Type".into(), format!("{} ({})", a.kind.label(), a.mime)),
-                (
-                    "Size".into(),
-                    format!("{} ({} bytes)", crate::evidence::human_size(a.size), a.size),
-                ),
-                ("SHA-256".into(), a.sha256.clone()),
-            ];
-            if let Some(c) = &a.captured_at {
-                rows.push(("Captured (per file)".into(), c.replace('T', " ")));
-            }
-            rows.push((
-                "Imported".into(),
-                format!(
-                    "{} UTC",
-                    a.imported_at.replace('T', " ").trim_end_matches('Z')
-                ),
-            ));
-            if let Some(ms) = a.duration_ms {
-                rows.push(("Duration".into(), duration_text(ms)));
-            }
-            if let Some(c) = &a.caption {
-                rows.push(("Caption".into(), c.clone()));
-            }
-            l.key_values(&rows);
-            match a.kind {
-                AttachmentKind::Image => self.image(l, e)?,
-                AttachmentKind::Audio | AttachmentKind::Video => {
-                    l.paragraph(
-                        &format!(
-                            "This {} is not embedded in the PDF. The original file is {} in the evidence packet; its SHA-256 is given above.",
-                            a.kind.label().to_lowercase(),
-                            e.file_name
-                        ),
-                        Style::body(),
-                    );
-                    if let Some(t) = &a.transcript {
-                        l.heading("Transcript (typed by the petitioner)", 3);
-                        l.paragraph(t, Style::body());
-                    }
-                }
-                AttachmentKind::Document | AttachmentKind::Other => {
-                    l.paragraph(
-                        &format!(
-                            "The original file is {} in the evidence packet.",
-                            e.file_name
-                        ),
-                        Style::body(),
-                    );
-                }
-            }
-        }
-        pass.layout.set_page_tag(None);
-        pass.layout.new_page();
-        starts.push(pass.page());
-        pass.keep_together
-            .extend(starts.windows(2).map(|w| w[0]..w[1]));
-        Ok(())
-    }
-
-    fn image(&self, l: &mut Layout, e: &Exhibit) -> Result<(), ReportError> {
-        match self.images.get(&e.number) {
-            Some(Some(image)) => l.image(image, None),
-            _ => l.paragraph(
-                &format!("This image format cannot be shown in the PDF. The original file is {} in the evidence packet.", e.file_name),
-                Style::body(),
-            ),
-        }
-        Ok(())
     }
 
     fn amendments(&self, l: &mut Layout) {

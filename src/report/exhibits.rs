@@ -213,6 +213,7 @@ mod tests {
             imported_at: String::new(),
             caption: None,
             transcript: None,
+            reveals: None,
         }
     }
 

@@ -1250,6 +1250,15 @@ impl Layout {
         self.gap(6.0);
     }
 
+    /// Moves to a new page unless `pt` points are left on this one, so a label stays on the
+    /// page of the picture it labels.
+    pub fn keep_space(&mut self, pt: f32) {
+        self.open_page();
+        if self.remaining() < pt && !self.current_is_empty() {
+            self.page_open = false;
+        }
+    }
+
     pub fn space(&mut self, pt: f32) {
         if pt.is_finite() {
             self.gap(pt);

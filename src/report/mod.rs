@@ -9,11 +9,21 @@ pub mod officer_sheet;
 pub mod redact;
 pub mod volumes;
 
-/// A picture exhibit or photo ready to place, prepared once: a JPEG passed through, a plain
-/// PNG's own compressed stream, any other PNG decoded. `None` for what cannot be shown (the
-/// original file still goes in the evidence packet).
-pub(crate) fn picture(mime: &str, bytes: &[u8]) -> Option<layout::Image> {
-    match mime {
+/// A picture as an export shows it. Whatever the source, what is embedded carries no file
+/// metadata: a JPEG's image data goes in without its EXIF, XMP or comments, a PNG's pixels
+/// without its text chunks, and other formats as a JPEG made in memory from their pixels.
+pub(crate) struct Shown {
+    pub image: layout::Image,
+    /// "HEIC", "TIFF" ...: the picture is a copy converted from that format.
+    pub converted_from: Option<&'static str>,
+}
+
+/// A picture exhibit or photo ready to place, prepared once: a JPEG's image data passed
+/// through, a plain PNG's own compressed stream, any other PNG decoded, and HEIC, HEIF, AVIF,
+/// TIFF and WebP converted. `None` for what cannot be shown (the original file still goes in
+/// the evidence packet).
+pub(crate) fn picture(mime: &str, bytes: &[u8]) -> Option<Shown> {
+    let image = match mime {
         "image/jpeg" => layout::Image::jpeg(bytes).ok(),
         "image/png" => match png_stream(bytes) {
             Some((w, h, colors, idat)) => {
@@ -22,8 +32,45 @@ pub(crate) fn picture(mime: &str, bytes: &[u8]) -> Option<layout::Image> {
             }
             None => decode_png(bytes).and_then(|(w, h, rgb)| layout::Image::rgb(w, h, &rgb).ok()),
         },
+        other if crate::media::picture::can_convert(other) => {
+            let converted = crate::media::picture::convert(other, bytes).ok()?;
+            return Some(Shown {
+                image: layout::Image::jpeg(&converted.jpeg).ok()?,
+                converted_from: Some(converted.from),
+            });
+        }
         _ => None,
+    }?;
+    Some(Shown {
+        image,
+        converted_from: None,
+    })
+}
+
+/// A video's stills for the report, each with its offset from the start.
+pub(crate) struct Stills {
+    pub facts: crate::media::video::VideoFacts,
+    pub stills: Vec<(u64, layout::Image)>,
+}
+
+/// The largest video decoded for stills: it is held in memory while GStreamer reads it.
+const MAX_VIDEO_FOR_STILLS: u64 = 1024 * 1024 * 1024;
+
+/// Four stills (start, one third, two thirds, end) of a video, or why there are none.
+pub(crate) fn video_stills(bytes: &[u8]) -> Result<Stills, String> {
+    if bytes.len() as u64 > MAX_VIDEO_FOR_STILLS {
+        return Err("This video is too large to take stills from here.".into());
     }
+    let (facts, stills) = crate::media::video::stills(bytes, 4, 1280).map_err(|e| e.to_string())?;
+    let stills = stills
+        .into_iter()
+        .map(|s| {
+            layout::Image::jpeg(&s.jpeg)
+                .map(|image| (s.offset_ms, image))
+                .map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Stills { facts, stills })
 }
 
 /// Decodes a PNG to 8-bit RGB over white paper, for embedding. `None` for what we cannot

@@ -111,7 +111,9 @@ fn respondent_photo(journal: &Journal, order: &Order) -> Result<Option<Option<Im
         return Ok(None);
     };
     let bytes = journal.attachment_bytes(&photo)?;
-    Ok(Some(super::picture(&photo.mime, &bytes)))
+    Ok(Some(
+        super::picture(&photo.mime, &bytes).map(|shown| shown.image),
+    ))
 }
 
 fn lay_out(

@@ -152,7 +152,7 @@ fn build(root: &Path) -> Result<Fixture> {
             bytes: v.pdf,
         })
         .collect();
-    daybook::packet::export_packet(&j, &selection, &reports, &packet)
+    daybook::packet::export_packet(&j, &selection, &reports, &packet, None)
         .map_err(|e| crate::common::HarnessError::Other(e.to_string()))?;
     let expected = snapshot(&j, &incident_ids)
         .map_err(|e| crate::common::HarnessError::Other(format!("fixture unreadable: {e}")))?;

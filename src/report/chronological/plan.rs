@@ -103,7 +103,7 @@ impl Plan {
                 let inside: Vec<usize> = self
                     .exhibit_at
                     .iter()
-                    .filter(|(_, page)| range.contains(page))
+                    .filter(|(_, page)| range.contains(*page))
                     .map(|(n, _)| *n)
                     .collect();
                 match (inside.first(), inside.last()) {

@@ -203,12 +203,15 @@ async function report(result) {
 
 function attachmentItem(a) {
   const preview = h('div', { class: 'preview' }, h('span', { class: 'hint' }, `${a.kind}, ${sizeText(a.size)}`))
-  if ((a.kind === 'image' || a.kind === 'audio') && a.size <= 64 * 1024 * 1024) {
+  if (['image', 'audio', 'video'].includes(a.kind) && a.size <= 64 * 1024 * 1024) {
+    // Pictures a web view cannot show (HEIC, TIFF) come back converted to JPEG, made in memory.
     call('attachment_bytes', { id: a.id }).then((bytes) => {
-      const url = objectUrl(bytes, a.mime)
-      preview.replaceChildren(a.kind === 'image'
-        ? h('img', { src: url, alt: a.caption || `Picture ${a.original_name}` })
-        : h('audio', { src: url, controls: true, 'aria-label': `Play ${a.original_name}` }))
+      const shownAs = a.kind === 'image' && ['image/heic', 'image/heif', 'image/avif', 'image/tiff'].includes(a.mime) ? 'image/jpeg' : a.mime
+      const url = objectUrl(bytes, shownAs)
+      preview.replaceChildren(
+        a.kind === 'image' ? h('img', { src: url, alt: a.caption || `Picture ${a.original_name}` })
+          : a.kind === 'video' ? h('video', { src: url, controls: true, preload: 'metadata', 'aria-label': `Play ${a.original_name}` })
+            : h('audio', { src: url, controls: true, 'aria-label': `Play ${a.original_name}` }))
     }).catch((error) => preview.replaceChildren(h('span', { class: 'hint' }, error.message)))
   }
   const caption = input({ value: a.caption ?? '' })
@@ -226,9 +229,23 @@ function attachmentItem(a) {
     h('div', {},
       h('p', { class: 'file' }, a.original_name, ' ', h('span', { class: 'hint' }, `SHA-256 ${a.sha256.slice(0, 16)}…`)),
       a.captured_at ? h('p', { class: 'hint' }, `Taken ${a.captured_at} (from the file)`) : null,
+      ...revealNotes(a).map((note) => h('p', { class: 'reveals' }, note)),
       field('Caption', caption),
       transcript ? field('Transcript (what was said, word for word)', transcript) : null,
       h('button', { type: 'button', onclick: save }, 'Save caption')))
+}
+
+/** What the original records beyond what it shows, as the core words it (Reveals::sentences). */
+function revealNotes(a) {
+  const r = a.reveals
+  if (!r) return []
+  const noun = a.kind === 'image' ? 'photo' : a.kind === 'video' ? 'video' : 'file'
+  const notes = []
+  if (r.location) notes.push(`This ${noun} records where it was taken: ${r.location.latitude.toFixed(4)}, ${r.location.longitude.toFixed(4)}.`)
+  else if (r.unreadable_location) notes.push(`This ${noun} holds location (GPS) data that Daybook cannot read as a place.`)
+  if (r.device?.length) notes.push(`This ${noun} records the device that made it: ${r.device.join('; ')}.`)
+  if (notes.length) notes.push('Reports never include this. Packets ask you first.')
+  return notes
 }
 
 function sizeText(bytes) {

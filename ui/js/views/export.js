@@ -2,7 +2,7 @@
 // the user chooses in the system's save dialog; nothing else is written.
 
 import { call } from '../api.js'
-import { h, field, input, select, say } from '../dom.js'
+import { h, field, input, select, say, quickExitButton } from '../dom.js'
 import { showBusy, hideBusy } from '../app.js'
 
 export async function showExport(view) {
@@ -66,6 +66,20 @@ export async function showExport(view) {
     } catch (error) {
       return say(error.message, 'error')
     }
+    if (command === 'export_packet') {
+      // Originals that record where they were taken: the person chooses before anything is written.
+      let located
+      try {
+        located = await call('packet_locations', { request: args })
+      } catch (error) {
+        return say(error.message, 'error')
+      }
+      if (located.length > 0) {
+        const originals = await chooseOriginals(located)
+        if (!originals) return say('Not saved. Nothing was written.')
+        args = { ...args, originals }
+      }
+    }
     showBusy(label)
     try {
       const done = await call(command, { request: args })
@@ -112,4 +126,34 @@ export async function showExport(view) {
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'primary', id: 'export-sheet', onclick: () => run('export_officer_sheet', 'Making the officer sheet…', () => ({ order_id: sheetOrder.value || null, last: Number(last.value) || 5, a4: paper.value === 'a4' })) }, 'Save the officer sheet…'))),
     result)
+}
+
+/**
+ * Asks how exhibits that record a location go into the packet. Resolves to "without-location",
+ * "exact", or null when the person cancels. Focus returns to where it was.
+ */
+function chooseOriginals(located) {
+  return new Promise((resolve) => {
+    const before = document.activeElement
+    const list = h('ul', { class: 'files' }, located.map((e) => h('li', {}, `${e.exhibit} (${e.file}): ${e.says.join(' ')}`)))
+    const dialog = h('dialog', { class: 'ask', id: 'originals-dialog', 'aria-labelledby': 'originals-title', 'aria-describedby': 'originals-why' },
+      h('form', { method: 'dialog' },
+        h('h2', { id: 'originals-title' }, 'Some files show where they were taken'),
+        h('p', { id: 'originals-why' }, 'These photos or videos record a place, often where you were. Anyone who gets the packet can read it, and a packet given to the court may reach the other side.'),
+        list,
+        h('div', { class: 'actions' },
+          h('button', { type: 'submit', class: 'primary', value: 'without-location', id: 'originals-without-location' }, 'Remove the location (recommended)'),
+          h('button', { type: 'submit', value: 'exact', id: 'originals-exact' }, 'Keep the exact originals'),
+          h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel'),
+          quickExitButton()),
+        h('p', { class: 'hint' }, 'Removing it changes only the location and the device\'s serial numbers; the picture and everything else stay exactly as they were, and your journal keeps the originals. Keep the exact originals only for someone who needs them, such as your own attorney.')))
+    dialog.addEventListener('close', () => {
+      dialog.remove()
+      if (before && typeof before.focus === 'function') before.focus()
+      resolve(['without-location', 'exact'].includes(dialog.returnValue) ? dialog.returnValue : null)
+    })
+    document.body.append(dialog)
+    dialog.showModal()
+    dialog.querySelector('#originals-without-location').focus()
+  })
 }

@@ -1,0 +1,362 @@
+//! What an original file says about the person who made it, beyond what it shows: where a
+//! photo or video was taken (GPS in EXIF or XMP, a movie's location box) and which device took
+//! it (serial numbers, the owner's name). For our users the place is usually their home, a
+//! shelter or a new workplace, and every export may be read by the person they fear.
+//!
+//! [`examine`] reads a file and says what it records, with the in-place patches that blank
+//! exactly those bytes. A copy with the patches applied (see [`write_without`]) is the original
+//! byte for byte everywhere else, so it keeps its structure and only loses what it revealed.
+
+mod containers;
+mod tiff;
+
+use std::io::{self, Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+/// A picture larger than this is not read into memory to be examined (real photos are far
+/// smaller); it is reported as not checked.
+const MAX_PICTURE_BYTES: u64 = 256 * 1024 * 1024;
+/// A movie's `moov` box larger than this is not read (a phone's is a few hundred KB).
+const MAX_MOOV_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A position in decimal degrees (WGS 84, as GPS receivers record it).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.4}, {:.4}", self.latitude, self.longitude)
+    }
+}
+
+/// What a file records about where and with what it was made.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reveals {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Location data without a readable position (an altitude, a GPS time, a damaged value).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unreadable_location: bool,
+    /// Device identifiers as recorded, e.g. "camera serial number C39XK2".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub device: Vec<String>,
+    /// The file could not be checked (too large, unreadable): treat it as possibly revealing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_checked: bool,
+}
+
+impl Reveals {
+    /// True when an export of the original would hand over a place.
+    pub fn records_location(&self) -> bool {
+        self.location.is_some() || self.unreadable_location
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.records_location() && self.device.is_empty() && !self.not_checked
+    }
+
+    /// Plain sentences for a person, e.g. "This photo records where it was taken: 37.8044,
+    /// -122.2712." `noun` is "photo", "video" or "file".
+    pub fn sentences(&self, noun: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(at) = self.location {
+            out.push(format!("This {noun} records where it was taken: {at}."));
+        } else if self.unreadable_location {
+            out.push(format!(
+                "This {noun} holds location (GPS) data that Daybook cannot read as a place."
+            ));
+        }
+        if !self.device.is_empty() {
+            out.push(format!(
+                "This {noun} records the device that made it: {}.",
+                self.device.join("; ")
+            ));
+        }
+        if self.not_checked {
+            out.push(format!(
+                "Daybook could not check whether this {noun} records a location."
+            ));
+        }
+        out
+    }
+}
+
+/// Bytes to write over the original at `offset` (same length: nothing moves).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patch {
+    pub offset: u64,
+    pub bytes: Vec<u8>,
+}
+
+/// What [`examine`] found, and how to remove it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Examination {
+    pub reveals: Reveals,
+    /// Applied in order, these blank the location and device data in place.
+    pub patches: Vec<Patch>,
+    /// What the patches remove, in plain words ("GPS location", "camera serial number").
+    pub removed: Vec<String>,
+}
+
+/// A reader that can step over bytes it does not need: a file seeks, a decrypting stream reads
+/// and drops them.
+pub trait Skip: Read {
+    fn skip(&mut self, n: u64) -> io::Result<()>;
+}
+
+impl Skip for io::BufReader<std::fs::File> {
+    fn skip(&mut self, n: u64) -> io::Result<()> {
+        self.seek_relative(i64::try_from(n).map_err(io::Error::other)?)
+    }
+}
+
+/// Any reader, stepping over bytes by reading them.
+pub struct Forward<R>(pub R);
+
+impl<R: Read> Read for Forward<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R: Read> Skip for Forward<R> {
+    fn skip(&mut self, n: u64) -> io::Result<()> {
+        let copied = io::copy(&mut (&mut self.0).take(n), &mut io::sink())?;
+        if copied < n {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(())
+    }
+}
+
+/// Reads a whole file from `r`. A movie (an ISO base media file that is not a HEIF picture)
+/// is walked box by box, reading only its `moov` box; anything else is read into memory (up to
+/// [`MAX_PICTURE_BYTES`]) and examined by its format.
+pub fn examine(r: &mut dyn Skip) -> io::Result<Examination> {
+    let mut head = Vec::with_capacity(32);
+    (&mut *r).take(32).read_to_end(&mut head)?;
+    if containers::is_isobmff(&head) && !is_heif_brand(&head) {
+        return examine_movie(r, head);
+    }
+    let mut bytes = head;
+    (&mut *r).take(MAX_PICTURE_BYTES).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 >= MAX_PICTURE_BYTES {
+        return Ok(not_checked());
+    }
+    Ok(examine_bytes(&bytes))
+}
+
+/// Examines a whole file already in memory.
+pub fn examine_bytes(bytes: &[u8]) -> Examination {
+    let found = containers::examine_picture(bytes);
+    into_examination(found)
+}
+
+fn not_checked() -> Examination {
+    Examination {
+        reveals: Reveals {
+            not_checked: true,
+            ..Reveals::default()
+        },
+        ..Examination::default()
+    }
+}
+
+fn into_examination(found: tiff::Findings) -> Examination {
+    Examination {
+        reveals: Reveals {
+            location: found.location,
+            unreadable_location: found.unreadable_location && found.location.is_none(),
+            device: found.device,
+            not_checked: false,
+        },
+        patches: found.patches,
+        removed: found.removed,
+    }
+}
+
+/// HEIF-family brands (HEIC, HEIF, AVIF pictures): their metadata is in a top-level `meta`
+/// box that points into the rest of the file, so they are read whole like other pictures.
+fn is_heif_brand(head: &[u8]) -> bool {
+    let brand = head.get(8..12).unwrap_or_default();
+    matches!(
+        brand,
+        b"heic"
+            | b"heix"
+            | b"heim"
+            | b"heis"
+            | b"hevc"
+            | b"hevx"
+            | b"mif1"
+            | b"msf1"
+            | b"avif"
+            | b"avis"
+    )
+}
+
+fn examine_movie(r: &mut dyn Skip, head: Vec<u8>) -> io::Result<Examination> {
+    let mut found = tiff::Findings::default();
+    let mut pending = head;
+    let mut offset = 0u64;
+    loop {
+        // The next box header, from what is already read and then from the reader.
+        if pending.len() < 16 {
+            let need = 16 - pending.len();
+            (&mut *r).take(need as u64).read_to_end(&mut pending)?;
+        }
+        if pending.len() < 8 {
+            break;
+        }
+        let size = u64::from(u32::from_be_bytes([
+            pending[0], pending[1], pending[2], pending[3],
+        ]));
+        let kind = [pending[4], pending[5], pending[6], pending[7]];
+        let (header, size) = match size {
+            0 => break, // the last box runs to the end of the file: nothing after it
+            1 if pending.len() >= 16 => (
+                16u64,
+                u64::from_be_bytes(pending[8..16].try_into().unwrap_or([0; 8])),
+            ),
+            1 => break,
+            s => (8, s),
+        };
+        if size < header {
+            break;
+        }
+        if &kind == b"moov" || &kind == b"meta" {
+            if size > MAX_MOOV_BYTES {
+                return Ok(not_checked());
+            }
+            let mut whole = std::mem::take(&mut pending);
+            whole.truncate(size as usize);
+            let have = whole.len() as u64;
+            (&mut *r).take(size - have).read_to_end(&mut whole)?;
+            if (whole.len() as u64) < size {
+                break; // a truncated file: what is whole was examined
+            }
+            containers::isobmff(&whole, offset, &mut found);
+        } else {
+            let have = pending.len() as u64;
+            if have >= size {
+                pending.drain(..size as usize);
+            } else {
+                pending.clear();
+                match r.skip(size - have) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        offset += size;
+    }
+    Ok(into_examination(found))
+}
+
+/// Copies `r` to `out` with `patches` written over it: the copy "without location".
+pub fn write_without(r: &mut dyn Read, patches: &[Patch], out: &mut dyn Write) -> io::Result<u64> {
+    let mut sorted: Vec<&Patch> = patches.iter().collect();
+    sorted.sort_by_key(|p| p.offset);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut position = 0u64;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let chunk = &mut buf[..n];
+        let end = position + n as u64;
+        for p in &sorted {
+            let (start, stop) = (p.offset, p.offset + p.bytes.len() as u64);
+            if stop <= position || start >= end {
+                continue;
+            }
+            let from = start.max(position);
+            let to = stop.min(end);
+            let dst = (from - position) as usize..(to - position) as usize;
+            let src = (from - start) as usize..(to - start) as usize;
+            chunk[dst].copy_from_slice(&p.bytes[src]);
+        }
+        out.write_all(chunk)?;
+        position = end;
+    }
+    Ok(position)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg_with_exif(tiff: &[u8]) -> Vec<u8> {
+        let mut body = b"Exif\0\0".to_vec();
+        body.extend_from_slice(tiff);
+        let len = u16::try_from(body.len() + 2).expect("short");
+        [
+            &[0xFF, 0xD8, 0xFF, 0xE1][..],
+            &len.to_be_bytes(),
+            &body,
+            &[0xFF, 0xDA, 0, 2, 1, 2, 3, 0xFF, 0xD9],
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn a_jpeg_with_gps_is_found_and_its_copy_finds_nothing() {
+        let original = jpeg_with_exif(&tiff::tests::exif_with_gps());
+        let found = examine(&mut Forward(&original[..])).expect("examine");
+        assert!(found.reveals.records_location());
+        assert_eq!(
+            found.reveals.sentences("photo")[0],
+            "This photo records where it was taken: 37.8044, -122.2712."
+        );
+        let mut copy = Vec::new();
+        // A small reader buffer: patches must land across chunk boundaries too.
+        let written = write_without(&mut (&original[..]), &found.patches, &mut copy).expect("copy");
+        assert_eq!(written, original.len() as u64);
+        assert_eq!(copy.len(), original.len());
+        assert!(examine_bytes(&copy).reveals.is_empty());
+        // Only bytes inside the patches changed.
+        for (i, (a, b)) in original.iter().zip(&copy).enumerate() {
+            if a != b {
+                assert!(found
+                    .patches
+                    .iter()
+                    .any(|p| (p.offset..p.offset + p.bytes.len() as u64).contains(&(i as u64))));
+            }
+        }
+    }
+
+    #[test]
+    fn a_movie_location_box_is_found_past_a_large_mdat() {
+        let mut movie = Vec::new();
+        movie.extend_from_slice(&20u32.to_be_bytes());
+        movie.extend_from_slice(b"ftypqt  \0\0\0\0qt  ");
+        movie.extend_from_slice(&(8u32 + 100_000).to_be_bytes());
+        movie.extend_from_slice(b"mdat");
+        movie.extend(std::iter::repeat_n(7u8, 100_000));
+        let xyz = b"\0\x1a\x15\xc7+37.8044-122.2712+010.000/";
+        let xyz_box = [&(8 + xyz.len() as u32).to_be_bytes()[..], b"\xa9xyz", xyz].concat();
+        let udta = [
+            &(8 + xyz_box.len() as u32).to_be_bytes()[..],
+            b"udta",
+            &xyz_box,
+        ]
+        .concat();
+        let moov = [&(8 + udta.len() as u32).to_be_bytes()[..], b"moov", &udta].concat();
+        movie.extend_from_slice(&moov);
+        let found = examine(&mut Forward(&movie[..])).expect("examine");
+        let at = found.reveals.location.expect("location");
+        assert_eq!((at.latitude, at.longitude), (37.8044, -122.2712));
+        let mut copy = Vec::new();
+        write_without(&mut (&movie[..]), &found.patches, &mut copy).expect("copy");
+        let again = examine(&mut Forward(&copy[..])).expect("examine");
+        assert!(again.reveals.is_empty(), "{again:?}");
+        assert!(copy.windows(4).any(|w| w == b"free"));
+    }
+}

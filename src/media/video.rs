@@ -1,0 +1,1271 @@
+//! Videos: what the container says (duration, size, recording time) and stills for the report.
+//!
+//! A PDF cannot play a video, so the report shows what a reader needs to find the moments that
+//! matter: a few stills, each labelled with where it sits in the recording, and the facts the
+//! container records. The journal is encrypted and nothing decrypted may touch the disk, so the
+//! whole file arrives as bytes in memory and GStreamer reads it from there (`appsrc` in
+//! random-access mode, so the demuxer can jump to an index stored at the end of the file).
+//!
+//! GStreamer rather than FFmpeg bindings: it is already in the process for the web view, Debian
+//! patches it, and it reads from memory without bindgen or a custom I/O layer.
+//!
+//! The files are evidence from the other side as often as from the person keeping the journal,
+//! so every wait is bounded and every failure is an error the person can read, never a hang.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use gstreamer_video as gst_video;
+use gstreamer_video::prelude::*;
+use zeroize::Zeroizing;
+
+/// What the container says about a video.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoFacts {
+    pub duration_ms: u64,
+    /// displayed size, after rotation
+    pub width: u32,
+    pub height: u32,
+    /// rotation in degrees clockwise the player applies (0, 90, 180, 270)
+    pub rotation: u16,
+    /// the container's creation time as RFC 3339 UTC ("2026-05-02T14:03:11Z"), if recorded
+    pub recorded_at: Option<String>,
+    /// e.g. "H.264", "HEVC"
+    pub codec: Option<String>,
+}
+
+/// One still picture: a baseline JPEG with no metadata, upright (rotation applied), and its offset from the start.
+#[derive(Clone)]
+pub struct Still {
+    pub offset_ms: u64,
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl std::fmt::Debug for Still {
+    // The JPEG is evidence and can be megabytes; a debug print needs only its shape.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Still")
+            .field("offset_ms", &self.offset_ms)
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("jpeg_bytes", &self.jpeg.len())
+            .finish()
+    }
+}
+
+/// Why a video could not be described or pictured. The messages are shown to the person
+/// keeping the journal, so they say what happened in plain words.
+#[derive(Debug, thiserror::Error)]
+pub enum VideoError {
+    #[error("Video support is not available: GStreamer could not start ({0}).")]
+    Unavailable(String),
+    #[error(
+        "Video support is incomplete: the GStreamer part \"{0}\" is missing \
+         (install GStreamer's base, good and libav plugins)."
+    )]
+    MissingPart(&'static str),
+    #[error("The video file is empty.")]
+    Empty,
+    #[error("The file is not a video Daybook can read: its format was not recognised.")]
+    NotVideo,
+    #[error(
+        "The video file is incomplete: it stops partway through (it may not have finished \
+         recording, copying or downloading)."
+    )]
+    Incomplete,
+    #[error("The file has no pictures to show (it may be a sound recording only).")]
+    NoPictureTrack,
+    #[error("This video is stored in a format no installed decoder can read ({0}).")]
+    NoDecoder(String),
+    #[error("The video could not be read; the file may be damaged or incomplete ({0}).")]
+    Damaged(String),
+    #[error("The video does not say how long it is; the file may be damaged or incomplete.")]
+    UnknownDuration,
+    #[error("No picture could be read at {} into the video; the file may be damaged or incomplete.", clock(*.0))]
+    NoPicture(u64),
+    #[error(
+        "Reading the video took longer than {0} seconds and was stopped; the file may be damaged."
+    )]
+    TimedOut(u64),
+    #[error("Stills cannot be made at most {0} pixels wide or high.")]
+    BadSize(u32),
+    #[error("A still could not be made: {0}.")]
+    Still(String),
+    #[error("The video decoder failed: {0}.")]
+    Decoder(String),
+}
+
+/// How long a call may spend before a file is deemed hostile or broken: opening it and
+/// decoding the first picture, then each still (an accurate seek decodes from the previous key
+/// frame, which on a doorbell camera can be seconds of 4K video).
+const OPEN_LIMIT: Duration = Duration::from_secs(20);
+const PER_STILL_LIMIT: Duration = Duration::from_secs(10);
+
+/// JPEG quality for stills: small enough for a report page, sharp enough to read a number plate.
+const JPEG_QUALITY: u8 = 85;
+
+/// Decodes the first picture as well as reading the container, because only the decoded
+/// picture, turned upright, shows the size a viewer sees.
+pub fn probe(bytes: &[u8]) -> Result<VideoFacts, VideoError> {
+    let session = Session::open(bytes, &Deadline::after(OPEN_LIMIT))?;
+    Ok(session.facts.clone())
+}
+
+/// Stills at start, 1/3, 2/3 and end (the last frame, or as close as a seek gets) — `count` evenly spaced including both ends; longest side scaled down to at most `max_side` pixels.
+pub fn stills(
+    bytes: &[u8],
+    count: usize,
+    max_side: u32,
+) -> Result<(VideoFacts, Vec<Still>), VideoError> {
+    let (facts, frames) = frames(bytes, count, max_side)?;
+    let mut stills = Vec::with_capacity(frames.len());
+    for frame in frames {
+        stills.push(Still {
+            offset_ms: frame.offset_ms,
+            jpeg: encode_jpeg(&frame)?,
+            width: frame.width,
+            height: frame.height,
+        });
+    }
+    Ok((facts, stills))
+}
+
+/// A decoded picture with its rows packed tightly, as the JPEG encoder expects.
+struct Frame {
+    offset_ms: u64,
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+}
+
+fn frames(
+    bytes: &[u8],
+    count: usize,
+    max_side: u32,
+) -> Result<(VideoFacts, Vec<Frame>), VideoError> {
+    if max_side == 0 {
+        return Err(VideoError::BadSize(max_side));
+    }
+    let session = Session::open(bytes, &Deadline::after(OPEN_LIMIT))?;
+    let facts = session.facts.clone();
+    if count == 0 {
+        return Ok((facts, Vec::new()));
+    }
+    let deadline =
+        Deadline::after(PER_STILL_LIMIT.saturating_mul(u32::try_from(count).unwrap_or(u32::MAX)));
+    let (w, h) = scaled_size(facts.width, facts.height, max_side);
+    session.set_output_size(w, h);
+
+    let duration = session.duration;
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let last = count > 1 && i == count - 1;
+        let frame = if last {
+            session.last_frame(&deadline)?
+        } else {
+            let at = if count > 1 {
+                duration.mul_div_floor(i as u64, (count - 1) as u64)
+            } else {
+                Some(gst::ClockTime::ZERO)
+            }
+            .unwrap_or(gst::ClockTime::ZERO);
+            session
+                .frame_at(at, &deadline)?
+                .ok_or(VideoError::NoPicture(at.mseconds()))?
+        };
+        out.push(frame);
+    }
+    Ok((facts, out))
+}
+
+/// Longest side brought down to `max_side`, never up: a report gains nothing from upscaling.
+fn scaled_size(width: u32, height: u32, max_side: u32) -> (u32, u32) {
+    let longest = width.max(height);
+    if longest <= max_side || longest == 0 {
+        return (width.max(1), height.max(1));
+    }
+    let scale = |side: u32| -> u32 {
+        let v =
+            (u64::from(side) * u64::from(max_side) + u64::from(longest) / 2) / u64::from(longest);
+        u32::try_from(v).unwrap_or(max_side).max(1)
+    };
+    (scale(width), scale(height))
+}
+
+fn encode_jpeg(frame: &Frame) -> Result<Vec<u8>, VideoError> {
+    let too_big = || {
+        VideoError::Still(format!(
+            "{}x{} is too large for JPEG",
+            frame.width, frame.height
+        ))
+    };
+    let w = u16::try_from(frame.width).map_err(|_| too_big())?;
+    let h = u16::try_from(frame.height).map_err(|_| too_big())?;
+    let mut out = Vec::new();
+    // The encoder writes a JFIF header and nothing else: no EXIF, no comments, no thumbnail.
+    jpeg_encoder::Encoder::new(&mut out, JPEG_QUALITY)
+        .encode(&frame.rgb, w, h, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| VideoError::Still(e.to_string()))?;
+    Ok(out)
+}
+
+/// "m:ss.mmm", how a person reads a position in a recording.
+fn clock(ms: u64) -> String {
+    format!("{}:{:02}.{:03}", ms / 60_000, (ms / 1000) % 60, ms % 1000)
+}
+
+fn init() -> Result<(), VideoError> {
+    static INIT: OnceLock<Result<(), String>> = OnceLock::new();
+    INIT.get_or_init(|| gst::init().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(VideoError::Unavailable)
+}
+
+struct Deadline {
+    at: Instant,
+    limit: Duration,
+}
+
+impl Deadline {
+    fn after(limit: Duration) -> Self {
+        Self {
+            at: Instant::now() + limit,
+            limit,
+        }
+    }
+
+    fn left(&self) -> Result<gst::ClockTime, VideoError> {
+        let left = self.at.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(VideoError::TimedOut(self.limit.as_secs()));
+        }
+        Ok(gst::ClockTime::from_nseconds(
+            u64::try_from(left.as_nanos()).unwrap_or(u64::MAX),
+        ))
+    }
+}
+
+/// What the demuxer says about the picture stream, caught before any frame reaches the sink.
+#[derive(Default)]
+struct StreamTags {
+    codec: Option<String>,
+    datetime: Option<gst::DateTime>,
+    orientation: Option<String>,
+}
+
+impl StreamTags {
+    fn merge(&mut self, tags: &gst::TagListRef) {
+        if self.codec.is_none() {
+            self.codec = tags
+                .get::<gst::tags::VideoCodec>()
+                .map(|v| v.get().to_string());
+        }
+        if self.datetime.is_none() {
+            self.datetime = tags.get::<gst::tags::DateTime>().map(|v| v.get());
+        }
+        if self.orientation.is_none() {
+            self.orientation = tags
+                .get::<gst::tags::ImageOrientation>()
+                .map(|v| v.get().to_string());
+        }
+    }
+}
+
+/// A paused pipeline over one video. Dropping it stops the pipeline, whichever way a call ends.
+struct Session {
+    pipeline: gst::Pipeline,
+    sink: gst_app::AppSink,
+    filter: gst::Element,
+    bus: gst::Bus,
+    tags: Arc<Mutex<StreamTags>>,
+    /// The demuxer found a picture track and it reached the decoder.
+    has_track: Arc<AtomicBool>,
+    facts: VideoFacts,
+    duration: gst::ClockTime,
+    /// How far before the end the last frame starts, for aiming the final seek.
+    frame_duration: gst::ClockTime,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+/// Posted by the demuxer's no-more-pads handler when a file has only sound.
+const NO_PICTURE_TRACK: &str = "daybook-no-picture-track";
+
+/// Links `pad` to `target` when it carries pictures and `target` is still free.
+fn link_if_video(pad: &gst::Pad, target: &gst::glib::WeakRef<gst::Pad>) -> bool {
+    let Some(target) = target.upgrade() else {
+        return false;
+    };
+    if target.is_linked() {
+        return false;
+    }
+    let caps = pad.current_caps().unwrap_or_else(|| pad.query_caps(None));
+    let is_video = caps
+        .structure(0)
+        .is_some_and(|s| s.name().starts_with("video/"));
+    is_video && pad.link(&target).is_ok()
+}
+
+/// MP4, MOV and 3GP all start with a box whose type sits in bytes 4..8. Anything else is
+/// refused before GStreamer sees it.
+fn looks_like_iso_media(bytes: &[u8]) -> bool {
+    const FIRST_BOXES: [&[u8; 4]; 9] = [
+        b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid", b"styp",
+    ];
+    bytes
+        .get(4..8)
+        .is_some_and(|kind| FIRST_BOXES.iter().any(|b| b.as_slice() == kind))
+}
+
+/// A file cut short still plays up to the cut, and the stills would then present part of a
+/// recording as the whole of it. MP4 and MOV files are a chain of top-level boxes, each
+/// stating its size, so a cut shows as a box that runs past the end of the file.
+fn check_complete(bytes: &[u8]) -> Result<(), VideoError> {
+    let len = bytes.len() as u64;
+    let mut pos = 0u64;
+    while pos + 8 <= len {
+        let at = |from: u64, n: usize| -> Option<&[u8]> {
+            let from = usize::try_from(from).ok()?;
+            bytes.get(from..from.checked_add(n)?)
+        };
+        let size = match at(pos, 4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_be_bytes)
+        {
+            // Size 0: the box runs to the end of the file, whatever its length.
+            Some(0) => return Ok(()),
+            Some(1) => at(pos + 8, 8)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_be_bytes)
+                .ok_or(VideoError::Incomplete)?,
+            Some(size) => u64::from(size),
+            None => return Ok(()),
+        };
+        if size < 8 {
+            return Err(VideoError::Damaged(format!(
+                "a part of the file at byte {pos} has an impossible size"
+            )));
+        }
+        pos = match pos.checked_add(size) {
+            Some(end) if end <= len => end,
+            _ => return Err(VideoError::Incomplete),
+        };
+    }
+    Ok(())
+}
+
+fn element(factory: &'static str) -> Result<gst::Element, VideoError> {
+    gst::ElementFactory::make(factory)
+        .build()
+        .map_err(|_| VideoError::MissingPart(factory))
+}
+
+impl Session {
+    fn open(bytes: &[u8], deadline: &Deadline) -> Result<Self, VideoError> {
+        if bytes.is_empty() {
+            return Err(VideoError::Empty);
+        }
+        if !looks_like_iso_media(bytes) {
+            return Err(VideoError::NotVideo);
+        }
+        check_complete(bytes)?;
+        init()?;
+        let pipeline = gst::Pipeline::new();
+        let bus = pipeline
+            .bus()
+            .ok_or_else(|| VideoError::Decoder("the pipeline has no message bus".into()))?;
+        let src = source(bytes);
+        // qtdemux by name, not through decodebin's type finding: decodebin hides errors a
+        // demuxer raises while it is still being set up, and a broken file then stalls
+        // silently instead of failing.
+        let demux = element("qtdemux")?;
+        let decode = element("decodebin")?;
+        // Hardware decoders differ from machine to machine and some hand back GPU memory; the
+        // same file should give the same stills on every computer.
+        if decode.find_property("force-sw-decoders").is_some() {
+            decode.set_property("force-sw-decoders", true);
+        }
+        let convert = element("videoconvert")?;
+        let flip = element("videoflip")?;
+        if flip.find_property("video-direction").is_none() {
+            return Err(VideoError::MissingPart("videoflip (video-direction)"));
+        }
+        // "auto" follows the image-orientation tag the demuxer reads from the track matrix.
+        flip.set_property_from_str("video-direction", "auto");
+        let scale = element("videoscale")?;
+        let filter = element("capsfilter")?;
+        filter.set_property("caps", rgb_caps(None));
+        let sink = gst_app::AppSink::builder()
+            .sync(false)
+            .max_buffers(1)
+            .enable_last_sample(false)
+            .wait_on_eos(false)
+            .build();
+
+        // From here on the pipeline is in a Session, so every return stops it.
+        let tags = Arc::new(Mutex::new(StreamTags::default()));
+        let has_track = Arc::new(AtomicBool::new(false));
+        let mut session = Session {
+            pipeline: pipeline.clone(),
+            sink: sink.clone(),
+            filter: filter.clone(),
+            bus,
+            tags: tags.clone(),
+            has_track: has_track.clone(),
+            facts: VideoFacts {
+                duration_ms: 0,
+                width: 0,
+                height: 0,
+                rotation: 0,
+                recorded_at: None,
+                codec: None,
+            },
+            duration: gst::ClockTime::ZERO,
+            frame_duration: gst::ClockTime::ZERO,
+        };
+        let wiring = |e: gst::glib::BoolError| VideoError::Decoder(e.to_string());
+        pipeline
+            .add_many([
+                src.upcast_ref(),
+                &demux,
+                &decode,
+                &convert,
+                &flip,
+                &scale,
+                &filter,
+                sink.upcast_ref(),
+            ])
+            .map_err(wiring)?;
+        src.link(&demux).map_err(wiring)?;
+        gst::Element::link_many([&convert, &flip, &scale, &filter, sink.upcast_ref()])
+            .map_err(wiring)?;
+
+        let convert_sink = convert
+            .static_pad("sink")
+            .ok_or_else(|| VideoError::Decoder("videoconvert has no input".into()))?;
+        let decode_sink = decode
+            .static_pad("sink")
+            .ok_or_else(|| VideoError::Decoder("decodebin has no input".into()))?;
+        convert_sink.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |_, info| {
+            if let Some(gst::EventView::Tag(tag)) = info.event().map(|e| e.view()) {
+                if let Ok(mut t) = tags.lock() {
+                    t.merge(tag.tag());
+                }
+            }
+            gst::PadProbeReturn::Ok
+        });
+        // The first picture track goes to the decoder; sound and any second picture track
+        // (depth maps, previews) stay unlinked, and the demuxer carries on without them.
+        let decode_sink_weak = decode_sink.downgrade();
+        let linked = has_track.clone();
+        demux.connect_pad_added(move |_, pad| {
+            if link_if_video(pad, &decode_sink_weak) {
+                linked.store(true, Ordering::SeqCst);
+            }
+        });
+        demux.connect_no_more_pads(move |demux| {
+            if !has_track.load(Ordering::SeqCst) {
+                let msg =
+                    gst::message::Application::builder(gst::Structure::new_empty(NO_PICTURE_TRACK))
+                        .src(demux)
+                        .build();
+                let _ = demux.post_message(msg);
+            }
+        });
+        let convert_sink_weak = convert_sink.downgrade();
+        decode.connect_pad_added(move |_, pad| {
+            link_if_video(pad, &convert_sink_weak);
+        });
+
+        if session.pipeline.set_state(gst::State::Paused).is_err() {
+            // The reason, if any, is on the bus; without one, say what failed.
+            session.wait_preroll(deadline)?;
+            return Err(VideoError::Decoder(
+                "the video pipeline would not start".into(),
+            ));
+        }
+        let first = session
+            .wait_preroll(deadline)?
+            .ok_or(VideoError::NoPicture(0))?;
+        let info = sample_info(&first)?;
+        let duration = session
+            .pipeline
+            .query_duration::<gst::ClockTime>()
+            .filter(|d| !d.is_zero())
+            .ok_or(VideoError::UnknownDuration)?;
+
+        let par = info.par();
+        let (par_n, par_d) = (par.numer().max(1) as u64, par.denom().max(1) as u64);
+        let width = u32::try_from(u64::from(info.width()) * par_n / par_d).unwrap_or(info.width());
+        let fps = info.fps();
+        let frame_duration = if fps.numer() > 0 && fps.denom() > 0 {
+            gst::ClockTime::SECOND
+                .mul_div_floor(fps.denom() as u64, fps.numer() as u64)
+                .unwrap_or(gst::ClockTime::ZERO)
+        } else {
+            first
+                .buffer()
+                .and_then(|b| b.duration())
+                .unwrap_or(gst::ClockTime::from_mseconds(33))
+        };
+
+        let (codec, recorded_at, rotation) = {
+            let t = session
+                .tags
+                .lock()
+                .map_err(|_| VideoError::Decoder("tag collection failed".into()))?;
+            (
+                t.codec.as_deref().map(codec_name),
+                t.datetime.as_ref().and_then(rfc3339_utc),
+                t.orientation.as_deref().map(rotation_degrees).unwrap_or(0),
+            )
+        };
+        session.facts = VideoFacts {
+            duration_ms: duration.mseconds(),
+            width,
+            height: info.height(),
+            rotation,
+            recorded_at,
+            codec,
+        };
+        session.duration = duration;
+        session.frame_duration = frame_duration;
+        Ok(session)
+    }
+
+    /// Later seeks renegotiate through videoscale, so the stills come out at this size.
+    fn set_output_size(&self, width: u32, height: u32) {
+        self.filter
+            .set_property("caps", rgb_caps(Some((width, height))));
+    }
+
+    /// Waits until the pipeline has a picture to show (or knows it has none) and returns it.
+    /// `None` means the stream ended before any picture at that position.
+    fn wait_preroll(&self, deadline: &Deadline) -> Result<Option<gst::Sample>, VideoError> {
+        loop {
+            let left = deadline.left()?;
+            let Some(msg) = self.bus.timed_pop_filtered(
+                left,
+                &[
+                    gst::MessageType::AsyncDone,
+                    gst::MessageType::Error,
+                    gst::MessageType::Eos,
+                    gst::MessageType::Tag,
+                    gst::MessageType::Application,
+                ],
+            ) else {
+                continue;
+            };
+            match msg.view() {
+                gst::MessageView::AsyncDone(_) | gst::MessageView::Eos(_) => break,
+                gst::MessageView::Error(err) => return Err(self.classify(err)),
+                gst::MessageView::Application(app)
+                    if app
+                        .structure()
+                        .is_some_and(|s| s.name() == NO_PICTURE_TRACK) =>
+                {
+                    return Err(VideoError::NoPictureTrack)
+                }
+                gst::MessageView::Tag(tag) => {
+                    if let Ok(mut t) = self.tags.lock() {
+                        t.merge(tag.tags().as_ref());
+                    }
+                }
+                _ => {}
+            }
+        }
+        // After ASYNC_DONE the picture is already waiting, or the sink is at end of stream.
+        Ok(self.sink.try_pull_preroll(deadline.left()?))
+    }
+
+    fn classify(&self, err: &gst::message::Error) -> VideoError {
+        let e = err.error();
+        let detail = e.message().trim_end_matches('.').to_string();
+        let damaged = [
+            gst::StreamError::Demux,
+            gst::StreamError::Decode,
+            gst::StreamError::Format,
+            gst::StreamError::WrongType,
+            gst::StreamError::TypeNotFound,
+        ]
+        .iter()
+        .any(|kind| e.matches(*kind));
+        if e.matches(gst::StreamError::CodecNotFound) {
+            VideoError::NoDecoder(detail)
+        } else if damaged {
+            VideoError::Damaged(detail)
+        } else if !self.has_track.load(Ordering::SeqCst) {
+            // A demuxer with only sound to offer stops with "not-linked".
+            VideoError::NoPictureTrack
+        } else {
+            VideoError::Decoder(detail)
+        }
+    }
+
+    /// The picture on screen at `at`, or `None` past the last frame.
+    fn frame_at(
+        &self,
+        at: gst::ClockTime,
+        deadline: &Deadline,
+    ) -> Result<Option<Frame>, VideoError> {
+        self.pipeline
+            .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::ACCURATE, at)
+            .map_err(|_| VideoError::Damaged(format!("cannot seek to {}", clock(at.mseconds()))))?;
+        let Some(sample) = self.wait_preroll(deadline)? else {
+            return Ok(None);
+        };
+        let frame = to_frame(&sample, at)?;
+        Ok(Some(frame))
+    }
+
+    /// The container's duration often runs past the last picture (sound outlasts it, or the
+    /// last frame simply starts one frame before the end), so aim just inside the last frame
+    /// and step back until a picture comes.
+    fn last_frame(&self, deadline: &Deadline) -> Result<Frame, VideoError> {
+        let frame = self.frame_duration.max(gst::ClockTime::from_mseconds(1));
+        let backs = [
+            frame / 2,
+            frame + frame / 2,
+            frame * 3 + frame / 2,
+            gst::ClockTime::from_mseconds(250),
+            gst::ClockTime::from_mseconds(500),
+            gst::ClockTime::from_mseconds(1000),
+            gst::ClockTime::from_mseconds(2000),
+        ];
+        let mut previous = None;
+        for back in backs {
+            if previous.is_some_and(|p| back <= p) {
+                continue;
+            }
+            previous = Some(back);
+            let at = self.duration.saturating_sub(back);
+            if let Some(frame) = self.frame_at(at, deadline)? {
+                return Ok(frame);
+            }
+            if at.is_zero() {
+                break;
+            }
+        }
+        Err(VideoError::NoPicture(self.duration.mseconds()))
+    }
+}
+
+/// Wraps the decrypted bytes for appsrc without further copies per read.
+fn source(bytes: &[u8]) -> gst_app::AppSrc {
+    let total = bytes.len() as u64;
+    // One copy, because GStreamer needs to own what it reads; zeroed when GStreamer lets go,
+    // since it is the plaintext of an encrypted exhibit.
+    let whole = gst::Buffer::from_slice(Zeroizing::new(bytes.to_vec()));
+    let src = gst_app::AppSrc::builder()
+        .stream_type(gst_app::AppStreamType::RandomAccess)
+        .format(gst::Format::Bytes)
+        .size(i64::try_from(total).unwrap_or(i64::MAX))
+        .is_live(false)
+        .block(false)
+        .build();
+    let position = Arc::new(AtomicU64::new(0));
+    let seek_position = position.clone();
+    src.set_callbacks(
+        gst_app::AppSrcCallbacks::builder()
+            .seek_data(move |_, offset| {
+                seek_position.store(offset, Ordering::SeqCst);
+                offset <= total
+            })
+            .need_data(move |src, length| {
+                let start = position.load(Ordering::SeqCst);
+                if start >= total {
+                    let _ = src.end_of_stream();
+                    return;
+                }
+                let end = start.saturating_add(u64::from(length.max(1))).min(total);
+                let region = whole.copy_region(
+                    gst::BufferCopyFlags::MEMORY,
+                    (start as usize)..(end as usize),
+                );
+                match region {
+                    Ok(chunk) => {
+                        position.store(end, Ordering::SeqCst);
+                        let _ = src.push_buffer(chunk);
+                    }
+                    Err(_) => {
+                        let _ = src.end_of_stream();
+                    }
+                }
+            })
+            .build(),
+    );
+    src
+}
+
+fn rgb_caps(size: Option<(u32, u32)>) -> gst::Caps {
+    let mut caps = gst::Caps::builder("video/x-raw")
+        .field("format", "RGB")
+        .field("pixel-aspect-ratio", gst::Fraction::new(1, 1));
+    if let Some((w, h)) = size {
+        caps = caps
+            .field("width", i32::try_from(w).unwrap_or(i32::MAX))
+            .field("height", i32::try_from(h).unwrap_or(i32::MAX));
+    }
+    caps.build()
+}
+
+fn sample_info(sample: &gst::Sample) -> Result<gst_video::VideoInfo, VideoError> {
+    let caps = sample
+        .caps()
+        .ok_or_else(|| VideoError::Decoder("a picture came without a format".into()))?;
+    gst_video::VideoInfo::from_caps(caps)
+        .map_err(|_| VideoError::Decoder("a picture came in an unexpected format".into()))
+}
+
+fn to_frame(sample: &gst::Sample, asked: gst::ClockTime) -> Result<Frame, VideoError> {
+    let info = sample_info(sample)?;
+    let buffer = sample
+        .buffer()
+        .ok_or_else(|| VideoError::Decoder("a picture came without data".into()))?;
+    // The label is when this picture is on screen. After an accurate seek between two frames
+    // the decoder stamps the earlier frame with the target time, which that frame covers.
+    let shown = buffer
+        .pts()
+        .and_then(|pts| {
+            sample
+                .segment()
+                .and_then(|s| s.downcast_ref::<gst::ClockTime>())
+                .and_then(|s| s.to_stream_time_full(pts))
+        })
+        .map_or(asked, |t| t.positive().unwrap_or(gst::ClockTime::ZERO));
+    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
+        .map_err(|_| VideoError::Decoder("a picture could not be read".into()))?;
+    let (width, height) = (info.width(), info.height());
+    let stride = usize::try_from(frame.plane_stride()[0])
+        .map_err(|_| VideoError::Decoder("a picture has a negative row stride".into()))?;
+    let data = frame
+        .plane_data(0)
+        .map_err(|_| VideoError::Decoder("a picture could not be read".into()))?;
+    let row = width as usize * 3;
+    if width == 0 || height == 0 {
+        return Err(VideoError::Decoder("a picture has no size".into()));
+    }
+    if stride < row || data.len() < stride * (height as usize - 1) + row {
+        return Err(VideoError::Decoder(
+            "a picture is smaller than its format says".into(),
+        ));
+    }
+    // GStreamer pads each RGB row to a multiple of four bytes; the encoder wants none.
+    let mut rgb = Vec::with_capacity(row * height as usize);
+    for y in 0..height as usize {
+        rgb.extend_from_slice(&data[y * stride..y * stride + row]);
+    }
+    Ok(Frame {
+        offset_ms: shown.mseconds(),
+        width,
+        height,
+        rgb,
+    })
+}
+
+/// Short names a reader recognises: the demuxer describes codecs at length
+/// ("H.264 (High Profile)", "H.265 / HEVC").
+fn codec_name(description: &str) -> String {
+    let lower = description.to_ascii_lowercase();
+    if lower.contains("h.265") || lower.contains("hevc") {
+        "HEVC".to_string()
+    } else if lower.contains("h.264") || lower.contains("avc") {
+        "H.264".to_string()
+    } else {
+        description
+            .split(" (")
+            .next()
+            .unwrap_or(description)
+            .trim()
+            .to_string()
+    }
+}
+
+/// A date without a time of day is not a recording time a report can state.
+fn rfc3339_utc(dt: &gst::DateTime) -> Option<String> {
+    if !dt.has_time() {
+        return None;
+    }
+    let utc = dt.to_g_date_time().ok()?.to_utc().ok()?;
+    Some(utc.format("%Y-%m-%dT%H:%M:%SZ").ok()?.to_string())
+}
+
+/// The tag names the turn the player makes ("rotate-90", or "flip-rotate-90" for a mirrored
+/// recording); the report states the turn.
+fn rotation_degrees(orientation: &str) -> u16 {
+    match orientation
+        .trim_start_matches("flip-")
+        .trim_start_matches("rotate-")
+    {
+        "90" => 90,
+        "180" => 180,
+        "270" => 270,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::process::Command;
+
+    /// Runs ffmpeg in `dir` and returns the bytes of `out`. A missing ffmpeg fails the test:
+    /// a skipped video test would hide that the report's stills were never checked.
+    fn ffmpeg(dir: &Path, args: &str, out: &str) -> Vec<u8> {
+        let result = Command::new("ffmpeg")
+            .current_dir(dir)
+            .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
+            .args(args.split_whitespace())
+            .arg(out)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("ffmpeg is needed to make test videos (apt-get install ffmpeg): {e}")
+            });
+        assert!(
+            result.status.success(),
+            "ffmpeg {args:?} failed: {}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        std::fs::read(dir.join(out)).expect("read the ffmpeg output")
+    }
+
+    /// 6 s of testsrc at 320x240, 10 frames a second, with a sound track as phones record,
+    /// and the index (moov) at the end, so reading it needs the appsrc seek path.
+    fn h264_mp4(dir: &Path) -> Vec<u8> {
+        ffmpeg(
+            dir,
+            "-f lavfi -i testsrc=duration=6:size=320x240:rate=10 -f lavfi -i sine=frequency=440:duration=6 -c:v libx264 -pix_fmt yuv420p -c:a aac -metadata creation_time=2026-05-02T14:03:11Z",
+            "h264.mp4",
+        )
+    }
+
+    /// The iPhone way: HEVC tagged hvc1 in a QuickTime MOV, index first.
+    fn hevc_mov(dir: &Path) -> Vec<u8> {
+        ffmpeg(
+            dir,
+            "-f lavfi -i testsrc=duration=6:size=320x240:rate=10 -c:v libx265 -x265-params log-level=error -tag:v hvc1 -pix_fmt yuv420p -movflags +faststart -metadata creation_time=2026-05-02T14:03:11Z",
+            "hevc.mov",
+        )
+    }
+
+    /// A landscape clip whose left half is white, for telling which way a picture was turned.
+    fn white_left_mp4(dir: &Path) -> Vec<u8> {
+        ffmpeg(
+            dir,
+            "-f lavfi -i color=black:size=320x240:rate=10:duration=2 -vf drawbox=x=0:y=0:w=160:h=240:color=white:t=fill -c:v libx264 -pix_fmt yuv420p",
+            "white_left.mp4",
+        )
+    }
+
+    /// Sets the track matrix's rotation part the way phones write it (QuickTime 16.16 fixed
+    /// point): [0 1; -1 0] is a 90 degree clockwise turn, [0 -1; 1 0] a 270 degree one.
+    fn with_matrix(mut mp4: Vec<u8>, a: i32, b: i32, c: i32, d: i32) -> Vec<u8> {
+        let identity: Vec<u8> = [0x1_0000i32, 0, 0, 0, 0x1_0000, 0, 0, 0, 0x4000_0000]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
+        let tkhd = mp4
+            .windows(4)
+            .position(|w| w == b"tkhd")
+            .expect("a tkhd box");
+        let at = tkhd
+            + mp4[tkhd..]
+                .windows(identity.len())
+                .position(|w| w == identity.as_slice())
+                .expect("an identity matrix in tkhd");
+        for (i, v) in [a, b, 0, c, d].iter().enumerate() {
+            mp4[at + i * 4..at + i * 4 + 4].copy_from_slice(&v.to_be_bytes());
+        }
+        mp4
+    }
+
+    const ONE: i32 = 0x1_0000;
+
+    fn mean(rgb: &[u8]) -> f64 {
+        rgb.iter().map(|&v| f64::from(v)).sum::<f64>() / rgb.len().max(1) as f64
+    }
+
+    /// Brightness of the top and bottom halves of a tightly packed RGB frame.
+    fn top_bottom(frame: &Frame) -> (f64, f64) {
+        let half = (frame.height / 2) as usize * frame.width as usize * 3;
+        (
+            mean(&frame.rgb[..half]),
+            mean(&frame.rgb[frame.rgb.len() - half..]),
+        )
+    }
+
+    /// Walks the JPEG's segments: baseline (SOF0) at the given size, and nothing a viewer
+    /// does not need (no EXIF or XMP in APP1, no comment).
+    fn assert_plain_baseline_jpeg(jpeg: &[u8], width: u32, height: u32) {
+        assert_eq!(&jpeg[..2], &[0xFF, 0xD8], "JPEG start marker");
+        assert_eq!(&jpeg[jpeg.len() - 2..], &[0xFF, 0xD9], "JPEG end marker");
+        let mut pos = 2;
+        loop {
+            assert_eq!(jpeg[pos], 0xFF, "marker at {pos}");
+            let marker = jpeg[pos + 1];
+            let len = usize::from(u16::from_be_bytes([jpeg[pos + 2], jpeg[pos + 3]]));
+            assert!(
+                !matches!(marker, 0xE1..=0xEF | 0xFE),
+                "metadata segment {marker:#04x} in a still"
+            );
+            assert!(
+                !matches!(marker, 0xC1..=0xC3 | 0xC5..=0xCF),
+                "not baseline: {marker:#04x}"
+            );
+            if marker == 0xC0 {
+                let h = u16::from_be_bytes([jpeg[pos + 5], jpeg[pos + 6]]);
+                let w = u16::from_be_bytes([jpeg[pos + 7], jpeg[pos + 8]]);
+                assert_eq!((u32::from(w), u32::from(h)), (width, height), "JPEG size");
+                return;
+            }
+            pos += 2 + len;
+        }
+    }
+
+    fn timed<T>(what: &str, f: impl FnOnce() -> T) -> (T, Duration) {
+        let start = Instant::now();
+        let out = f();
+        let took = start.elapsed();
+        eprintln!("{what}: {took:.2?}");
+        (out, took)
+    }
+
+    #[test]
+    fn probe_reads_h264_mp4_facts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let facts = probe(&h264_mp4(dir.path())).expect("probe");
+        // The AAC track runs a few tens of milliseconds past the pictures.
+        assert!((5_950..=6_150).contains(&facts.duration_ms), "{facts:?}");
+        assert_eq!((facts.width, facts.height, facts.rotation), (320, 240, 0));
+        assert_eq!(facts.recorded_at.as_deref(), Some("2026-05-02T14:03:11Z"));
+        assert_eq!(facts.codec.as_deref(), Some("H.264"));
+    }
+
+    #[test]
+    fn probe_reads_hevc_mov_facts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let facts = probe(&hevc_mov(dir.path())).expect("probe");
+        assert!((5_950..=6_050).contains(&facts.duration_ms), "{facts:?}");
+        assert_eq!((facts.width, facts.height, facts.rotation), (320, 240, 0));
+        assert_eq!(facts.recorded_at.as_deref(), Some("2026-05-02T14:03:11Z"));
+        assert_eq!(facts.codec.as_deref(), Some("HEVC"));
+    }
+
+    fn check_four_stills(bytes: &[u8], label: &str) {
+        let ((facts, stills), _) = timed(&format!("stills(4, 1600) on {label}"), || {
+            stills(bytes, 4, 1600).expect("stills")
+        });
+        assert_eq!(stills.len(), 4);
+        let offsets: Vec<u64> = stills.iter().map(|s| s.offset_ms).collect();
+        assert_eq!(offsets[..3], [0, 2_000, 4_000], "{offsets:?}");
+        // The last frame starts at 5.9 s; a frame or two earlier is as close as a seek may get.
+        assert!(
+            (5_700..=facts.duration_ms).contains(&offsets[3]),
+            "{offsets:?}"
+        );
+        for still in &stills {
+            assert_eq!((still.width, still.height), (320, 240));
+            assert_plain_baseline_jpeg(&still.jpeg, 320, 240);
+        }
+        for i in 0..stills.len() {
+            for j in i + 1..stills.len() {
+                assert_ne!(
+                    stills[i].jpeg, stills[j].jpeg,
+                    "stills {i} and {j} are the same picture"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn stills_from_h264_mp4_are_evenly_spaced_and_differ() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        check_four_stills(&h264_mp4(dir.path()), "H.264 MP4");
+    }
+
+    #[test]
+    fn stills_from_hevc_mov_are_evenly_spaced_and_differ() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        check_four_stills(&hevc_mov(dir.path()), "HEVC MOV");
+    }
+
+    /// At 29.97 frames a second the thirds fall between frames: each still is labelled with
+    /// the time asked for, which the frame shown covers, and the end is within two frames.
+    #[test]
+    fn labels_between_frames_keep_the_time_asked_for() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let video = ffmpeg(
+            dir.path(),
+            "-f lavfi -i testsrc=duration=3:size=160x120:rate=30000/1001 \
+             -c:v libx264 -pix_fmt yuv420p",
+            "ntsc.mp4",
+        );
+        let (facts, stills) = stills(&video, 4, 160).expect("stills");
+        let frame = 1001.0 / 30.0;
+        for (i, still) in stills.iter().enumerate() {
+            let t = still.offset_ms as f64;
+            let asked = facts.duration_ms as f64 * i as f64 / 3.0;
+            if i < 3 {
+                assert!((t - asked).abs() <= 1.0, "asked {asked}, got {t}");
+            } else {
+                assert!(
+                    t >= asked - 2.0 * frame && t <= asked,
+                    "end {asked}, got {t}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn stills_are_scaled_to_the_longest_side() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (facts, stills) = stills(&h264_mp4(dir.path()), 3, 160).expect("stills");
+        assert_eq!(
+            (facts.width, facts.height),
+            (320, 240),
+            "facts keep the real size"
+        );
+        assert_eq!(stills.len(), 3);
+        for still in &stills {
+            assert_eq!((still.width, still.height), (160, 120));
+            assert_plain_baseline_jpeg(&still.jpeg, 160, 120);
+        }
+        let (_, one) = super::stills(&h264_mp4(dir.path()), 1, 100).expect("one still");
+        assert_eq!(one.len(), 1);
+        assert_eq!(
+            (one[0].offset_ms, one[0].width, one[0].height),
+            (0, 100, 75)
+        );
+        let (_, none) = super::stills(&h264_mp4(dir.path()), 0, 100).expect("no stills");
+        assert!(none.is_empty());
+        assert!(matches!(
+            super::stills(b"x", 4, 0),
+            Err(VideoError::BadSize(0))
+        ));
+    }
+
+    #[test]
+    fn clockwise_rotation_is_applied_and_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let video = with_matrix(white_left_mp4(dir.path()), 0, ONE, -ONE, 0);
+        let facts = probe(&video).expect("probe");
+        assert_eq!((facts.width, facts.height, facts.rotation), (240, 320, 90));
+        let (_, frames) = frames(&video, 2, 4000).expect("frames");
+        for frame in &frames {
+            assert_eq!((frame.width, frame.height), (240, 320));
+            // Turned a quarter clockwise, the left edge becomes the top.
+            let (top, bottom) = top_bottom(frame);
+            assert!(top > 200.0 && bottom < 50.0, "top {top}, bottom {bottom}");
+        }
+        let (_, stills) = stills(&video, 4, 160).expect("stills");
+        for still in &stills {
+            assert_eq!((still.width, still.height), (120, 160), "portrait");
+            assert_plain_baseline_jpeg(&still.jpeg, 120, 160);
+        }
+    }
+
+    #[test]
+    fn counter_clockwise_rotation_is_applied_and_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let video = with_matrix(white_left_mp4(dir.path()), 0, -ONE, ONE, 0);
+        let (facts, frames) = frames(&video, 1, 4000).expect("frames");
+        assert_eq!((facts.width, facts.height, facts.rotation), (240, 320, 270));
+        let (top, bottom) = top_bottom(&frames[0]);
+        assert!(bottom > 200.0 && top < 50.0, "top {top}, bottom {bottom}");
+    }
+
+    /// The fixture recipe in ffmpeg's own words (`rotate` metadata, stream copy), checked
+    /// against ffprobe's reading of the same file rather than an assumed sign convention:
+    /// ffmpeg 5.1 writes `rotate=90` as a quarter turn counter-clockwise.
+    #[test]
+    fn ffmpeg_rotate_metadata_gives_portrait_stills() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        h264_mp4(dir.path());
+        let rotated = ffmpeg(
+            dir.path(),
+            "-i h264.mp4 -c copy -metadata:s:v:0 rotate=90",
+            "rotated.mp4",
+        );
+        let ffprobe = Command::new("ffprobe")
+            .current_dir(dir.path())
+            .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
+            .args(["stream_side_data=rotation", "-of", "csv=p=0", "rotated.mp4"])
+            .output()
+            .unwrap_or_else(|e| panic!("ffprobe (package ffmpeg) is needed: {e}"));
+        let counter_clockwise: i32 = String::from_utf8_lossy(&ffprobe.stdout)
+            .trim()
+            .parse()
+            .expect("ffprobe's rotation");
+        let clockwise = u16::try_from((360 - counter_clockwise).rem_euclid(360)).expect("degrees");
+        assert!(
+            clockwise == 90 || clockwise == 270,
+            "ffprobe says {counter_clockwise}"
+        );
+
+        let (facts, stills) = stills(&rotated, 4, 1600).expect("stills");
+        assert_eq!(
+            (facts.width, facts.height, facts.rotation),
+            (240, 320, clockwise)
+        );
+        assert_eq!(stills.len(), 4);
+        for still in &stills {
+            assert_eq!((still.width, still.height), (240, 320), "portrait");
+        }
+    }
+
+    #[test]
+    fn sound_only_file_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let m4a = ffmpeg(
+            dir.path(),
+            "-f lavfi -i sine=frequency=440:duration=2 -c:a aac",
+            "voice.m4a",
+        );
+        let (result, took) = timed("probe on sound only", || probe(&m4a));
+        assert!(
+            matches!(result, Err(VideoError::NoPictureTrack)),
+            "{result:?}"
+        );
+        assert!(took < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn garbage_is_refused_promptly() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let noise: Vec<u8> = (0..256 * 1024)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        // A file-type box and a movie box of the right size, full of noise: past the checks
+        // on the box chain and into the demuxer.
+        let mut fake_mp4 = b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2".to_vec();
+        let moov_size = u32::try_from(noise.len() + 8).expect("small");
+        fake_mp4.extend_from_slice(&moov_size.to_be_bytes());
+        fake_mp4.extend_from_slice(b"moov");
+        fake_mp4.extend_from_slice(&noise);
+        for (name, bytes) in [
+            ("noise", &noise[..]),
+            ("fake MP4", &fake_mp4[..]),
+            ("one byte", b"x"),
+        ] {
+            let (result, took) = timed(&format!("stills on {name}"), || stills(bytes, 4, 800));
+            let err = result.expect_err(name);
+            assert!(took < Duration::from_secs(5), "{name} took {took:?}");
+            assert!(!err.to_string().is_empty());
+            eprintln!("{name}: {err}");
+        }
+        assert!(matches!(probe(&[]), Err(VideoError::Empty)));
+    }
+
+    /// The faststart MOV with its media box declared as running to the end of the file, as a
+    /// recorder that never finished writes it: a cut no longer shows in the box chain, and only
+    /// the decoder finds the pictures missing.
+    fn open_ended(mut mov: Vec<u8>) -> Vec<u8> {
+        let mdat = mov
+            .windows(4)
+            .position(|w| w == b"mdat")
+            .expect("an mdat box")
+            - 4;
+        mov[mdat..mdat + 4].copy_from_slice(&[0; 4]);
+        mov
+    }
+
+    #[test]
+    fn truncated_files_are_refused_promptly() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Index at the end: cut it off and nothing can be found.
+        let mp4 = h264_mp4(dir.path());
+        let (result, took) = timed("probe on a half MP4", || probe(&mp4[..mp4.len() / 2]));
+        assert!(matches!(result, Err(VideoError::Incomplete)), "{result:?}");
+        assert!(took < Duration::from_secs(5));
+
+        // Index first: the start would play, but the last box is cut short.
+        let mov = hevc_mov(dir.path());
+        let cut = &mov[..mov.len() * 55 / 100];
+        let (result, took) = timed("stills on a cut MOV", || stills(cut, 4, 800));
+        assert!(matches!(result, Err(VideoError::Incomplete)), "{result:?}");
+        assert!(took < Duration::from_secs(5));
+
+        // Nothing in the box chain tells: the seek past the cut finds no picture.
+        let open = open_ended(mov);
+        let cut = &open[..open.len() * 55 / 100];
+        let (result, took) = timed("stills on a cut open-ended MOV", || stills(cut, 4, 800));
+        let err = result.expect_err("a cut open-ended MOV");
+        eprintln!("cut open-ended MOV: {err}");
+        assert!(matches!(err, VideoError::NoPicture(_)), "{err:?}");
+        assert!(took < Duration::from_secs(5));
+    }
+
+    /// Every way of cutting a file short, and scrambled picture data, ends in an answer well
+    /// within the time limits, never a hang or a panic.
+    #[test]
+    fn cut_and_scrambled_files_always_answer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mov = hevc_mov(dir.path());
+        let files = [
+            ("MP4", h264_mp4(dir.path())),
+            ("open-ended MOV", open_ended(mov.clone())),
+            ("MOV", mov),
+        ];
+        let start = Instant::now();
+        for (name, bytes) in &files {
+            for twentieth in 1..20 {
+                let cut = &bytes[..bytes.len() * twentieth / 20];
+                let (result, took) = timed(&format!("{name} cut to {twentieth}/20"), || {
+                    stills(cut, 4, 320)
+                });
+                assert!(
+                    took < Duration::from_secs(5),
+                    "{name} {twentieth}/20: {took:?}"
+                );
+                if !name.starts_with("open-ended") {
+                    assert!(matches!(result, Err(VideoError::Incomplete)), "{result:?}");
+                }
+            }
+            // Flip bits in every 97th byte of the second half: pictures decode as garbage or
+            // not at all, and the index may stop making sense.
+            let mut scrambled = bytes.clone();
+            for i in (scrambled.len() / 2..scrambled.len()).step_by(97) {
+                scrambled[i] ^= 0x5A;
+            }
+            let (result, took) = timed(&format!("scrambled {name}"), || stills(&scrambled, 4, 320));
+            assert!(took < Duration::from_secs(5), "scrambled {name}: {took:?}");
+            eprintln!("scrambled {name}: {:?}", result.map(|(_, s)| s.len()));
+        }
+        eprintln!("all cuts: {:.2?}", start.elapsed());
+    }
+
+    #[test]
+    fn names_and_times_read_plainly() {
+        assert_eq!(codec_name("H.264 (High Profile)"), "H.264");
+        assert_eq!(codec_name("H.264 / AVC"), "H.264");
+        assert_eq!(codec_name("H.265 (Main Profile)"), "HEVC");
+        assert_eq!(codec_name("VP9"), "VP9");
+        assert_eq!(rotation_degrees("rotate-90"), 90);
+        assert_eq!(rotation_degrees("flip-rotate-270"), 270);
+        assert_eq!(rotation_degrees("rotate-0"), 0);
+        assert_eq!(clock(65_432), "1:05.432");
+        assert_eq!(scaled_size(1920, 1080, 800), (800, 450));
+        assert_eq!(scaled_size(1080, 1920, 800), (450, 800));
+        assert_eq!(scaled_size(320, 240, 800), (320, 240));
+        assert_eq!(
+            VideoError::NoPicture(4_000).to_string(),
+            "No picture could be read at 0:04.000 into the video; the file may be damaged or incomplete."
+        );
+    }
+}
