@@ -458,7 +458,10 @@ fn officer_sheet_is_one_page_with_the_order_and_recent_violations() {
         ],
         "",
     );
-    assert!(err.contains("must be a JPEG or PNG"), "{err}");
+    assert!(
+        err.contains("must be a picture (JPEG, PNG, HEIC, TIFF or WebP)"),
+        "{err}"
+    );
     assert!(
         t.ok(&["verify"], "").starts_with("OK"),
         "the photo is covered by the chain"

@@ -317,6 +317,39 @@ fn a_photo_location_leaves_the_journal_only_when_the_person_chooses_exact_origin
     }
     let text = run("pdftotext", &[p(&report), "-"]);
     assert!(text.contains("without its file metadata"), "{text}");
+    // The document's own metadata says nothing the redacted pages do not.
+    let flat = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let printed = flat(&text);
+    let info = run("pdfinfo", &[p(&report)]);
+    for field in ["Title:", "Subject:", "Author:", "Keywords:"] {
+        if let Some(value) = info.lines().find_map(|l| l.strip_prefix(field)) {
+            assert!(
+                printed.contains(&flat(value)),
+                "{field} {value} is not printed in the report"
+            );
+        }
+    }
+    let xmp = run("pdfinfo", &["-meta", p(&report)]);
+    for value in regex::Regex::new(r">([^<>]{4,})<")
+        .unwrap()
+        .captures_iter(&xmp)
+        .map(|c| c[1].trim().to_string())
+    {
+        let is_format = value.starts_with("uuid:")
+            || value.chars().next().is_some_and(|c| c.is_ascii_digit())
+            || ["Daybook", "application/pdf"]
+                .iter()
+                .any(|k| value.starts_with(k));
+        assert!(
+            is_format || printed.contains(&flat(&value)),
+            "the XMP metadata holds {value:?}, which the report does not print"
+        );
+    }
 
     // The packet stops and asks, naming the exhibit and both choices, and writes nothing.
     let packet = t.path("packet");

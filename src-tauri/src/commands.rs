@@ -596,7 +596,12 @@ pub async fn pick_person_photo(
         .dialog()
         .file()
         .set_title("Choose a photo")
-        .add_filter("Photos", &["jpg", "jpeg", "png"])
+        .add_filter(
+            "Photos",
+            &[
+                "jpg", "jpeg", "png", "heic", "heif", "HEIC", "tif", "tiff", "webp",
+            ],
+        )
         .blocking_pick_file()
     else {
         return Ok(None);

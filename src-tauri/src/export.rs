@@ -404,7 +404,7 @@ pub async fn packet_locations(
                 .map(|e| LocatedExhibit {
                     exhibit: e.label,
                     file: e.original_name,
-                    says: e.reveals.sentences("file"),
+                    says: e.reveals.sentences(e.kind.noun()),
                 })
                 .collect(),
         )

@@ -141,13 +141,17 @@ impl Journal {
         progress: Progress<'_>,
     ) -> Result<Attachment> {
         self.person(person_id)?;
-        let vet = |checked: &batch::Checked<'_>| match checked.facts.mime.as_str() {
+        let vet = |checked: &batch::Checked<'_>| {
+            match checked.facts.mime.as_str() {
             "image/jpeg" | "image/png" => Ok(()),
+            // Phone pictures: the officer sheet prints a converted copy.
+            other if crate::media::picture::can_convert(other) => Ok(()),
             other => Err(JournalError::Invalid(format!(
-                "A person's photo must be a JPEG or PNG picture; {} is {other}.",
+                "A person's photo must be a picture (JPEG, PNG, HEIC, TIFF or WebP); {} is {other}.",
                 checked.path.display(),
             ))
             .into()),
+        }
         };
         let mut one = |_: usize, done: u64, total: u64| progress(done, total);
         self.import_durably(&[source], &vet, &mut one, |tx, attached| {
@@ -272,20 +276,22 @@ impl Journal {
         if !matches!(a.kind, AttachmentKind::Image | AttachmentKind::Video) {
             return Ok(privacy::Reveals::default());
         }
-        let bytes = self.attachment_bytes(a)?;
-        let reveals = match privacy::examine(&mut privacy::Forward(&bytes[..])) {
+        let reveals = match privacy::examine(&mut privacy::Forward(self.plaintext_reader(a)?)) {
             Ok(found) => found.reveals,
             Err(_) => privacy::Reveals {
                 not_checked: true,
                 ..Default::default()
             },
         };
-        // A cache of what the hash-checked bytes say, so it is outside the revision chain.
-        if let Ok(json) = serde_json::to_string(&reveals) {
-            self.conn.execute(
-                "UPDATE attachments SET reveals = ?2 WHERE id = ?1",
-                params![a.id, json],
-            )?;
+        // A cache of what the bytes say, outside the revision chain; a file that could not be
+        // checked is looked at again next time, and a failed write only costs a re-check.
+        if !reveals.not_checked {
+            if let Ok(json) = serde_json::to_string(&reveals) {
+                let _ = self.conn.execute(
+                    "UPDATE attachments SET reveals = ?2 WHERE id = ?1",
+                    params![a.id, json],
+                );
+            }
         }
         Ok(reveals)
     }
@@ -348,6 +354,23 @@ impl Journal {
         progress: Progress<'_>,
     ) -> Result<()> {
         self.copy_plaintext(attachment, out, progress)
+    }
+
+    /// The decrypted bytes of `attachment` as a stream, for readers that look at part of a
+    /// file (its metadata). Not checked against the SHA-256: [`Journal::copy_attachment`] is.
+    pub fn plaintext_reader(&self, attachment: &Attachment) -> Result<Box<dyn Read + '_>> {
+        let damaged = |detail: String| EvidenceError::Damaged {
+            id: attachment.id.clone(),
+            detail,
+        };
+        let file = File::open(self.blob_path(&attachment.id))
+            .map_err(|e| damaged(format!("its encrypted file cannot be opened ({e})")))?;
+        let decryptor = age::Decryptor::new_buffered(BufReader::with_capacity(CHUNK, file))
+            .map_err(|e| damaged(format!("its encrypted file is unreadable ({e})")))?;
+        let reader = decryptor
+            .decrypt(iter::once(&self.blob_identity as &dyn age::Identity))
+            .map_err(|e| damaged(format!("its encrypted file does not decrypt ({e})")))?;
+        Ok(Box::new(reader))
     }
 
     /// Decrypts and hashes a blob without keeping it; `Err` says what is wrong.

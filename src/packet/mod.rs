@@ -49,7 +49,7 @@ pub enum PacketError {
     Identity { path: PathBuf, detail: String },
     #[error("{}", location_choice_message(.0))]
     LocationChoice(Vec<LocatedExhibit>),
-    #[error("Daybook could not remove the location from {0}. Choose --originals exact, or leave that exhibit out of the packet. Nothing was written.")]
+    #[error("Daybook could not check or remove the location in {0}. Leave that exhibit out of the packet (choose dates or an order that do not include it), or export exact originals only for someone who needs them, such as your own attorney. Nothing was written.")]
     LocationNotRemoved(String),
     #[error(transparent)]
     Evidence(#[from] EvidenceError),
@@ -73,6 +73,7 @@ pub enum Originals {
 pub struct LocatedExhibit {
     pub label: String,
     pub original_name: String,
+    pub kind: crate::evidence::AttachmentKind,
     pub reveals: Reveals,
 }
 
@@ -106,6 +107,7 @@ pub fn exhibits_recording_location(
             found.push(LocatedExhibit {
                 label: e.label.clone(),
                 original_name: e.attachment.original_name.clone(),
+                kind: e.attachment.kind,
                 reveals,
             });
         }
@@ -205,10 +207,10 @@ pub fn export_packet(
     out: &Path,
     originals: Option<Originals>,
 ) -> Result<PacketSummary, PacketError> {
-    let originals = settle_originals(journal, selection, originals)?;
+    let plans = settle_originals(journal, selection, originals)?;
     prepare_folder(out)?;
     let mut sink = FolderSink { root: out };
-    match write_packet(journal, selection, reports, &mut sink, originals) {
+    match write_packet(journal, selection, reports, &mut sink, &plans) {
         Ok(summary) => {
             // A packet without attachments has no exhibits/ folder (found by `stress crash`).
             if !selection.exhibits.is_empty() {
@@ -237,10 +239,10 @@ pub fn export_packet_archive(
     encryption: &Encryption,
     originals: Option<Originals>,
 ) -> Result<PacketSummary, PacketError> {
-    let originals = settle_originals(journal, selection, originals)?;
+    let plans = settle_originals(journal, selection, originals)?;
     let mut summary = None;
     archive::write_archive(archive, encryption, &mut |sink| {
-        summary = Some(write_packet(journal, selection, reports, sink, originals)?);
+        summary = Some(write_packet(journal, selection, reports, sink, &plans)?);
         Ok(())
     })?;
     let summary =
@@ -301,66 +303,96 @@ impl Sink for FolderSink<'_> {
     }
 }
 
-/// The choice to apply: the person's, or `Exact` when nothing records a location (there is
-/// then nothing to choose between).
+/// The copies to write, decided before anything is: none for exact originals (the person's
+/// choice, or nothing records a location), a plan per exhibit with something to remove for
+/// copies without location. Refuses when the person has not chosen and something would leak.
 fn settle_originals(
     journal: &Journal,
     selection: &Selection,
     originals: Option<Originals>,
-) -> Result<Originals, PacketError> {
+) -> Result<std::collections::HashMap<String, CopyPlan>, PacketError> {
+    let mut plans = std::collections::HashMap::new();
     match originals {
-        Some(choice) => Ok(choice),
+        Some(Originals::Exact) => {}
+        Some(Originals::WithoutLocation) => {
+            for e in &selection.exhibits {
+                if let Some(plan) = plan_copy(journal, &e.attachment, &e.label)? {
+                    plans.insert(e.attachment.id.clone(), plan);
+                }
+            }
+        }
         None => {
             let located = exhibits_recording_location(journal, selection)?;
-            if located.is_empty() {
-                Ok(Originals::Exact)
-            } else {
-                Err(PacketError::LocationChoice(located))
+            if !located.is_empty() {
+                return Err(PacketError::LocationChoice(located));
             }
         }
     }
+    Ok(plans)
 }
 
-/// An exhibit's copy without location: its bytes and what was removed, in plain words.
-struct Copy {
-    bytes: Vec<u8>,
+/// How to write an exhibit's copy without location: the patches that blank it in place, and
+/// what they remove, in plain words.
+struct CopyPlan {
+    patches: Vec<privacy::Patch>,
     removed: Vec<String>,
 }
 
-/// The original's bytes with its location and device details blanked in place, if it has
-/// any. The copy is examined again, so a file whose location Daybook cannot remove is refused
-/// rather than shipped.
-fn copy_without_location(
+/// Decides from the original itself (never only from what import remembered) whether it has
+/// anything to remove, and checks that the patched copy reveals nothing: a file whose location
+/// Daybook cannot remove is refused rather than shipped. Streams the decrypted bytes, so a
+/// video is never held in memory.
+fn plan_copy(
     journal: &Journal,
     a: &Attachment,
     label: &str,
-) -> Result<Option<Copy>, PacketError> {
-    let reveals = journal.attachment_reveals(a)?;
-    if reveals.is_empty() {
+) -> Result<Option<CopyPlan>, PacketError> {
+    if !matches!(
+        a.kind,
+        crate::evidence::AttachmentKind::Image | crate::evidence::AttachmentKind::Video
+    ) {
         return Ok(None);
     }
-    let original = journal.attachment_bytes(a)?;
-    let examined = privacy::examine(&mut privacy::Forward(&original[..]))
-        .map_err(|e| write_err(Path::new(label))(e))?;
+    let read_err = |e: io::Error| write_err(Path::new(label))(e);
+    let examined =
+        privacy::examine(&mut privacy::Forward(journal.plaintext_reader(a)?)).map_err(read_err)?;
     let not_removed = || PacketError::LocationNotRemoved(format!("{label} ({})", a.original_name));
     if examined.patches.is_empty() {
-        if examined.reveals.records_location() || examined.reveals.not_checked {
+        if examined.reveals.records_location() {
             return Err(not_removed());
         }
         return Ok(None);
     }
-    let mut copy = Vec::with_capacity(original.len());
-    privacy::write_without(&mut &original[..], &examined.patches, &mut copy)
-        .map_err(|e| write_err(Path::new(label))(e))?;
-    let again = privacy::examine(&mut privacy::Forward(&copy[..]))
-        .map_err(|e| write_err(Path::new(label))(e))?;
+    let again = privacy::examine(&mut privacy::Forward(privacy::PatchReader::new(
+        journal.plaintext_reader(a)?,
+        &examined.patches,
+    )))
+    .map_err(read_err)?;
     if again.reveals.records_location() || !again.reveals.device.is_empty() {
         return Err(not_removed());
     }
-    Ok(Some(Copy {
-        bytes: copy,
+    Ok(Some(CopyPlan {
+        patches: examined.patches,
         removed: examined.removed,
     }))
+}
+
+/// Passes bytes on and hashes them as they go.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(data)?;
+        self.hasher.update(&data[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn prepare_folder(out: &Path) -> Result<(), PacketError> {
@@ -382,7 +414,7 @@ fn write_packet(
     selection: &Selection,
     reports: &[ReportFile],
     sink: &mut dyn Sink,
-    originals: Originals,
+    plans: &std::collections::HashMap<String, CopyPlan>,
 ) -> Result<PacketSummary, PacketError> {
     let target = sink.target().to_path_buf();
     let mut files = Vec::new();
@@ -391,11 +423,7 @@ fn write_packet(
     for exhibit in &selection.exhibits {
         let relative = format!("exhibits/{}", exhibit.file_name);
         let a = &exhibit.attachment;
-        let copy = match originals {
-            Originals::Exact => None,
-            Originals::WithoutLocation => copy_without_location(journal, a, &exhibit.label)?,
-        };
-        let (size, sha256, original_sha256, original_size, removed) = match copy {
+        let (size, sha256, original_sha256, original_size, removed) = match plans.get(&a.id) {
             None => {
                 sink.file(&relative, a.size, false, &mut |w| {
                     journal.copy_attachment(a, w, &mut |_, _| true)?;
@@ -403,16 +431,30 @@ fn write_packet(
                 })?;
                 (a.size, a.sha256.clone(), None, None, Vec::new())
             }
-            Some(Copy { bytes, removed }) => {
-                put_bytes(sink, &relative, false, &bytes, &target)?;
+            Some(plan) => {
+                // Straight from the decrypting stream through the patches into the packet;
+                // copy_attachment still checks the original's SHA-256 on the way.
+                let mut digest = None;
+                sink.file(&relative, a.size, false, &mut |w| {
+                    let hashing = Hashing {
+                        inner: w,
+                        hasher: Sha256::new(),
+                    };
+                    let mut patched = privacy::PatchWriter::new(hashing, &plan.patches);
+                    journal.copy_attachment(a, &mut patched, &mut |_, _| true)?;
+                    digest = Some(hex::encode(patched.into_inner().hasher.finalize()));
+                    Ok(())
+                })?;
+                let sha = digest.ok_or_else(|| {
+                    write_err(&target)(io::Error::other("the copy was not written"))
+                })?;
                 copies += 1;
-                let sha = sha256_hex(&bytes);
                 (
-                    bytes.len() as u64,
+                    a.size,
                     sha,
                     Some(a.sha256.clone()),
                     Some(a.size),
-                    removed,
+                    plan.removed.clone(),
                 )
             }
         };

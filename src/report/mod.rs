@@ -54,7 +54,7 @@ pub(crate) struct Stills {
 }
 
 /// The largest video decoded for stills: it is held in memory while GStreamer reads it.
-const MAX_VIDEO_FOR_STILLS: u64 = 1024 * 1024 * 1024;
+pub(crate) const MAX_VIDEO_FOR_STILLS: u64 = 1024 * 1024 * 1024;
 
 /// Four stills (start, one third, two thirds, end) of a video, or why there are none.
 pub(crate) fn video_stills(bytes: &[u8]) -> Result<Stills, String> {

@@ -123,13 +123,14 @@ fn png(bytes: &[u8], found: &mut Findings) {
                 data.start as u64,
             );
         } else if kind == b"iTXt" && bytes[data.clone()].starts_with(b"XML:com.adobe.xmp\0\0") {
-            // Keyword, NUL, uncompressed (0), method, then language and translated keyword.
+            // Keyword, NUL, compression flag 0, method 0, language, NUL, translated keyword,
+            // NUL: the text starts after the fifth zero byte (only uncompressed text is read).
             let text = &bytes[data.clone()];
             let after = text
                 .iter()
                 .enumerate()
                 .filter(|(_, &b)| b == 0)
-                .nth(3)
+                .nth(4)
                 .map(|(i, _)| data.start + i + 1);
             if let Some(start) = after {
                 xmp(bytes, start..data.end, &mut chunk);
@@ -548,9 +549,49 @@ mod tests {
     }
 
     #[test]
+    fn a_png_xmp_chunk_is_blanked_as_a_valid_chunk() {
+        let mut xmp = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:Description exif:GPSLatitude="37,48.264N" exif:GPSLongitude="122,16.272W"/></x:xmpmeta>"#.to_string();
+        xmp.push_str(&" ".repeat(200));
+        let mut png_bytes = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut png_bytes, 2, 2);
+            encoder.set_color(png::ColorType::Rgb);
+            encoder.set_depth(png::BitDepth::Eight);
+            encoder
+                .add_itxt_chunk("XML:com.adobe.xmp".into(), xmp)
+                .expect("itxt");
+            let mut writer = encoder.write_header().expect("header");
+            writer.write_image_data(&[9u8; 12]).expect("pixels");
+        }
+        let found = examine_picture(&png_bytes);
+        assert!(found.location.is_some());
+        let mut clean = png_bytes.clone();
+        for p in &found.patches {
+            let at = p.offset as usize;
+            clean[at..at + p.bytes.len()].copy_from_slice(&p.bytes);
+        }
+        // The chunk's keyword and its five NULs stay; the text is an empty packet; the CRC
+        // fits, so a strict decoder reads the file and its text chunk.
+        let keyword = clean
+            .windows(22)
+            .position(|w| w == b"XML:com.adobe.xmp\0\0\0\0\0")
+            .expect("chunk header kept");
+        assert!(clean[keyword + 22..].starts_with(b"<?xpacket begin="));
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(&clean));
+        decoder.set_ignore_text_chunk(false);
+        let mut reader = decoder.read_info().expect("valid PNG");
+        let mut buf = vec![0; reader.output_buffer_size()];
+        reader.next_frame(&mut buf).expect("pixels");
+        assert!(examine_picture(&clean).location.is_none());
+    }
+
+    #[test]
     fn reads_an_xmp_position() {
-        let packet =
-            br#"<rdf:Description exif:GPSLatitude="37,48.264N" exif:GPSLongitude="122,16.272W"/>"#;
+        let mut packet =
+            br#"<rdf:Description exif:GPSLatitude="37,48.264N" exif:GPSLongitude="122,16.272W"/>"#
+                .to_vec();
+        packet.resize(400, b' '); // packets carry padding
+        let packet = &packet[..];
         let mut found = Findings::default();
         xmp(packet, 0..packet.len(), &mut found);
         let at = found.location.expect("position");

@@ -50,9 +50,10 @@ pub struct Reveals {
 }
 
 impl Reveals {
-    /// True when an export of the original would hand over a place.
+    /// True when an export of the original may hand over a place: it records one, or it could
+    /// not be checked.
     pub fn records_location(&self) -> bool {
-        self.location.is_some() || self.unreadable_location
+        self.location.is_some() || self.unreadable_location || self.not_checked
     }
 
     pub fn is_empty(&self) -> bool {
@@ -143,11 +144,61 @@ pub fn examine(r: &mut dyn Skip) -> io::Result<Examination> {
         return examine_movie(r, head);
     }
     let mut bytes = head;
+    let known = bytes.starts_with(b"\x89PNG")
+        || bytes.starts_with(b"MM\0*")
+        || bytes.starts_with(b"II*\0")
+        || (bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP"))
+        || containers::is_isobmff(&bytes);
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        // A JPEG keeps all its metadata before the image data: read only that far.
+        read_jpeg_header(r, &mut bytes)?;
+        return Ok(examine_bytes(&bytes));
+    }
+    if !known {
+        // GIF, BMP and the like hold no location; other video containers (Matroska, AVI,
+        // MPEG-TS) might, and Daybook does not read them: they count as not checked.
+        let video = bytes.starts_with(b"\x1a\x45\xdf\xa3")
+            || bytes.starts_with(b"RIFF") && bytes.get(8..11) == Some(b"AVI")
+            || bytes.first() == Some(&0x47);
+        return Ok(if video {
+            not_checked()
+        } else {
+            Examination::default()
+        });
+    }
     (&mut *r).take(MAX_PICTURE_BYTES).read_to_end(&mut bytes)?;
     if bytes.len() as u64 >= MAX_PICTURE_BYTES {
         return Ok(not_checked());
     }
     Ok(examine_bytes(&bytes))
+}
+
+/// Extends `bytes` (the start of a JPEG) up to its first start-of-scan marker, segment by
+/// segment; stops early at anything that is not a well-formed segment.
+fn read_jpeg_header(r: &mut dyn Skip, bytes: &mut Vec<u8>) -> io::Result<()> {
+    let mut pos = 2;
+    while (pos as u64) < MAX_PICTURE_BYTES {
+        if bytes.len() < pos + 4 {
+            let need = (pos + 4 - bytes.len()) as u64;
+            (&mut *r).take(need).read_to_end(bytes)?;
+            if bytes.len() < pos + 4 {
+                return Ok(());
+            }
+        }
+        if bytes[pos] != 0xFF {
+            return Ok(());
+        }
+        match bytes[pos + 1] {
+            0xFF => pos += 1,
+            0xDA | 0xD9 => return Ok(()),
+            0x01 | 0xD0..=0xD7 => pos += 2,
+            _ => {
+                let len = usize::from(u16::from_be_bytes([bytes[pos + 2], bytes[pos + 3]]));
+                pos += 2 + len;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Examines a whole file already in memory.
@@ -257,36 +308,109 @@ fn examine_movie(r: &mut dyn Skip, head: Vec<u8>) -> io::Result<Examination> {
     Ok(into_examination(found))
 }
 
-/// Copies `r` to `out` with `patches` written over it: the copy "without location".
-pub fn write_without(r: &mut dyn Read, patches: &[Patch], out: &mut dyn Write) -> io::Result<u64> {
-    let mut sorted: Vec<&Patch> = patches.iter().collect();
-    sorted.sort_by_key(|p| p.offset);
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut position = 0u64;
-    loop {
-        let n = match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        let chunk = &mut buf[..n];
-        let end = position + n as u64;
-        for p in &sorted {
+/// Writes `patches` over the bytes at their offsets as a stream goes by.
+struct Patcher {
+    patches: Vec<Patch>,
+    position: u64,
+}
+
+impl Patcher {
+    fn new(patches: &[Patch]) -> Self {
+        let mut patches = patches.to_vec();
+        patches.sort_by_key(|p| p.offset);
+        Self {
+            patches,
+            position: 0,
+        }
+    }
+
+    /// Patches `chunk`, the next bytes of the stream.
+    fn apply(&mut self, chunk: &mut [u8]) {
+        let end = self.position + chunk.len() as u64;
+        for p in &self.patches {
             let (start, stop) = (p.offset, p.offset + p.bytes.len() as u64);
-            if stop <= position || start >= end {
+            if stop <= self.position || start >= end {
                 continue;
             }
-            let from = start.max(position);
+            let from = start.max(self.position);
             let to = stop.min(end);
-            let dst = (from - position) as usize..(to - position) as usize;
+            let dst = (from - self.position) as usize..(to - self.position) as usize;
             let src = (from - start) as usize..(to - start) as usize;
             chunk[dst].copy_from_slice(&p.bytes[src]);
         }
-        out.write_all(chunk)?;
-        position = end;
+        self.position = end;
     }
-    Ok(position)
+}
+
+/// A reader whose bytes come out with `patches` applied: the copy "without location", read.
+pub struct PatchReader<R> {
+    inner: R,
+    patcher: Patcher,
+}
+
+impl<R: Read> PatchReader<R> {
+    pub fn new(inner: R, patches: &[Patch]) -> Self {
+        Self {
+            inner,
+            patcher: Patcher::new(patches),
+        }
+    }
+}
+
+impl<R: Read> Read for PatchReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.patcher.apply(&mut buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A writer that applies `patches` to what goes through it: the copy "without location",
+/// written straight from the decrypting stream (a video is never held in memory).
+pub struct PatchWriter<W> {
+    inner: W,
+    patcher: Patcher,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> PatchWriter<W> {
+    pub fn new(inner: W, patches: &[Patch]) -> Self {
+        Self {
+            inner,
+            patcher: Patcher::new(patches),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Bytes written so far.
+    pub fn written(&self) -> u64 {
+        self.patcher.position
+    }
+
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+impl<W: Write> Write for PatchWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.clear();
+        self.buf.extend_from_slice(data);
+        self.patcher.apply(&mut self.buf);
+        self.inner.write_all(&self.buf)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Copies `r` to `out` with `patches` written over it: the copy "without location".
+pub fn write_without(r: &mut dyn Read, patches: &[Patch], out: &mut dyn Write) -> io::Result<u64> {
+    let mut writer = PatchWriter::new(out, patches);
+    io::copy(r, &mut writer)?;
+    Ok(writer.written())
 }
 
 #[cfg(test)]

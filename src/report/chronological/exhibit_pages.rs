@@ -47,6 +47,12 @@ pub(super) fn prepare_pictures(
             if !matches!(kind, AttachmentKind::Image | AttachmentKind::Video) {
                 continue;
             }
+            if kind == AttachmentKind::Video
+                && e.attachment.size > crate::report::MAX_VIDEO_FOR_STILLS
+            {
+                // Not decrypted at all: a report must not hold gigabytes of video in memory.
+                continue;
+            }
             match journal.attachment_bytes(&e.attachment) {
                 // A failed send means the worker has stopped, which only a panic does.
                 Ok(bytes) => {
@@ -306,7 +312,10 @@ impl Context<'_> {
                 &format!("No stills could be taken from this video: {why}"),
                 Style::body(),
             ),
-            _ => {}
+            _ => l.paragraph(
+                "No stills were taken: this video is too large to read for the report.",
+                Style::body(),
+            ),
         }
     }
 }
