@@ -537,11 +537,44 @@ fn heic_and_video(t: &TestDir) -> (PathBuf, PathBuf, PathBuf) {
     (heic, video, mov)
 }
 
+/// A video whose only location is in XMP (a `uuid` box), with a serial number there too, as
+/// editing tools write it.
+fn xmp_video(t: &TestDir, from: &Path) -> PathBuf {
+    let plain = t.path("edited.mp4");
+    run(
+        "ffmpeg",
+        &[
+            "-loglevel",
+            "error",
+            "-i",
+            p(from),
+            "-c",
+            "copy",
+            "-map_metadata",
+            "-1",
+            p(&plain),
+        ],
+    );
+    run(
+        "exiftool",
+        &[
+            "-q",
+            "-overwrite_original",
+            &format!("-XMP:GPSLatitude={LATITUDE}"),
+            &format!("-XMP:GPSLongitude=-{LONGITUDE}"),
+            "-XMP:SerialNumber=C39XK2P1Q",
+            p(&plain),
+        ],
+    );
+    plain
+}
+
 #[test]
 fn iphone_photos_and_phone_videos_are_shown_and_their_locations_stay_home() {
     let t = TestDir::new();
     let (_, incident) = journal_with_order(&t);
     let (heic, video, mov) = heic_and_video(&t);
+    let edited = xmp_video(&t, &video);
     for fixture in [&heic, &video, &mov] {
         assert!(
             tags(fixture).keys().any(|k| k.contains("GPSLatitude")),
@@ -551,7 +584,14 @@ fn iphone_photos_and_phone_videos_are_shown_and_their_locations_stay_home() {
     }
     let out = t
         .cmd()
-        .args(["attach", &incident, p(&heic), p(&video), p(&mov)])
+        .args([
+            "attach",
+            &incident,
+            p(&heic),
+            p(&video),
+            p(&mov),
+            p(&edited),
+        ])
         .assert()
         .success()
         .get_output()
@@ -561,7 +601,7 @@ fn iphone_photos_and_phone_videos_are_shown_and_their_locations_stay_home() {
         notes.contains("IMG_0420.HEIC: This photo records where it was taken: 37.8044, -122.2712."),
         "{notes}"
     );
-    for video in ["doorbell.mp4", "porch.mov"] {
+    for video in ["doorbell.mp4", "porch.mov", "edited.mp4"] {
         assert!(
             notes.contains(&format!(
                 "{video}: This video records where it was taken: 37.8044, -122.2712."
@@ -598,7 +638,8 @@ fn iphone_photos_and_phone_videos_are_shown_and_their_locations_stay_home() {
     assert!(
         err.contains("Exhibit 1 (IMG_0420.HEIC)")
             && err.contains("Exhibit 2 (doorbell.mp4)")
-            && err.contains("Exhibit 3 (porch.mov)"),
+            && err.contains("Exhibit 3 (porch.mov)")
+            && err.contains("Exhibit 4 (edited.mp4)"),
         "{err}"
     );
     t.ok(
@@ -614,7 +655,9 @@ fn iphone_photos_and_phone_videos_are_shown_and_their_locations_stay_home() {
     );
     for (path, bytes) in util::files_under(&packet.join("exhibits")) {
         let name = path.to_string_lossy().into_owned();
-        let original = if name.ends_with(".mp4") {
+        let original = if name.ends_with("edited.mp4") {
+            &edited
+        } else if name.ends_with(".mp4") {
             &video
         } else if name.ends_with(".mov") {
             &mov

@@ -434,6 +434,15 @@ fn packet(
         }
     }
     let (journal, journal_passphrase) = config.unlock_keeping_passphrase()?;
+    let options = report_options(scope);
+    if originals.is_none() {
+        // Asked before a packet passphrase is asked for or a report is made.
+        let selection = crate::report::exhibits::select(&journal, &options.scope)?;
+        let located = crate::packet::exhibits_recording_location(&journal, &selection)?;
+        if !located.is_empty() {
+            return Err(crate::packet::PacketError::LocationChoice(located).into());
+        }
+    }
     if encrypt_passphrase {
         use age::secrecy::ExposeSecret;
         let passphrase = read_new_passphrase(
@@ -451,7 +460,6 @@ fn packet(
             cost: config.kdf_cost,
         };
     }
-    let options = report_options(scope);
     let (report, selection) = crate::report::chronological::render_for_packet(&journal, &options)?;
     warn_over_cap(&report);
     let reports = crate::packet::ReportFile::volumes_of(report);

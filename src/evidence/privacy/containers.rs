@@ -9,8 +9,31 @@ use super::{Location, Patch};
 
 const XMP_ID: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
 const XMP_EXTENSION_ID: &[u8] = b"http://ns.adobe.com/xmp/extension/\0";
+/// The `uuid` box that holds XMP in MP4 and MOV files (Adobe XMP Specification Part 3, 1.1.4).
+pub(super) const XMP_UUID: &[u8] =
+    b"\xBE\x7A\xCF\xCB\x97\xA9\x42\xE8\x9C\x71\x99\x94\x91\xE3\xAF\xAC";
 /// Apple's QuickTime metadata key for where a video was recorded.
 const APPLE_LOCATION_KEY: &[u8] = b"com.apple.quicktime.location.ISO6709";
+/// XMP properties (lower-cased) that record a place: EXIF's GPS in XMP, drones' own GPS
+/// fields, IPTC's location created and shown, Photoshop's city and state.
+const XMP_PLACES: &[&str] = &[
+    "gpslatitude",
+    "gpslongitude",
+    "locationcreated",
+    "locationshown",
+    "iptc4xmpcore:location",
+    "photoshop:city",
+    "photoshop:state",
+];
+/// XMP properties (lower-cased) that identify a device or its owner.
+const XMP_DEVICES: &[(&str, &str)] = &[
+    ("aux:serialnumber", "camera serial number"),
+    ("exifex:bodyserialnumber", "camera serial number"),
+    ("aux:lensserialnumber", "lens serial number"),
+    ("exifex:lensserialnumber", "lens serial number"),
+    ("aux:ownername", "camera owner's name"),
+    ("exifex:cameraownername", "camera owner's name"),
+];
 /// What a blanked XMP packet becomes (XMP Specification Part 1, 7.3: the packet wrapper).
 const EMPTY_XMP: &[u8] = b"<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?><x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>";
 /// Boxes deeper than this are not looked into (real files nest a handful deep).
@@ -21,6 +44,7 @@ pub(super) fn examine_picture(bytes: &[u8]) -> Findings {
     let mut found = Findings::default();
     if bytes.starts_with(&[0xFF, 0xD8]) {
         jpeg(bytes, &mut found);
+        jpeg_trailer(bytes, &mut found);
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         png(bytes, &mut found);
     } else if bytes.starts_with(b"MM\0*") || bytes.starts_with(b"II*\0") {
@@ -45,6 +69,11 @@ pub(super) fn isobmff(data: &[u8], base: u64, found: &mut Findings) {
         match &b.kind {
             b"meta" => heif_meta(data, base, &b, found),
             b"moov" => movie(data, base, b.payload.clone(), 0, found),
+            b"uuid" if data.get(b.payload.start..b.payload.start + 16) == Some(XMP_UUID) => {
+                let mut part = Findings::default();
+                xmp(data, b.payload.start + 16..b.payload.end, &mut part);
+                merge(found, part, base);
+            }
             _ => {}
         }
     }
@@ -103,6 +132,58 @@ fn jpeg(bytes: &[u8], found: &mut Findings) {
             xmp(bytes, start..body.end, found);
         }
         pos = body.end;
+    }
+}
+
+/// What phones append after a JPEG's end: further pictures (MPF gain maps and depth maps,
+/// each a JPEG with its own EXIF) and Motion Photo videos (an MP4). Each is examined where
+/// it stands.
+fn jpeg_trailer(bytes: &[u8], found: &mut Findings) {
+    // The first scan, found segment by segment (an EXIF thumbnail holds a scan of its own).
+    let mut sos = 2;
+    loop {
+        match (bytes.get(sos), bytes.get(sos + 1)) {
+            (Some(0xFF), Some(0xDA)) => break,
+            (Some(0xFF), Some(0xFF)) => sos += 1,
+            (Some(0xFF), Some(0x01 | 0xD0..=0xD7)) => sos += 2,
+            (Some(0xFF), Some(_)) => match bytes.get(sos + 2..sos + 4) {
+                Some(l) => sos += 2 + usize::from(u16::from_be_bytes([l[0], l[1]])),
+                None => return,
+            },
+            _ => return,
+        }
+    }
+    // Entropy-coded data never holds FF D9 (a 0xFF there is followed by 0x00 or RSTn).
+    let Some(eoi) = bytes[sos..].windows(2).position(|w| w == [0xFF, 0xD9]) else {
+        return;
+    };
+    let trailer = sos + eoi + 2;
+    let mut at = trailer;
+    for _ in 0..16 {
+        let rest = &bytes[at..];
+        let next_jpeg = rest.windows(3).position(|w| w == [0xFF, 0xD8, 0xFF]);
+        let next_movie = rest
+            .windows(4)
+            .position(|w| w == b"ftyp")
+            .filter(|&i| i >= 4)
+            .map(|i| i - 4);
+        match (next_jpeg, next_movie) {
+            (Some(j), m) if m.is_none_or(|m| j < m) => {
+                let start = at + j;
+                let mut part = Findings::default();
+                jpeg(&bytes[start..], &mut part);
+                merge(found, part, start as u64);
+                at = start + 3;
+            }
+            (_, Some(m)) => {
+                let start = at + m;
+                let mut part = Findings::default();
+                isobmff(&bytes[start..], 0, &mut part);
+                merge(found, part, start as u64);
+                return; // a video runs to the end of the file
+            }
+            _ => return,
+        }
     }
 }
 
@@ -180,12 +261,47 @@ fn webp(bytes: &[u8], found: &mut Findings) {
 /// An XMP packet that records a GPS position is replaced by an empty one padded with spaces
 /// (XMP's own padding), so readers see no properties. The position is read when written the usual way
 /// (`exif:GPSLatitude="37,48.264N"`).
-fn xmp(bytes: &[u8], range: Range<usize>, found: &mut Findings) {
+pub(super) fn xmp(bytes: &[u8], range: Range<usize>, found: &mut Findings) {
     let Some(packet) = bytes.get(range.clone()) else {
         return;
     };
     let text = String::from_utf8_lossy(packet);
-    if !text.contains("GPSLatitude") && !text.contains("GPSLongitude") {
+    let lower = text.to_lowercase();
+    let place = XMP_PLACES.iter().any(|p| lower.contains(p));
+    let device: Vec<&str> = XMP_DEVICES
+        .iter()
+        .filter(|(p, _)| lower.contains(p))
+        .map(|(_, label)| *label)
+        .collect();
+    if !place && device.is_empty() {
+        return;
+    }
+    for label in &device {
+        found.device.push(format!("{label} (in the XMP metadata)"));
+    }
+    let blank = |found: &mut Findings| {
+        // An empty but valid packet, padded with the whitespace XMP allows, so readers see no
+        // properties rather than a damaged packet.
+        let mut empty = EMPTY_XMP.to_vec();
+        if empty.len() > range.len() {
+            empty.clear();
+        }
+        empty.resize(range.len(), b' ');
+        found.patches.push(Patch {
+            offset: range.start as u64,
+            bytes: empty,
+        });
+        let label = if place {
+            "GPS location"
+        } else {
+            "camera serial number"
+        };
+        if !found.removed.iter().any(|l| l == label) {
+            found.removed.push(label.into());
+        }
+    };
+    if !place {
+        blank(found);
         return;
     }
     let coordinate = |name: &str| -> Option<f64> {
@@ -217,20 +333,7 @@ fn xmp(bytes: &[u8], range: Range<usize>, found: &mut Findings) {
         (Some(_), Some(_)) => {}
         _ => found.unreadable_location = true,
     }
-    // An empty but valid packet, padded with the whitespace XMP allows, so readers see no
-    // properties rather than a damaged packet.
-    let mut empty = EMPTY_XMP.to_vec();
-    if empty.len() > range.len() {
-        empty.clear();
-    }
-    empty.resize(range.len(), b' ');
-    found.patches.push(Patch {
-        offset: range.start as u64,
-        bytes: empty,
-    });
-    if !found.removed.iter().any(|l| l == "GPS location") {
-        found.removed.push("GPS location".into());
-    }
+    blank(found);
 }
 
 pub(super) struct Bx {
@@ -416,6 +519,11 @@ fn movie(data: &[u8], base: u64, range: Range<usize>, depth: usize, found: &mut 
         match &b.kind {
             b"trak" | b"udta" | b"mdia" | b"minf" => {
                 movie(data, base, b.payload.clone(), depth + 1, found)
+            }
+            b"XMP_" => {
+                let mut part = Findings::default();
+                xmp(data, b.payload.clone(), &mut part);
+                merge(found, part, base);
             }
             [0xA9, b'x', b'y', b'z'] => {
                 let value = data

@@ -150,8 +150,12 @@ pub fn examine(r: &mut dyn Skip) -> io::Result<Examination> {
         || (bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP"))
         || containers::is_isobmff(&bytes);
     if bytes.starts_with(&[0xFF, 0xD8]) {
-        // A JPEG keeps all its metadata before the image data: read only that far.
-        read_jpeg_header(r, &mut bytes)?;
+        // A JPEG keeps its metadata before the image data, but phones append more pictures
+        // and videos after its end, each with metadata of its own: read it all.
+        (&mut *r).take(MAX_PICTURE_BYTES).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 >= MAX_PICTURE_BYTES {
+            return Ok(not_checked());
+        }
         return Ok(examine_bytes(&bytes));
     }
     if !known {
@@ -171,34 +175,6 @@ pub fn examine(r: &mut dyn Skip) -> io::Result<Examination> {
         return Ok(not_checked());
     }
     Ok(examine_bytes(&bytes))
-}
-
-/// Extends `bytes` (the start of a JPEG) up to its first start-of-scan marker, segment by
-/// segment; stops early at anything that is not a well-formed segment.
-fn read_jpeg_header(r: &mut dyn Skip, bytes: &mut Vec<u8>) -> io::Result<()> {
-    let mut pos = 2;
-    while (pos as u64) < MAX_PICTURE_BYTES {
-        if bytes.len() < pos + 4 {
-            let need = (pos + 4 - bytes.len()) as u64;
-            (&mut *r).take(need).read_to_end(bytes)?;
-            if bytes.len() < pos + 4 {
-                return Ok(());
-            }
-        }
-        if bytes[pos] != 0xFF {
-            return Ok(());
-        }
-        match bytes[pos + 1] {
-            0xFF => pos += 1,
-            0xDA | 0xD9 => return Ok(()),
-            0x01 | 0xD0..=0xD7 => pos += 2,
-            _ => {
-                let len = usize::from(u16::from_be_bytes([bytes[pos + 2], bytes[pos + 3]]));
-                pos += 2 + len;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Examines a whole file already in memory.
@@ -278,12 +254,17 @@ fn examine_movie(r: &mut dyn Skip, head: Vec<u8>) -> io::Result<Examination> {
         if size < header {
             break;
         }
-        if &kind == b"moov" || &kind == b"meta" {
+        // XMP lives in a `uuid` box; a large one is something else (never XMP) and is skipped.
+        let xmp_sized = &kind == b"uuid" && size <= MAX_MOOV_BYTES;
+        if &kind == b"moov" || &kind == b"meta" || xmp_sized {
             if size > MAX_MOOV_BYTES {
                 return Ok(not_checked());
             }
             let mut whole = std::mem::take(&mut pending);
-            whole.truncate(size as usize);
+            if whole.len() as u64 > size {
+                // The next box's header is already read: keep it for the next turn.
+                pending = whole.split_off(size as usize);
+            }
             let have = whole.len() as u64;
             (&mut *r).take(size - have).read_to_end(&mut whole)?;
             if (whole.len() as u64) < size {
@@ -454,6 +435,41 @@ mod tests {
                     .any(|p| (p.offset..p.offset + p.bytes.len() as u64).contains(&(i as u64))));
             }
         }
+    }
+
+    #[test]
+    fn pictures_and_videos_appended_after_a_jpeg_are_examined_too() {
+        let primary = [&[0xFF, 0xD8][..], &[0xFF, 0xDA, 0, 2, 9, 9, 0xFF, 0xD9]].concat();
+        let gain_map = jpeg_with_exif(&tiff::tests::exif_with_gps());
+        let with_map = [&primary[..], &gain_map].concat();
+        let found = examine_bytes(&with_map);
+        assert!(found.reveals.location.is_some(), "{found:?}");
+        let mut copy = Vec::new();
+        write_without(&mut &with_map[..], &found.patches, &mut copy).expect("copy");
+        assert!(examine_bytes(&copy).reveals.is_empty());
+        assert_eq!(
+            copy[..primary.len()],
+            primary[..],
+            "the primary picture is untouched"
+        );
+
+        let xyz = b"\0\x1a\x15\xc7+37.8044-122.2712+010.000/";
+        let xyz_box = [&(8 + xyz.len() as u32).to_be_bytes()[..], b"\xa9xyz", xyz].concat();
+        let udta = [
+            &(8 + xyz_box.len() as u32).to_be_bytes()[..],
+            b"udta",
+            &xyz_box,
+        ]
+        .concat();
+        let moov = [&(8 + udta.len() as u32).to_be_bytes()[..], b"moov", &udta].concat();
+        let motion = [
+            &primary[..],
+            &20u32.to_be_bytes(),
+            b"ftypmp42\0\0\0\0mp42",
+            &moov,
+        ]
+        .concat();
+        assert!(examine_bytes(&motion).reveals.location.is_some());
     }
 
     #[test]

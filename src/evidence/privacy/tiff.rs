@@ -192,6 +192,14 @@ fn gps_ifd(tiff: &Tiff<'_>, offset: usize, found: &mut Findings) {
     if entries.is_empty() {
         return;
     }
+    // Version and processing tags alone (some phones write them with location off) say
+    // nothing of a place; any position, altitude, time, speed, direction or area does.
+    if !entries
+        .iter()
+        .any(|e| matches!(e.tag, 1..=6 | 7 | 0x0D..=0x11 | 0x13..=0x1A | 0x1C | 0x1D))
+    {
+        return;
+    }
     let get = |tag: u16| entries.iter().find(|e| e.tag == tag);
     let reference = |tag: u16| get(tag).and_then(|e| tiff.text(&e.value));
     let latitude = get(2).and_then(|e| tiff.degrees(e));
@@ -212,6 +220,8 @@ fn gps_ifd(tiff: &Tiff<'_>, offset: usize, found: &mut Findings) {
                 latitude: lat,
                 longitude: lon,
             });
+        } else {
+            found.unreadable_location = true;
         }
     } else {
         // Still location data: removed all the same, and said plainly.

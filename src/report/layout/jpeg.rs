@@ -161,11 +161,14 @@ pub(crate) fn without_metadata(bytes: &[u8]) -> Result<Vec<u8>, LayoutError> {
         while bytes.get(pos) == Some(&0xFF) && bytes.get(pos + 1) == Some(&0xFF) {
             pos += 1; // fill bytes
         }
-        if bytes.get(pos) != Some(&0xFF) {
+        // Once the image data has begun, a damaged tail ends the picture where it is, as
+        // viewers show it, rather than losing the whole picture.
+        let (Some(&0xFF), Some(&marker)) = (bytes.get(pos), bytes.get(pos + 1)) else {
+            if in_scans {
+                out.extend_from_slice(&[0xFF, 0xD9]);
+                return Ok(out);
+            }
             return Err(bad("a marker segment is out of place"));
-        }
-        let Some(&marker) = bytes.get(pos + 1) else {
-            return Err(bad("truncated marker"));
         };
         match marker {
             0xD9 => {
@@ -179,18 +182,23 @@ pub(crate) fn without_metadata(bytes: &[u8]) -> Result<Vec<u8>, LayoutError> {
             }
             _ => {}
         }
-        let len = match bytes.get(pos + 2..pos + 4) {
-            Some(l) => usize::from(u16::from_be_bytes([l[0], l[1]])),
-            None => return Err(bad("truncated marker segment")),
-        };
-        let end = pos + 2 + len;
-        if len < 2 || end > bytes.len() {
+        let len = bytes
+            .get(pos + 2..pos + 4)
+            .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])));
+        let end = pos + 2 + len.unwrap_or(0);
+        let Some(len) = len.filter(|&len| len >= 2 && end <= bytes.len()) else {
+            if in_scans {
+                out.extend_from_slice(&[0xFF, 0xD9]);
+                return Ok(out);
+            }
             return Err(bad("truncated marker segment"));
-        }
-        let body = &bytes[pos + 4..end];
+        };
+        let body = &bytes[pos + 4..pos + 2 + len];
         let keep = match marker {
-            // SOFn, DHT, JPG, DAC, DQT, DNL, DRI, DHP, EXP: what decoding needs.
-            0xC0..=0xCF | 0xDB..=0xDF => true,
+            // Frame headers a PDF viewer decodes (parse refuses the others), Huffman and
+            // arithmetic tables, quantisation tables, the restart interval. Nothing else,
+            // not even reserved markers, which could carry anything.
+            0xC0..=0xC2 | 0xC4 | 0xCC | 0xDB | 0xDD => true,
             0xDA => {
                 in_scans = true;
                 true
@@ -424,6 +432,15 @@ mod tests {
         let cut = &plain[..plain.len() - 10];
         let clean = without_metadata(cut).expect("a truncated scan is still shown");
         assert_eq!(from_first_sos(&clean), from_first_sos(cut));
+        // A damaged tail (a marker whose segment runs past the end) ends the picture there.
+        let damaged = [
+            &plain[..plain.len() - 2],
+            &[0xFF, 0xE1, 0x40, 0x00, 1, 2][..],
+        ]
+        .concat();
+        let clean = without_metadata(&damaged).expect("shown up to the damage");
+        assert!(clean.ends_with(&[0xFF, 0xD9]));
+        assert_eq!(clean.len(), without_metadata(&plain).expect("plain").len());
     }
 
     #[test]

@@ -244,7 +244,9 @@ function revealNotes(a) {
   if (r.location) notes.push(`This ${noun} records where it was taken: ${r.location.latitude.toFixed(4)}, ${r.location.longitude.toFixed(4)}.`)
   else if (r.unreadable_location) notes.push(`This ${noun} holds location (GPS) data that Daybook cannot read as a place.`)
   if (r.device?.length) notes.push(`This ${noun} records the device that made it: ${r.device.join('; ')}.`)
-  if (notes.length) notes.push('Reports never include this. Packets ask you first.')
+  if (r.not_checked) notes.push(`Daybook could not check whether this ${noun} records a location.`)
+  const place = r.location || r.unreadable_location || r.not_checked
+  if (notes.length) notes.push(place ? 'Reports never include this. An evidence packet asks you first whether to keep it.' : 'Reports never include this.')
   return notes
 }
 
