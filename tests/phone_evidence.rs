@@ -175,6 +175,21 @@ fn assert_no_metadata(image: &Path) {
     }
 }
 
+/// `daybook export packet --out PACKET --originals without-location`, which must succeed.
+fn without_location(t: &TestDir, packet: &Path) {
+    t.ok(
+        &[
+            "export",
+            "packet",
+            "--out",
+            p(packet),
+            "--originals",
+            "without-location",
+        ],
+        "",
+    );
+}
+
 fn journal_with_order(t: &TestDir) -> (String, String) {
     t.init();
     let order = t.ok(
@@ -369,17 +384,7 @@ fn a_photo_location_leaves_the_journal_only_when_the_person_chooses_exact_origin
     assert!(!zipped.exists(), "a refused zip leaves no file");
 
     // Without location: a copy with no GPS and no serial number, every other byte the same.
-    t.ok(
-        &[
-            "export",
-            "packet",
-            "--out",
-            p(&packet),
-            "--originals",
-            "without-location",
-        ],
-        "",
-    );
+    without_location(&t, &packet);
     let exhibit = std::fs::read_dir(packet.join("exhibits"))
         .unwrap()
         .next()
@@ -642,17 +647,7 @@ fn iphone_photos_and_phone_videos_are_shown_and_their_locations_stay_home() {
             && err.contains("Exhibit 4 (edited.mp4)"),
         "{err}"
     );
-    t.ok(
-        &[
-            "export",
-            "packet",
-            "--out",
-            p(&packet),
-            "--originals",
-            "without-location",
-        ],
-        "",
-    );
+    without_location(&t, &packet);
     for (path, bytes) in util::files_under(&packet.join("exhibits")) {
         let name = path.to_string_lossy().into_owned();
         let original = if name.ends_with("edited.mp4") {

@@ -457,8 +457,10 @@ pub fn cancel_work(state: State<'_, AppState>) {
 }
 
 /// Largest file the window is sent to show as a thumbnail or play; bigger ones are described
-/// but not loaded into the window's memory.
+/// but not loaded into the window's memory. Videos, loaded only when the person asks to play
+/// one, may be larger: a minute of phone video is often 100 MB or more.
 const MAX_PREVIEW_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_VIDEO_PREVIEW_BYTES: u64 = 512 * 1024 * 1024;
 
 /// The decrypted bytes of an attachment, straight into the window's memory (a blob URL there);
 /// never written to disk.
@@ -466,7 +468,12 @@ const MAX_PREVIEW_BYTES: u64 = 64 * 1024 * 1024;
 pub async fn attachment_bytes(state: State<'_, AppState>, id: String) -> Answer<Response> {
     let bytes = with_journal(&state, |journal| {
         let attachment = journal.attachment(&id)?;
-        if attachment.size > MAX_PREVIEW_BYTES {
+        let limit = if attachment.kind == daybook::AttachmentKind::Video {
+            MAX_VIDEO_PREVIEW_BYTES
+        } else {
+            MAX_PREVIEW_BYTES
+        };
+        if attachment.size > limit {
             return Err(daybook::EvidenceError::Journal(
                 daybook::JournalError::Invalid(format!(
                     "{} is too large to preview here ({}); it is safe in the journal and in exports.",

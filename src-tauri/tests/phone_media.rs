@@ -88,6 +88,9 @@ async fn heic_is_shown_video_plays_and_the_packet_asks_about_locations() {
     app.wait_text("#count", "1 incident").await;
     app.click("button.incident").await;
     app.wait_count("#attachments li", 2).await;
+    // A video loads only when asked for.
+    assert_eq!(app.count("#attachments video").await, 0);
+    app.click("#attachments button.play-video").await;
 
     // The HEIC is decoded into a picture the web view can draw.
     let mut shown = serde_json::Value::Null;

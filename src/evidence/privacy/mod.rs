@@ -398,6 +398,19 @@ pub fn write_without(r: &mut dyn Read, patches: &[Patch], out: &mut dyn Write) -
 mod tests {
     use super::*;
 
+    /// A `moov` box whose `udta` holds a `©xyz` location, as Android phones write it.
+    fn moov_with_location() -> Vec<u8> {
+        let xyz = b"\0\x1a\x15\xc7+37.8044-122.2712+010.000/";
+        let xyz_box = [&(8 + xyz.len() as u32).to_be_bytes()[..], b"\xa9xyz", xyz].concat();
+        let udta = [
+            &(8 + xyz_box.len() as u32).to_be_bytes()[..],
+            b"udta",
+            &xyz_box,
+        ]
+        .concat();
+        [&(8 + udta.len() as u32).to_be_bytes()[..], b"moov", &udta].concat()
+    }
+
     fn jpeg_with_exif(tiff: &[u8]) -> Vec<u8> {
         let mut body = b"Exif\0\0".to_vec();
         body.extend_from_slice(tiff);
@@ -453,15 +466,7 @@ mod tests {
             "the primary picture is untouched"
         );
 
-        let xyz = b"\0\x1a\x15\xc7+37.8044-122.2712+010.000/";
-        let xyz_box = [&(8 + xyz.len() as u32).to_be_bytes()[..], b"\xa9xyz", xyz].concat();
-        let udta = [
-            &(8 + xyz_box.len() as u32).to_be_bytes()[..],
-            b"udta",
-            &xyz_box,
-        ]
-        .concat();
-        let moov = [&(8 + udta.len() as u32).to_be_bytes()[..], b"moov", &udta].concat();
+        let moov = moov_with_location();
         let motion = [
             &primary[..],
             &20u32.to_be_bytes(),
@@ -480,15 +485,7 @@ mod tests {
         movie.extend_from_slice(&(8u32 + 100_000).to_be_bytes());
         movie.extend_from_slice(b"mdat");
         movie.extend(std::iter::repeat_n(7u8, 100_000));
-        let xyz = b"\0\x1a\x15\xc7+37.8044-122.2712+010.000/";
-        let xyz_box = [&(8 + xyz.len() as u32).to_be_bytes()[..], b"\xa9xyz", xyz].concat();
-        let udta = [
-            &(8 + xyz_box.len() as u32).to_be_bytes()[..],
-            b"udta",
-            &xyz_box,
-        ]
-        .concat();
-        let moov = [&(8 + udta.len() as u32).to_be_bytes()[..], b"moov", &udta].concat();
+        let moov = moov_with_location();
         movie.extend_from_slice(&moov);
         let found = examine(&mut Forward(&movie[..])).expect("examine");
         let at = found.reveals.location.expect("location");

@@ -203,16 +203,29 @@ async function report(result) {
 
 function attachmentItem(a) {
   const preview = h('div', { class: 'preview' }, h('span', { class: 'hint' }, `${a.kind}, ${sizeText(a.size)}`))
-  if (['image', 'audio', 'video'].includes(a.kind) && a.size <= 64 * 1024 * 1024) {
+  const load = () => {
     // Pictures a web view cannot show (HEIC, TIFF) come back converted to JPEG, made in memory.
-    call('attachment_bytes', { id: a.id }).then((bytes) => {
+    return call('attachment_bytes', { id: a.id }).then((bytes) => {
       const shownAs = a.kind === 'image' && ['image/heic', 'image/heif', 'image/avif', 'image/tiff'].includes(a.mime) ? 'image/jpeg' : a.mime
       const url = objectUrl(bytes, shownAs)
       preview.replaceChildren(
         a.kind === 'image' ? h('img', { src: url, alt: a.caption || `Picture ${a.original_name}` })
           : a.kind === 'video' ? h('video', { src: url, controls: true, preload: 'metadata', 'aria-label': `Play ${a.original_name}` })
             : h('audio', { src: url, controls: true, 'aria-label': `Play ${a.original_name}` }))
+      return preview.firstChild
     }).catch((error) => preview.replaceChildren(h('span', { class: 'hint' }, error.message)))
+  }
+  if (['image', 'audio'].includes(a.kind) && a.size <= 64 * 1024 * 1024) load()
+  if (a.kind === 'video' && a.size <= 512 * 1024 * 1024) {
+    // A video is decrypted into the window only when asked for: it may be hundreds of MB.
+    preview.append(h('button', {
+      type: 'button',
+      class: 'play-video',
+      onclick: async () => {
+        const video = await load()
+        if (video?.play) video.focus()
+      },
+    }, `Play the video (${sizeText(a.size)})`))
   }
   const caption = input({ value: a.caption ?? '' })
   const transcript = a.kind === 'audio' || a.kind === 'video' ? h('textarea', { rows: 3 }, a.transcript ?? '') : null
