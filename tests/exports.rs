@@ -340,6 +340,30 @@ fn packet_holds_originals_and_is_checked_by_sha256sum_and_daybook() {
     assert!(String::from_utf8_lossy(&verify.get_output().stdout).starts_with("OK: "));
     let readme = std::fs::read_to_string(dir.join("README.txt")).unwrap();
     assert!(readme.contains("sha256sum -c SHA256SUMS"));
+    // A clerk on Windows: certutil or Get-FileHash one file at a time, or the script.
+    assert!(readme.contains("certutil -hashfile") && readme.contains("Get-FileHash"));
+    assert!(readme.contains("check-packet.ps1") && dir.join("check-packet.ps1").is_file());
+    let check = |dir: &std::path::Path| {
+        let out = Command::new("sh")
+            .arg("check-packet.sh")
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (ok, said) = check(&dir);
+    assert!(ok, "{said}");
+    let listed = std::fs::read_to_string(dir.join("SHA256SUMS"))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(
+        said.trim(),
+        format!("OK: all {listed} files match SHA256SUMS.")
+    );
     let text = pdftotext(&dir.join("Report.pdf"));
     let compact: String = text.split_whitespace().collect();
     assert!(
@@ -360,6 +384,12 @@ fn packet_holds_originals_and_is_checked_by_sha256sum_and_daybook() {
         .output()
         .unwrap();
     assert!(!sums.status.success());
+    let (ok, said) = check(&dir);
+    assert!(!ok, "{said}");
+    assert!(
+        said.starts_with(&format!("MISMATCH: exhibits/{}", exhibits[1])),
+        "{said}"
+    );
     let err = t.fails(&["verify", dir.to_str().unwrap()], "");
     assert!(
         err.contains(&format!("exhibits/{} does not match", exhibits[1])),

@@ -32,6 +32,12 @@ pub const MANIFEST: &str = "manifest.json";
 pub const SIGNATURE: &str = "manifest.sig";
 pub const SUMS: &str = "SHA256SUMS";
 pub const README: &str = "README.txt";
+/// Scripts that check every line of SHA256SUMS without Daybook: for a clerk on Linux or macOS,
+/// and on Windows (PowerShell's Get-FileHash).
+pub const CHECK_SH: &str = "check-packet.sh";
+pub const CHECK_PS1: &str = "check-packet.ps1";
+const CHECK_SH_TEXT: &str = include_str!("../../assets/packet/check-packet.sh");
+const CHECK_PS1_TEXT: &str = include_str!("../../assets/packet/check-packet.ps1");
 
 #[derive(Debug, thiserror::Error)]
 pub enum PacketError {
@@ -511,6 +517,13 @@ fn write_packet(
     );
     put_bytes(sink, README, true, readme.as_bytes(), &target)?;
     files.push(describe(README, "readme", readme.as_bytes()));
+    // Windows reads the PowerShell script with CRLF line ends as readily; the shell script
+    // must keep LF.
+    let ps1 = CHECK_PS1_TEXT.replace('\n', "\r\n");
+    for (name, text) in [(CHECK_SH, CHECK_SH_TEXT), (CHECK_PS1, ps1.as_str())] {
+        put_bytes(sink, name, true, text.as_bytes(), &target)?;
+        files.push(describe(name, "checker", text.as_bytes()));
+    }
 
     let manifest = Manifest {
         format: FORMAT.into(),
@@ -632,7 +645,13 @@ fn readme_text(
          How to check that nothing was changed\r\n\
          - Without Daybook (Linux or macOS terminal, in this folder):\r\n\
          \x20     sha256sum -c SHA256SUMS        (macOS: shasum -a 256 -c SHA256SUMS)\r\n\
-         \x20 Every line must say OK.\r\n\
+         \x20 Every line must say OK. Or run:  sh check-packet.sh\r\n\
+         - Without Daybook on Windows (PowerShell, in this folder):\r\n\
+         \x20     powershell -ExecutionPolicy Bypass -File check-packet.ps1\r\n\
+         \x20 It prints OK, or the first file that does not match. One file at a time:\r\n\
+         \x20     certutil -hashfile exhibits\\FILE SHA256      (Command Prompt)\r\n\
+         \x20     Get-FileHash -Algorithm SHA256 exhibits\\FILE   (PowerShell)\r\n\
+         \x20 and compare the result with the file's line in SHA256SUMS (case does not matter).\r\n\
          - With Daybook:  daybook verify <this folder>\r\n\
          \x20 or, without unpacking:  daybook verify {name}.zip\r\n\
          \x20                         daybook verify {name}.zip.age --identity your-key.txt\r\n\
