@@ -477,6 +477,52 @@ mod tests {
         assert!(examine_bytes(&motion).reveals.location.is_some());
     }
 
+    /// Thousands of damaged variants of files that hold a location (bytes changed, cut short):
+    /// examining never panics, every patch lies inside the file, a copy keeps its length.
+    #[test]
+    fn damaged_files_never_panic_and_patches_stay_inside() {
+        let gps_jpeg = jpeg_with_exif(&tiff::tests::exif_with_gps());
+        let movie = [
+            &20u32.to_be_bytes()[..],
+            b"ftypqt  \0\0\0\0qt  ",
+            &moov_with_location(),
+        ]
+        .concat();
+        let motion = [&gps_jpeg[..], &movie].concat();
+        let tiff_file = tiff::tests::exif_with_gps();
+        let mut seed = 0x9E37_79B9_u32;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as usize
+        };
+        for sample in [&gps_jpeg, &movie, &motion, &tiff_file] {
+            for round in 0..2_000 {
+                let mut bytes = sample.clone();
+                for _ in 0..1 + round % 4 {
+                    let at = next() % bytes.len();
+                    bytes[at] = next() as u8;
+                }
+                if round % 5 == 0 {
+                    bytes.truncate(next() % bytes.len());
+                }
+                let found = examine_bytes(&bytes);
+                for p in &found.patches {
+                    assert!(p.offset as usize + p.bytes.len() <= bytes.len(), "{p:?}");
+                }
+                let mut copy = Vec::new();
+                write_without(&mut &bytes[..], &found.patches, &mut copy).expect("copy");
+                assert_eq!(copy.len(), bytes.len());
+                let streamed = examine(&mut Forward(&bytes[..])).expect("examine");
+                assert_eq!(
+                    streamed.reveals.records_location(),
+                    found.reveals.records_location() || streamed.reveals.not_checked
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_movie_location_box_is_found_past_a_large_mdat() {
         let mut movie = Vec::new();

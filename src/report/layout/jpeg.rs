@@ -443,6 +443,40 @@ mod tests {
         assert_eq!(clean.len(), without_metadata(&plain).expect("plain").len());
     }
 
+    /// Damaged variants of a photo with EXIF: the filter never panics, and what it returns
+    /// starts with SOI and holds no EXIF segment before its first scan.
+    #[test]
+    fn damaged_jpegs_never_panic_or_keep_exif() {
+        let plain = encode(24, 16, jpeg_encoder::ColorType::Rgb, 3);
+        let sample = with_segments(&plain, &[segment(0xE1, b"Exif\0\0MM\0*GPS")], b"");
+        let mut seed = 0x2545_F491_u32;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as usize
+        };
+        for round in 0..5_000 {
+            let mut bytes = sample.clone();
+            for _ in 0..1 + round % 3 {
+                let at = next() % bytes.len();
+                bytes[at] = next() as u8;
+            }
+            if round % 4 == 0 {
+                bytes.truncate(next() % bytes.len());
+            }
+            let _ = parse(&bytes);
+            if let Ok(clean) = without_metadata(&bytes) {
+                assert!(clean.starts_with(&[0xFF, 0xD8]));
+                let header_end = clean
+                    .windows(2)
+                    .position(|w| w == [0xFF, 0xDA])
+                    .unwrap_or(clean.len());
+                assert!(!clean[..header_end].windows(4).any(|w| w == b"Exif"));
+            }
+        }
+    }
+
     #[test]
     fn reads_exif_orientation() {
         // Little-endian TIFF: IFD0 at 8 with a single Orientation=6 entry.
