@@ -355,7 +355,12 @@ pub async fn export_packet(
         } else {
             daybook::packet::export_packet(journal, &selection, &reports, &target, originals)
         }
-        .map_err(|e| e.to_string())
+        .map_err(|e| match e {
+            // The files changed since the question (an import in between): ask again, in the
+            // app's words rather than the command line's.
+            daybook::packet::PacketError::LocationChoice(_) => "Some files in this packet record where they were taken, and they changed since you were asked. Nothing was written. Press “Save the evidence packet…” again to choose.".to_string(),
+            other => other.to_string(),
+        })
     })?;
     if archive {
         remember_exported(&state, [packet.path.clone()]);

@@ -517,8 +517,20 @@ fn movie(data: &[u8], base: u64, range: Range<usize>, depth: usize, found: &mut 
     let children = boxes(data, range);
     for b in &children {
         match &b.kind {
-            b"trak" | b"udta" | b"mdia" | b"minf" => {
+            b"trak" | b"udta" | b"mdia" | b"minf" | b"stbl" => {
                 movie(data, base, b.payload.clone(), depth + 1, found)
+            }
+            b"stsd" => {
+                // A timed-metadata track of positions (GoPro GPMF, Google's camera motion
+                // metadata) records a route in the video's own data, which cannot be blanked
+                // in place: say so, so the packet asks and a copy is refused.
+                let entries = boxes(
+                    data,
+                    (b.payload.start + 8).min(b.payload.end)..b.payload.end,
+                );
+                if entries.iter().any(|e| matches!(&e.kind, b"gpmd" | b"camm")) {
+                    found.unreadable_location = true;
+                }
             }
             b"XMP_" => {
                 let mut part = Findings::default();

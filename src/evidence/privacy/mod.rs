@@ -254,6 +254,10 @@ fn examine_movie(r: &mut dyn Skip, head: Vec<u8>) -> io::Result<Examination> {
         if size < header {
             break;
         }
+        // Dashcams write their GPS log as a top-level box of its own.
+        if &kind == b"gps " {
+            found.unreadable_location = true;
+        }
         // XMP lives in a `uuid` box; a large one is something else (never XMP) and is skipped.
         let xmp_sized = &kind == b"uuid" && size <= MAX_MOOV_BYTES;
         if &kind == b"moov" || &kind == b"meta" || xmp_sized {
@@ -521,6 +525,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_gps_track_in_a_video_counts_as_location_that_cannot_be_removed() {
+        let entry = [&16u32.to_be_bytes()[..], b"gpmd", &[0u8; 8]].concat();
+        let stsd = [
+            &(16 + entry.len() as u32).to_be_bytes()[..],
+            b"stsd",
+            &[0, 0, 0, 0, 0, 0, 0, 1],
+            &entry,
+        ]
+        .concat();
+        let mut nested = stsd;
+        for kind in [b"stbl", b"minf", b"mdia", b"trak", b"moov"] {
+            nested = [
+                &(8 + nested.len() as u32).to_be_bytes()[..],
+                &kind[..],
+                &nested,
+            ]
+            .concat();
+        }
+        let movie = [&20u32.to_be_bytes()[..], b"ftypmp42\0\0\0\0mp42", &nested].concat();
+        let found = examine(&mut Forward(&movie[..])).expect("examine");
+        assert!(
+            found.reveals.unreadable_location && found.patches.is_empty(),
+            "{found:?}"
+        );
+        assert!(found.reveals.records_location());
     }
 
     #[test]
