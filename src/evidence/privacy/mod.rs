@@ -209,20 +209,19 @@ fn into_examination(found: tiff::Findings) -> Examination {
 /// HEIF-family brands (HEIC, HEIF, AVIF pictures): their metadata is in a top-level `meta`
 /// box that points into the rest of the file, so they are read whole like other pictures.
 fn is_heif_brand(head: &[u8]) -> bool {
-    let brand = head.get(8..12).unwrap_or_default();
-    matches!(
-        brand,
-        b"heic"
-            | b"heix"
-            | b"heim"
-            | b"heis"
-            | b"hevc"
-            | b"hevx"
-            | b"mif1"
-            | b"msf1"
-            | b"avif"
-            | b"avis"
-    )
+    const HEIF: [&[u8]; 12] = [
+        b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"miaf", b"avif",
+        b"avis", b"MiHE",
+    ];
+    // The major brand, then the compatible brands that fit in what was read (a HEIF file may
+    // name another major brand and list mif1 among the compatible ones).
+    let size = head
+        .get(0..4)
+        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let end = size.min(head.len());
+    let major = head.get(8..12).into_iter();
+    let compatible = head.get(16..end).unwrap_or_default().chunks_exact(4);
+    major.chain(compatible).any(|brand| HEIF.contains(&brand))
 }
 
 fn examine_movie(r: &mut dyn Skip, head: Vec<u8>) -> io::Result<Examination> {
