@@ -34,6 +34,71 @@ const XMP_DEVICES: &[(&str, &str)] = &[
     ("aux:ownername", "camera owner's name"),
     ("exifex:cameraownername", "camera owner's name"),
 ];
+/// True for an XMP property (prefix:name, any case) that records a place or a device.
+fn is_sensitive_property(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("exif:gps")
+        || name.starts_with("drone-dji:gps")
+        || ((name.starts_with("aux:") || name.starts_with("exifex:")) && name.contains("serial"))
+        || matches!(
+            name.as_str(),
+            "aux:ownername"
+                | "exifex:cameraownername"
+                | "photoshop:city"
+                | "photoshop:state"
+                | "photoshop:country"
+                | "iptc4xmpcore:location"
+                | "iptc4xmpext:locationcreated"
+                | "iptc4xmpext:locationshown"
+        )
+}
+
+/// The byte ranges of `packet` that hold a revealing property, as an attribute
+/// (` exif:GPSLatitude="..."`) or an element (`<exif:GPSLatitude>...</exif:GPSLatitude>`);
+/// `None` when a revealing word would remain outside them (a form not recognised).
+fn sensitive_properties(packet: &[u8]) -> Option<Vec<Range<usize>>> {
+    let text = std::str::from_utf8(packet).ok()?;
+    let attribute =
+        regex::Regex::new(r#"([A-Za-z][\w.-]*:[A-Za-z][\w.-]*)\s*=\s*("[^"]*"|'[^']*')"#).ok()?;
+    let opening = regex::Regex::new(r"<([A-Za-z][\w.-]*:[A-Za-z][\w.-]*)[\s>/]").ok()?;
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    for c in attribute.captures_iter(text) {
+        if is_sensitive_property(&c[1]) {
+            if let Some(m) = c.get(0) {
+                ranges.push(m.range());
+            }
+        }
+    }
+    for c in opening.captures_iter(text) {
+        let (Some(m), Some(name)) = (c.get(0), c.get(1)) else {
+            continue;
+        };
+        if !is_sensitive_property(name.as_str()) || ranges.iter().any(|r| r.contains(&m.start())) {
+            continue;
+        }
+        let close = format!("</{}>", name.as_str());
+        let tag_end = text[m.start()..].find('>').map(|i| m.start() + i + 1)?;
+        let end = if text[..tag_end].ends_with("/>") {
+            tag_end
+        } else {
+            tag_end + text[tag_end..].find(&close)? + close.len()
+        };
+        ranges.push(m.start()..end);
+    }
+    // Nothing revealing may be left outside the ranges.
+    let mut rest = packet.to_vec();
+    for r in &ranges {
+        rest[r.clone()].fill(b' ');
+    }
+    let rest = String::from_utf8_lossy(&rest).to_lowercase();
+    if XMP_PLACES.iter().any(|p| rest.contains(p))
+        || XMP_DEVICES.iter().any(|(p, _)| rest.contains(p))
+    {
+        return None;
+    }
+    Some(ranges)
+}
+
 /// What a blanked XMP packet becomes (XMP Specification Part 1, 7.3: the packet wrapper).
 const EMPTY_XMP: &[u8] = b"<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?><x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>";
 /// Boxes deeper than this are not looked into (real files nest a handful deep).
@@ -280,17 +345,31 @@ pub(super) fn xmp(bytes: &[u8], range: Range<usize>, found: &mut Findings) {
         found.device.push(format!("{label} (in the XMP metadata)"));
     }
     let blank = |found: &mut Findings| {
-        // An empty but valid packet, padded with the whitespace XMP allows, so readers see no
-        // properties rather than a damaged packet.
-        let mut empty = EMPTY_XMP.to_vec();
-        if empty.len() > range.len() {
-            empty.clear();
+        match sensitive_properties(packet) {
+            // Each revealing property is overwritten with spaces, attribute or element whole,
+            // so everything else the packet says (HDR gain maps, Motion Photo offsets) stays.
+            Some(ranges) => {
+                for r in ranges {
+                    found.patches.push(Patch {
+                        offset: (range.start + r.start) as u64,
+                        bytes: vec![b' '; r.len()],
+                    });
+                }
+            }
+            // A form not recognised: an empty but valid packet, padded with the whitespace
+            // XMP allows, so readers see no properties rather than a damaged packet.
+            None => {
+                let mut empty = EMPTY_XMP.to_vec();
+                if empty.len() > range.len() {
+                    empty.clear();
+                }
+                empty.resize(range.len(), b' ');
+                found.patches.push(Patch {
+                    offset: range.start as u64,
+                    bytes: empty,
+                });
+            }
         }
-        empty.resize(range.len(), b' ');
-        found.patches.push(Patch {
-            offset: range.start as u64,
-            bytes: empty,
-        });
         let label = if place {
             "GPS location"
         } else {
@@ -696,13 +775,50 @@ mod tests {
             .windows(22)
             .position(|w| w == b"XML:com.adobe.xmp\0\0\0\0\0")
             .expect("chunk header kept");
-        assert!(clean[keyword + 22..].starts_with(b"<?xpacket begin="));
+        assert!(
+            clean[keyword + 22..].starts_with(b"<x:xmpmeta"),
+            "the packet's frame stays"
+        );
+        assert!(!clean.windows(3).any(|w| w == b"GPS"));
         let mut decoder = png::Decoder::new(std::io::Cursor::new(&clean));
         decoder.set_ignore_text_chunk(false);
         let mut reader = decoder.read_info().expect("valid PNG");
         let mut buf = vec![0; reader.output_buffer_size()];
         reader.next_frame(&mut buf).expect("pixels");
         assert!(examine_picture(&clean).location.is_none());
+    }
+
+    #[test]
+    fn xmp_keeps_what_does_not_reveal_and_falls_back_to_an_empty_packet() {
+        let packet = br#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description GCamera:MotionPhoto="1" hdrgm:Version="1.0" aux:SerialNumber="C39XK2">
+<exif:GPSLatitude>37,48.264N</exif:GPSLatitude><exif:GPSLongitude>122,16.272W</exif:GPSLongitude>
+<Iptc4xmpExt:LocationCreated><rdf:Bag><rdf:li rdf:parseType="Resource"><Iptc4xmpExt:City>Oakland</Iptc4xmpExt:City></rdf:li></rdf:Bag></Iptc4xmpExt:LocationCreated>
+</rdf:Description></rdf:RDF></x:xmpmeta>"#;
+        let mut found = Findings::default();
+        xmp(packet, 0..packet.len(), &mut found);
+        assert!(found.location.is_some() && !found.device.is_empty());
+        let mut clean = packet.to_vec();
+        for p in &found.patches {
+            let at = p.offset as usize;
+            clean[at..at + p.bytes.len()].copy_from_slice(&p.bytes);
+        }
+        let clean = String::from_utf8(clean).expect("text");
+        for kept in [
+            "GCamera:MotionPhoto=\"1\"",
+            "hdrgm:Version=\"1.0\"",
+            "</rdf:Description>",
+        ] {
+            assert!(clean.contains(kept), "{kept} kept: {clean}");
+        }
+        for gone in ["GPS", "C39XK2", "Oakland", "LocationCreated"] {
+            assert!(!clean.contains(gone), "{gone} removed: {clean}");
+        }
+        // A form not recognised (a place in a comment-like text) blanks the whole packet.
+        let odd = b"<x:xmpmeta>photoshop-city GPSLatitude somewhere</x:xmpmeta>";
+        let mut found = Findings::default();
+        xmp(odd, 0..odd.len(), &mut found);
+        assert_eq!(found.patches.len(), 1);
+        assert_eq!(found.patches[0].bytes.len(), odd.len());
     }
 
     #[test]
@@ -716,7 +832,15 @@ mod tests {
         xmp(packet, 0..packet.len(), &mut found);
         let at = found.location.expect("position");
         assert!((at.latitude - 37.8044).abs() < 1e-4 && (at.longitude + 122.2712).abs() < 1e-4);
-        assert_eq!(found.patches[0].bytes.len(), packet.len());
-        assert!(found.patches[0].bytes.starts_with(b"<?xpacket begin="));
+        // Only the two properties go, each replaced by spaces of its own length.
+        assert_eq!(found.patches.len(), 2);
+        let mut clean = packet.to_vec();
+        for p in &found.patches {
+            let at = p.offset as usize;
+            clean[at..at + p.bytes.len()].copy_from_slice(&p.bytes);
+        }
+        let clean = String::from_utf8(clean).expect("text");
+        assert!(clean.starts_with("<rdf:Description ") && clean.trim_end().ends_with("/>"));
+        assert!(!clean.contains("GPS") && !clean.contains("37,48"));
     }
 }
