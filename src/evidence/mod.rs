@@ -270,7 +270,11 @@ impl Journal {
     /// import, or read from the original (and remembered) when it was imported before Daybook
     /// looked. Only pictures and videos are examined.
     pub fn attachment_reveals(&self, a: &Attachment) -> Result<privacy::Reveals> {
-        if let Some(known) = &a.reveals {
+        if let Some(known) = a
+            .reveals
+            .as_ref()
+            .filter(|r| r.examiner == privacy::EXAMINER_VERSION)
+        {
             return Ok(known.clone());
         }
         if !matches!(a.kind, AttachmentKind::Image | AttachmentKind::Video) {

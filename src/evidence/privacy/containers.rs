@@ -14,89 +14,166 @@ pub(super) const XMP_UUID: &[u8] =
     b"\xBE\x7A\xCF\xCB\x97\xA9\x42\xE8\x9C\x71\x99\x94\x91\xE3\xAF\xAC";
 /// Apple's QuickTime metadata key for where a video was recorded.
 const APPLE_LOCATION_KEY: &[u8] = b"com.apple.quicktime.location.ISO6709";
-/// XMP properties (lower-cased) that record a place: EXIF's GPS in XMP, drones' own GPS
-/// fields, IPTC's location created and shown, Photoshop's city and state.
-const XMP_PLACES: &[&str] = &[
-    "gpslatitude",
-    "gpslongitude",
-    "locationcreated",
-    "locationshown",
-    "iptc4xmpcore:location",
-    "photoshop:city",
-    "photoshop:state",
-];
-/// XMP properties (lower-cased) that identify a device or its owner.
-const XMP_DEVICES: &[(&str, &str)] = &[
-    ("aux:serialnumber", "camera serial number"),
-    ("exifex:bodyserialnumber", "camera serial number"),
-    ("aux:lensserialnumber", "lens serial number"),
-    ("exifex:lensserialnumber", "lens serial number"),
-    ("aux:ownername", "camera owner's name"),
-    ("exifex:cameraownername", "camera owner's name"),
-];
-/// True for an XMP property (prefix:name, any case) that records a place or a device.
-fn is_sensitive_property(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    name.starts_with("exif:gps")
-        || name.starts_with("drone-dji:gps")
-        || ((name.starts_with("aux:") || name.starts_with("exifex:")) && name.contains("serial"))
-        || matches!(
-            name.as_str(),
-            "aux:ownername"
-                | "exifex:cameraownername"
-                | "photoshop:city"
-                | "photoshop:state"
-                | "photoshop:country"
-                | "iptc4xmpcore:location"
-                | "iptc4xmpext:locationcreated"
-                | "iptc4xmpext:locationshown"
-        )
+/// What an XMP property's local name (after the prefix) says it records, judged by words
+/// rather than a list of known tags, so a maker's own names (DJI's `Latitude`,
+/// `LRFTargetLat`, `DroneSerialNumber`) and tags added later count too.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reveal {
+    Place,
+    Device,
+}
+
+fn reveal_of(local_name: &str) -> Option<Reveal> {
+    const PLACE: [&str; 12] = [
+        "gps",
+        "lat",
+        "lon",
+        "latitude",
+        "longitude",
+        "altitude",
+        "city",
+        "state",
+        "country",
+        "province",
+        "location",
+        "sublocation",
+    ];
+    let words = name_words(local_name);
+    if words.iter().any(|w| PLACE.contains(&w.as_str())) {
+        return Some(Reveal::Place);
+    }
+    if words.iter().any(|w| w == "serial" || w == "owner") {
+        return Some(Reveal::Device);
+    }
+    None
+}
+
+/// The words of a property name, lower-cased: "GPSLatitude" -> gps, latitude;
+/// "LRFTargetLat" -> lrf, target, lat; "drone_serial" -> drone, serial.
+fn name_words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut words = Vec::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphabetic() {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
+        let next = chars.get(i + 1).copied();
+        let starts = c.is_ascii_uppercase()
+            && (prev.is_some_and(|p| p.is_ascii_lowercase())
+                || (prev.is_some_and(|p| p.is_ascii_uppercase())
+                    && next.is_some_and(|n| n.is_ascii_lowercase())));
+        if starts && !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        word.push(c.to_ascii_lowercase());
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// `prefix:name="value"` (or single quotes) and `<prefix:name`, the two ways XMP writes a
+/// property; compiled once (a hostile file may hold millions of tiny packets).
+static XMP_ATTRIBUTE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"([A-Za-z][\w.-]*):([A-Za-z][\w.-]*)\s*=\s*("[^"]*"|'[^']*')"#).ok()
+});
+static XMP_ELEMENT: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"<([A-Za-z][\w.-]*):([A-Za-z][\w.-]*)[\s>/]").ok()
+});
+
+/// Every property a packet names, as (where it starts, its whole match, its local name).
+fn xmp_properties(text: &str) -> Vec<(Range<usize>, String, bool)> {
+    let mut found = Vec::new();
+    if let Some(re) = XMP_ATTRIBUTE.as_ref() {
+        for c in re.captures_iter(text) {
+            if let (Some(m), Some(local)) = (c.get(0), c.get(2)) {
+                found.push((m.range(), local.as_str().to_string(), true));
+            }
+        }
+    }
+    if let Some(re) = XMP_ELEMENT.as_ref() {
+        for c in re.captures_iter(text) {
+            if let (Some(m), Some(local)) = (c.get(0), c.get(2)) {
+                found.push((m.range(), local.as_str().to_string(), false));
+            }
+        }
+    }
+    found
+}
+
+/// What `text` (an XMP packet) records: a place, and device identifiers by local name.
+fn xmp_reveals(text: &str) -> (bool, Vec<String>) {
+    let mut place = false;
+    let mut device = Vec::new();
+    for (_, local, _) in xmp_properties(text) {
+        match reveal_of(&local) {
+            Some(Reveal::Place) => place = true,
+            Some(Reveal::Device) if !device.contains(&local) => device.push(local),
+            _ => {}
+        }
+    }
+    (place, device)
 }
 
 /// The byte ranges of `packet` that hold a revealing property, as an attribute
 /// (` exif:GPSLatitude="..."`) or an element (`<exif:GPSLatitude>...</exif:GPSLatitude>`);
-/// `None` when a revealing word would remain outside them (a form not recognised).
+/// `None` when something revealing would remain outside them, or the element's end cannot
+/// be found (a form not recognised): the caller then empties the whole packet.
 fn sensitive_properties(packet: &[u8]) -> Option<Vec<Range<usize>>> {
     let text = std::str::from_utf8(packet).ok()?;
-    let attribute =
-        regex::Regex::new(r#"([A-Za-z][\w.-]*:[A-Za-z][\w.-]*)\s*=\s*("[^"]*"|'[^']*')"#).ok()?;
-    let opening = regex::Regex::new(r"<([A-Za-z][\w.-]*:[A-Za-z][\w.-]*)[\s>/]").ok()?;
-    let mut ranges: Vec<Range<usize>> = Vec::new();
-    for c in attribute.captures_iter(text) {
-        if is_sensitive_property(&c[1]) {
-            if let Some(m) = c.get(0) {
-                ranges.push(m.range());
-            }
-        }
+    // Comments and CDATA could hide or fake a tag; such packets are emptied whole.
+    if text.contains("<!--") || text.contains("<![CDATA[") {
+        return None;
     }
-    for c in opening.captures_iter(text) {
-        let (Some(m), Some(name)) = (c.get(0), c.get(1)) else {
-            continue;
-        };
-        if !is_sensitive_property(name.as_str()) || ranges.iter().any(|r| r.contains(&m.start())) {
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    let mut properties = xmp_properties(text);
+    properties.sort_by_key(|(r, _, _)| r.start);
+    for (m, local, attribute) in properties {
+        if reveal_of(&local).is_none() || ranges.last().is_some_and(|r| r.end > m.start) {
             continue;
         }
-        let close = format!("</{}>", name.as_str());
-        let tag_end = text[m.start()..].find('>').map(|i| m.start() + i + 1)?;
+        if attribute {
+            ranges.push(m);
+            continue;
+        }
+        let name = text.get(m.start + 1..m.end - 1)?;
+        let close = format!("</{name}>");
+        let tag_end = quote_aware_tag_end(text, m.start)?;
         let end = if text[..tag_end].ends_with("/>") {
             tag_end
         } else {
             tag_end + text[tag_end..].find(&close)? + close.len()
         };
-        ranges.push(m.start()..end);
+        ranges.push(m.start..end);
     }
     // Nothing revealing may be left outside the ranges.
     let mut rest = packet.to_vec();
     for r in &ranges {
         rest[r.clone()].fill(b' ');
     }
-    let rest = String::from_utf8_lossy(&rest).to_lowercase();
-    if XMP_PLACES.iter().any(|p| rest.contains(p))
-        || XMP_DEVICES.iter().any(|(p, _)| rest.contains(p))
-    {
-        return None;
+    let rest = String::from_utf8_lossy(&rest);
+    let (place, device) = xmp_reveals(&rest);
+    (!place && device.is_empty()).then_some(ranges)
+}
+
+/// Where the tag opened at `start` ends, skipping `>` inside quoted attribute values.
+fn quote_aware_tag_end(text: &str, start: usize) -> Option<usize> {
+    let mut quote = None;
+    for (i, c) in text[start..].char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '>') => return Some(start + i + 1),
+            _ => {}
+        }
     }
-    Some(ranges)
+    None
 }
 
 /// What a blanked XMP packet becomes (XMP Specification Part 1, 7.3: the packet wrapper).
@@ -124,7 +201,11 @@ pub(super) fn examine_picture(bytes: &[u8]) -> Findings {
 
 /// True when `head` starts with an ISO base media `ftyp` box (HEIF, AVIF, MP4, MOV).
 pub(super) fn is_isobmff(head: &[u8]) -> bool {
-    head.get(4..8) == Some(b"ftyp")
+    // Old QuickTime files start with a movie box, not `ftyp`.
+    matches!(
+        head.get(4..8),
+        Some(b"ftyp" | b"moov" | b"mdat" | b"wide" | b"free" | b"skip" | b"pnot" | b"uuid")
+    )
 }
 
 /// The boxes of an ISO base media file (HEIF images, MP4 and MOV videos) held in memory from
@@ -331,18 +412,12 @@ pub(super) fn xmp(bytes: &[u8], range: Range<usize>, found: &mut Findings) {
         return;
     };
     let text = String::from_utf8_lossy(packet);
-    let lower = text.to_lowercase();
-    let place = XMP_PLACES.iter().any(|p| lower.contains(p));
-    let device: Vec<&str> = XMP_DEVICES
-        .iter()
-        .filter(|(p, _)| lower.contains(p))
-        .map(|(_, label)| *label)
-        .collect();
+    let (place, device) = xmp_reveals(&text);
     if !place && device.is_empty() {
         return;
     }
-    for label in &device {
-        found.device.push(format!("{label} (in the XMP metadata)"));
+    for name in &device {
+        found.device.push(format!("{name} (in the XMP metadata)"));
     }
     let blank = |found: &mut Findings| {
         match sensitive_properties(packet) {
@@ -598,6 +673,10 @@ fn movie(data: &[u8], base: u64, range: Range<usize>, depth: usize, found: &mut 
         match &b.kind {
             b"trak" | b"udta" | b"mdia" | b"minf" | b"stbl" => {
                 movie(data, base, b.payload.clone(), depth + 1, found)
+            }
+            b"gps " => {
+                // Novatek dashcams keep their GPS log index here.
+                found.unreadable_location = true;
             }
             b"stsd" => {
                 // A timed-metadata track of positions (GoPro GPMF, Google's camera motion

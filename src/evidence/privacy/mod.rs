@@ -47,7 +47,14 @@ pub struct Reveals {
     /// The file could not be checked (too large, unreadable): treat it as possibly revealing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_checked: bool,
+    /// Which version of this examination found it: a remembered result from an older one
+    /// (which knew fewer places metadata hides in) is examined again.
+    #[serde(default)]
+    pub examiner: u32,
 }
+
+/// Raised whenever `examine` learns to find something it did not before.
+pub const EXAMINER_VERSION: u32 = 2;
 
 impl Reveals {
     /// True when an export of the original may hand over a place: it records one, or it could
@@ -159,15 +166,15 @@ pub fn examine(r: &mut dyn Skip) -> io::Result<Examination> {
         return Ok(examine_bytes(&bytes));
     }
     if !known {
-        // GIF, BMP and the like hold no location; other video containers (Matroska, AVI,
-        // MPEG-TS) might, and Daybook does not read them: they count as not checked.
-        let video = bytes.starts_with(b"\x1a\x45\xdf\xa3")
-            || bytes.starts_with(b"RIFF") && bytes.get(8..11) == Some(b"AVI")
-            || bytes.first() == Some(&0x47);
-        return Ok(if video {
-            not_checked()
+        // GIF, BMP and icons hold no location; anything else Daybook does not read (other
+        // video containers, JPEG XL, JPEG 2000, Photoshop files) might: not checked.
+        let plain = bytes.starts_with(b"GIF8")
+            || bytes.starts_with(b"BM")
+            || bytes.starts_with(&[0, 0, 1, 0]);
+        return Ok(if plain {
+            into_examination(tiff::Findings::default())
         } else {
-            Examination::default()
+            not_checked()
         });
     }
     (&mut *r).take(MAX_PICTURE_BYTES).read_to_end(&mut bytes)?;
@@ -187,6 +194,7 @@ fn not_checked() -> Examination {
     Examination {
         reveals: Reveals {
             not_checked: true,
+            examiner: EXAMINER_VERSION,
             ..Reveals::default()
         },
         ..Examination::default()
@@ -200,6 +208,7 @@ fn into_examination(found: tiff::Findings) -> Examination {
             unreadable_location: found.unreadable_location && found.location.is_none(),
             device: found.device,
             not_checked: false,
+            examiner: EXAMINER_VERSION,
         },
         patches: found.patches,
         removed: found.removed,
@@ -254,7 +263,7 @@ fn examine_movie(r: &mut dyn Skip, head: Vec<u8>) -> io::Result<Examination> {
             break;
         }
         // Dashcams write their GPS log as a top-level box of its own.
-        if &kind == b"gps " {
+        if &kind == b"gps " || &kind == b"GPS " {
             found.unreadable_location = true;
         }
         // XMP lives in a `uuid` box; a large one is something else (never XMP) and is skipped.
@@ -271,7 +280,11 @@ fn examine_movie(r: &mut dyn Skip, head: Vec<u8>) -> io::Result<Examination> {
             let have = whole.len() as u64;
             (&mut *r).take(size - have).read_to_end(&mut whole)?;
             if (whole.len() as u64) < size {
-                break; // a truncated file: what is whole was examined
+                // A cut-off file: what is there is examined, and it counts as not checked.
+                containers::isobmff(&whole, offset, &mut found);
+                let mut cut = into_examination(found);
+                cut.reveals.not_checked = true;
+                return Ok(cut);
             }
             containers::isobmff(&whole, offset, &mut found);
         } else {

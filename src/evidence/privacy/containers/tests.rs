@@ -85,8 +85,8 @@ fn xmp_keeps_what_does_not_reveal_and_falls_back_to_an_empty_packet() {
     for gone in ["GPS", "C39XK2", "Oakland", "LocationCreated"] {
         assert!(!clean.contains(gone), "{gone} removed: {clean}");
     }
-    // A form not recognised (a place in a comment-like text) blanks the whole packet.
-    let odd = b"<x:xmpmeta>photoshop-city GPSLatitude somewhere</x:xmpmeta>";
+    // A form not handled (a comment, which could hide or fake a tag) blanks the whole packet.
+    let odd = br#"<x:xmpmeta><!-- a note --><rdf:Description exif:GPSLatitude="37,48.264N"/></x:xmpmeta>"#;
     let mut found = Findings::default();
     xmp(odd, 0..odd.len(), &mut found);
     assert_eq!(found.patches.len(), 1);
@@ -114,4 +114,39 @@ fn reads_an_xmp_position() {
     let clean = String::from_utf8(clean).expect("text");
     assert!(clean.starts_with("<rdf:Description ") && clean.trim_end().ends_with("/>"));
     assert!(!clean.contains("GPS") && !clean.contains("37,48"));
+}
+
+#[test]
+fn property_names_are_judged_by_their_words() {
+    for place in [
+        "GPSLatitude",
+        "GpsLongitude",
+        "Latitude",
+        "LRFTargetLat",
+        "LocationCreated",
+        "City",
+        "CountryCode",
+        "ProvinceState",
+        "Sublocation",
+    ] {
+        assert!(reveal_of(place) == Some(Reveal::Place), "{place}");
+    }
+    for device in [
+        "SerialNumber",
+        "DroneSerialNumber",
+        "OwnerName",
+        "CameraOwnerName",
+    ] {
+        assert!(reveal_of(device) == Some(Reveal::Device), "{device}");
+    }
+    for harmless in [
+        "MaskOpacity",
+        "MotionPhoto",
+        "Version",
+        "Orientation",
+        "Translation",
+        "CreatorTool",
+    ] {
+        assert!(reveal_of(harmless).is_none(), "{harmless}");
+    }
 }
