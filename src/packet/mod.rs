@@ -85,13 +85,14 @@ pub struct LocatedExhibit {
 
 fn location_choice_message(exhibits: &[LocatedExhibit]) -> String {
     let mut text = String::from(
-        "These exhibits record where they were taken, and anyone who receives the packet can read it:\n",
+        "These exhibits record, or may record, where they were taken, and anyone who receives the packet can read it:\n",
     );
     for e in exhibits {
-        let place = e
-            .reveals
-            .location
-            .map_or_else(|| "location data".to_string(), |at| at.to_string());
+        let place = match (e.reveals.location, e.reveals.not_checked) {
+            (Some(at), _) => at.to_string(),
+            (None, true) => "Daybook could not check this file".to_string(),
+            (None, false) => "location data".to_string(),
+        };
         text.push_str(&format!("  {} ({}): {place}\n", e.label, e.original_name));
     }
     text.push_str(
@@ -359,7 +360,10 @@ fn plan_copy(
     ) {
         return Ok(None);
     }
-    let read_err = |e: io::Error| write_err(Path::new(label))(e);
+    // A file that cannot be read to the end cannot be checked: it is refused like one whose
+    // location cannot be removed.
+    let read_err =
+        |_: io::Error| PacketError::LocationNotRemoved(format!("{label} ({})", a.original_name));
     let examined =
         privacy::examine(&mut privacy::Forward(journal.plaintext_reader(a)?)).map_err(read_err)?;
     let not_removed = || PacketError::LocationNotRemoved(format!("{label} ({})", a.original_name));
