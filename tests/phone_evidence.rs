@@ -46,25 +46,32 @@ fn phone_photo(t: &TestDir, name: &str, seed: u64) -> PathBuf {
         daybook::demo::sample_photo(seed + 1, "2026:04:10 09:02:00"),
     )
     .unwrap();
-    run(
-        "exiftool",
-        &[
-            "-q",
-            "-overwrite_original",
-            &format!("-GPSLatitude={LATITUDE}"),
-            "-GPSLatitudeRef=N",
-            &format!("-GPSLongitude={LONGITUDE}"),
-            "-GPSLongitudeRef=W",
-            "-GPSAltitude=12",
-            "-ExifIFD:SerialNumber=C39XK2P1Q",
-            "-ExifIFD:OwnerName=Dana Ellison",
-            &format!("-XMP:GPSLatitude={LATITUDE}"),
-            &format!("-XMP:GPSLongitude=-{LONGITUDE}"),
-            &format!("-ThumbnailImage<={}", p(&thumb)),
-            p(&path),
-        ],
-    );
+    exiftool_gps(&[
+        "-GPSAltitude=12",
+        "-ExifIFD:SerialNumber=C39XK2P1Q",
+        "-ExifIFD:OwnerName=Dana Ellison",
+        &format!("-XMP:GPSLatitude={LATITUDE}"),
+        &format!("-XMP:GPSLongitude=-{LONGITUDE}"),
+        &format!("-ThumbnailImage<={}", p(&thumb)),
+        p(&path),
+    ]);
     path
+}
+
+/// exiftool writing the test's GPS position (EXIF, in place), then `more` arguments and files.
+fn exiftool_gps(more: &[&str]) {
+    let lat = format!("-GPSLatitude={LATITUDE}");
+    let lon = format!("-GPSLongitude={LONGITUDE}");
+    let mut args = vec![
+        "-q",
+        "-overwrite_original",
+        &lat,
+        "-GPSLatitudeRef=N",
+        &lon,
+        "-GPSLongitudeRef=W",
+    ];
+    args.extend_from_slice(more);
+    run("exiftool", &args);
 }
 
 /// What exiftool finds in `file`: every tag, as JSON.
@@ -489,18 +496,7 @@ fn heic_and_video(t: &TestDir) -> (PathBuf, PathBuf, PathBuf) {
     std::fs::write(&png, daybook::demo::sample_png(3)).unwrap();
     let heic = t.path("IMG_0420.HEIC");
     run("heif-enc", &["-q", "60", "-o", p(&heic), p(&png)]);
-    run(
-        "exiftool",
-        &[
-            "-q",
-            "-overwrite_original",
-            &format!("-GPSLatitude={LATITUDE}"),
-            "-GPSLatitudeRef=N",
-            &format!("-GPSLongitude={LONGITUDE}"),
-            "-GPSLongitudeRef=W",
-            p(&heic),
-        ],
-    );
+    exiftool_gps(&[p(&heic)]);
     let video = t.path("doorbell.mp4");
     run(
         "ffmpeg",
