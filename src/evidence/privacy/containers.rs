@@ -178,6 +178,8 @@ fn quote_aware_tag_end(text: &str, start: usize) -> Option<usize> {
 
 /// What a blanked XMP packet becomes (XMP Specification Part 1, 7.3: the packet wrapper).
 const EMPTY_XMP: &[u8] = b"<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?><x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>";
+/// Items appended after a JPEG's end that are examined (phones append two or three).
+const MAX_APPENDED: usize = 64;
 /// Boxes deeper than this are not looked into (real files nest a handful deep).
 const MAX_DEPTH: usize = 8;
 
@@ -304,32 +306,29 @@ fn jpeg_trailer(bytes: &[u8], found: &mut Findings) {
         return;
     };
     let trailer = sos + eoi + 2;
-    let mut at = trailer;
-    for _ in 0..16 {
-        let rest = &bytes[at..];
-        let next_jpeg = rest.windows(3).position(|w| w == [0xFF, 0xD8, 0xFF]);
-        let next_movie = rest
-            .windows(4)
-            .position(|w| w == b"ftyp")
-            .filter(|&i| i >= 4)
-            .map(|i| i - 4);
-        match (next_jpeg, next_movie) {
-            (Some(j), m) if m.is_none_or(|m| j < m) => {
-                let start = at + j;
-                let mut part = Findings::default();
-                jpeg(&bytes[start..], &mut part);
-                merge(found, part, start as u64);
-                at = start + 3;
-            }
-            (_, Some(m)) => {
-                let start = at + m;
-                let mut part = Findings::default();
-                isobmff(&bytes[start..], 0, &mut part);
-                merge(found, part, start as u64);
-                return; // a video runs to the end of the file
-            }
-            _ => return,
+    // Every candidate found in one pass each; a picture appended after the end starts with
+    // SOI and a marker, a video with a box whose type is `ftyp`.
+    let rest = &bytes[trailer..];
+    let pictures = memchr::memmem::find_iter(rest, &[0xFF, 0xD8, 0xFF]).map(|i| (i, false));
+    let movies = memchr::memmem::find_iter(rest, b"ftyp")
+        .filter(|&i| i >= 4)
+        .map(|i| (i - 4, true));
+    let mut candidates: Vec<(usize, bool)> = pictures.chain(movies).collect();
+    candidates.sort_unstable();
+    if candidates.len() > MAX_APPENDED {
+        // More than any phone appends: something is hidden here that is not examined.
+        found.unreadable_location = true;
+        candidates.truncate(MAX_APPENDED);
+    }
+    for (offset, movie) in candidates {
+        let start = trailer + offset;
+        let mut part = Findings::default();
+        if movie {
+            isobmff(&bytes[start..], 0, &mut part);
+        } else {
+            jpeg(&bytes[start..], &mut part);
         }
+        merge(found, part, start as u64);
     }
 }
 
