@@ -177,13 +177,9 @@ fn report_is_chronological_searchable_and_court_safe() {
         .map(|p| std::fs::read(p).unwrap())
         .collect();
     // The compressed image data goes in unchanged (no re-encode), without the file's EXIF.
-    let scans = |jpeg: &[u8]| {
-        let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
-        jpeg[sos..].to_vec()
-    };
     let embedded = extracted
         .iter()
-        .find(|e| scans(e) == scans(&photo))
+        .find(|e| util::from_first_sos(e) == util::from_first_sos(&photo))
         .expect("the JPEG's image data is embedded byte-for-byte");
     assert!(
         !util::contains(embedded, b"Exif\0\0"),

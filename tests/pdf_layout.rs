@@ -374,15 +374,8 @@ fn jpeg_image_data_is_embedded_byte_for_byte_without_its_metadata() {
         .collect();
     assert_eq!(jpgs.len(), 1, "pdfimages extracted one JPEG");
     let extracted = std::fs::read(&jpgs[0]).expect("read extracted");
-    let scans = |jpeg: &[u8]| {
-        let sos = jpeg
-            .windows(2)
-            .position(|w| w == [0xFF, 0xDA])
-            .expect("SOS");
-        jpeg[sos..].to_vec()
-    };
     assert!(
-        scans(&extracted) == scans(&s.jpeg),
+        util::from_first_sos(&extracted) == util::from_first_sos(&s.jpeg),
         "the extracted JPEG's image data differs from the original's"
     );
     // The encoder's JFIF segment is not needed to decode it, so it is not embedded.

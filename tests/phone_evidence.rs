@@ -147,16 +147,6 @@ fn pdf_images(t: &TestDir, pdf: &Path, stem: &str) -> Vec<PathBuf> {
     files
 }
 
-/// From the first start-of-scan marker to the end, found by walking the marker segments (an
-/// EXIF thumbnail is a JPEG inside a segment, with an SOS of its own).
-fn from_first_sos(jpeg: &[u8]) -> &[u8] {
-    let mut pos = 2;
-    while jpeg[pos + 1] != 0xDA {
-        pos += 2 + usize::from(u16::from_be_bytes([jpeg[pos + 2], jpeg[pos + 3]]));
-    }
-    &jpeg[pos..]
-}
-
 /// Nothing but pixels: exiftool finds no EXIF, XMP, IPTC, GPS, maker notes or comment.
 fn assert_no_metadata(image: &Path) {
     for (tag, value) in tags(image) {
@@ -321,7 +311,7 @@ fn a_photo_location_leaves_the_journal_only_when_the_person_chooses_exact_origin
         let shown = jpegs
             .iter()
             .map(|f| std::fs::read(f).unwrap())
-            .find(|j| from_first_sos(j) == from_first_sos(original))
+            .find(|j| util::from_first_sos(j) == util::from_first_sos(original))
             .expect("the photo's scan data is embedded unchanged");
         assert!(
             !util::contains(&shown, b"Exif\0\0") && !util::contains(&shown, b"http://ns.adobe.com")
@@ -400,7 +390,7 @@ fn a_photo_location_leaves_the_journal_only_when_the_person_chooses_exact_origin
         .path();
     let copy = std::fs::read(&exhibit).unwrap();
     assert_eq!(copy.len(), photo.len());
-    assert_eq!(from_first_sos(&copy), from_first_sos(&photo));
+    assert_eq!(util::from_first_sos(&copy), util::from_first_sos(&photo));
     let after = tags(&exhibit);
     assert!(after.keys().all(|k| !k.contains("GPS")), "{after:?}");
     for device in ["ExifIFD:SerialNumber", "ExifIFD:OwnerName"] {

@@ -203,13 +203,11 @@ fn a_report_over_the_cap_is_split_into_volumes_numbered_straight_through() {
     let sum: usize = files.iter().map(|f| pages(f)).sum();
     assert_eq!(sum, total.unwrap(), "pdfinfo's page counts add up");
     // The JPEG's image data is embedded unchanged; its EXIF is not.
-    let scans = |jpeg: &[u8]| {
-        let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
-        jpeg[sos..].to_vec()
-    };
     let embedded = extracted
         .iter()
-        .find(|e| e.starts_with(&[0xFF, 0xD8]) && scans(e) == scans(&photo))
+        .find(|e| {
+            e.starts_with(&[0xFF, 0xD8]) && util::from_first_sos(e) == util::from_first_sos(&photo)
+        })
         .expect("the JPEG exhibit's image data is embedded byte-for-byte");
     assert!(
         !util::contains(embedded, b"Exif\0\0"),
@@ -398,12 +396,10 @@ fn an_exhibit_larger_than_the_cap_gets_a_volume_of_its_own_and_a_warning() {
         .unwrap()
         .map(|e| std::fs::read(e.unwrap().path()).unwrap())
         .collect();
-    let scans = |jpeg: &[u8]| {
-        let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
-        jpeg[sos..].to_vec()
-    };
     assert!(
-        images.iter().any(|i| scans(i) == scans(&big_bytes)),
+        images
+            .iter()
+            .any(|i| util::from_first_sos(i) == util::from_first_sos(&big_bytes)),
         "the image data still byte-for-byte"
     );
 }

@@ -177,3 +177,19 @@ pub fn db_bytes(files: &[(PathBuf, Vec<u8>)]) -> Vec<u8> {
         .1
         .clone()
 }
+
+/// From the first start-of-scan marker to the end, found by walking the marker segments (an
+/// EXIF thumbnail is a JPEG inside a segment, with an SOS of its own).
+pub fn from_first_sos(jpeg: &[u8]) -> &[u8] {
+    let mut pos = 2;
+    while let (Some(0xFF), Some(&marker)) = (jpeg.get(pos), jpeg.get(pos + 1)) {
+        if marker == 0xDA {
+            return &jpeg[pos..];
+        }
+        let len = jpeg
+            .get(pos + 2..pos + 4)
+            .map_or(0, |l| u16::from_be_bytes([l[0], l[1]]));
+        pos += 2 + usize::from(len);
+    }
+    &[] // not a JPEG, or no scan: matches nothing real
+}
