@@ -117,13 +117,7 @@ pub fn inspect(path: &Path) -> io::Result<FileFacts> {
     }
     if matches!(kind, AttachmentKind::Image | AttachmentKind::Video) {
         let mut file = BufReader::new(File::open(path)?);
-        facts.reveals = Some(match super::privacy::examine(&mut file) {
-            Ok(found) => found.reveals,
-            Err(_) => super::privacy::Reveals {
-                not_checked: true,
-                ..Default::default()
-            },
-        });
+        facts.reveals = Some(super::privacy::reveals_of(&mut file));
     }
     Ok(facts)
 }

@@ -280,13 +280,7 @@ impl Journal {
         if !matches!(a.kind, AttachmentKind::Image | AttachmentKind::Video) {
             return Ok(privacy::Reveals::default());
         }
-        let reveals = match privacy::examine(&mut privacy::Forward(self.plaintext_reader(a)?)) {
-            Ok(found) => found.reveals,
-            Err(_) => privacy::Reveals {
-                not_checked: true,
-                ..Default::default()
-            },
-        };
+        let reveals = privacy::reveals_of(&mut privacy::Forward(self.plaintext_reader(a)?));
         // A cache of what the bytes say, outside the revision chain; a file that could not be
         // checked is looked at again next time, and a failed write only costs a re-check.
         if !reveals.not_checked {

@@ -184,6 +184,18 @@ pub fn examine(r: &mut dyn Skip) -> io::Result<Examination> {
     Ok(examine_bytes(&bytes))
 }
 
+/// What `r` reveals, for a person to be told: a file that cannot be read to the end counts as
+/// not checked (and, with no examiner version, is looked at again next time).
+pub fn reveals_of(r: &mut dyn Skip) -> Reveals {
+    examine(r).map_or_else(
+        |_| Reveals {
+            not_checked: true,
+            ..Reveals::default()
+        },
+        |found| found.reveals,
+    )
+}
+
 /// Examines a whole file already in memory.
 pub fn examine_bytes(bytes: &[u8]) -> Examination {
     let found = containers::examine_picture(bytes);
