@@ -131,7 +131,7 @@ impl App {
         caps.insert(
             "tauri:options".into(),
             serde_json::json!({
-                "application": env!("CARGO_BIN_EXE_daybook-desktop"),
+                "application": application(),
                 "args": args,
             }),
         );
@@ -331,6 +331,14 @@ impl App {
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
+}
+
+/// The app the tests drive: the one cargo built, or the one `DAYBOOK_APP` names (the
+/// installed package's `/usr/bin/daybook-desktop`, in scripts/package-test).
+pub fn application() -> PathBuf {
+    std::env::var_os("DAYBOOK_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_daybook-desktop")))
 }
 
 /// The running app's process ids (the shell and its WebKit web process), for memory figures.
