@@ -2,7 +2,7 @@
 //! survivor out of their own evidence, so every write that matters goes through here:
 //! temp file in the same folder, fsync, rename over the target, fsync of the folder.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -27,7 +27,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
-        File::open(dir)?.sync_all()
+        fs::File::open(dir)?.sync_all()
     }
     #[cfg(not(unix))]
     {

@@ -604,20 +604,39 @@ fn iphone_photos_and_phone_videos_are_shown_and_their_locations_stay_home() {
     let report = t.path("report.pdf");
     t.ok(&["export", "report", "--out", p(&report)], "");
     let text = run("pdftotext", &[p(&report), "-"]);
-    assert!(text.contains("Shown converted from HEI"), "{text}");
-    assert!(text.contains("Stills from the video"), "{text}");
-    for offset in ["At 0:00", "At 0:01", "At 0:02"] {
-        assert!(text.contains(offset), "{offset}: {text}");
-    }
-    assert!(
-        text.contains("320 x 240 pixels") && text.contains("2026-04-10 16:02:00 UTC"),
-        "{text}"
-    );
-    let images = pdf_images(&t, &report, "report-images");
-    assert!(
-        images.len() >= 9,
-        "one converted photo and four stills of each video: {images:?}"
-    );
+    let images = if cfg!(feature = "phone-media") {
+        assert!(text.contains("Shown converted from HEI"), "{text}");
+        assert!(text.contains("Stills from the video"), "{text}");
+        for offset in ["At 0:00", "At 0:01", "At 0:02"] {
+            assert!(text.contains(offset), "{offset}: {text}");
+        }
+        assert!(
+            text.contains("320 x 240 pixels") && text.contains("2026-04-10 16:02:00 UTC"),
+            "{text}"
+        );
+        let images = pdf_images(&t, &report, "report-images");
+        assert!(
+            images.len() >= 9,
+            "one converted photo and four stills of each video: {images:?}"
+        );
+        images
+    } else {
+        // A build without libheif and GStreamer (Windows) cannot show these: the report says
+        // so for each, and the originals still go in the packet below.
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains("This image format cannot be shown in the PDF."),
+            "{flat}"
+        );
+        assert_eq!(
+            flat.matches("No stills could be taken from this video")
+                .count(),
+            3,
+            "{flat}"
+        );
+        assert!(!flat.contains("Shown converted from"), "{flat}");
+        pdf_images(&t, &report, "report-images")
+    };
     for image in &images {
         assert_no_metadata(image);
     }

@@ -2,6 +2,8 @@
 //! video plays from decrypted bytes, both say where they were taken, and the evidence packet
 //! asks before it hands that place over, with focus going back where it came from.
 
+#![cfg(feature = "phone-media")]
+
 mod common;
 
 use std::path::Path;

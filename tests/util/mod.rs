@@ -9,6 +9,37 @@ use assert_cmd::Command;
 
 pub const PASSPHRASE: &str = "correct horse battery staple";
 
+/// Names a program that stands in for the CLI, given the same arguments: for example a wrapper
+/// that runs the cross-built `daybook.exe` under Wine (`scripts/windows` writes one), so these
+/// tests check the Windows binary too. Unset, the tests run the `daybook` cargo just built.
+pub const CLI_ENV: &str = "DAYBOOK_TEST_CLI";
+
+/// A command that runs the CLI under test: `DAYBOOK_TEST_CLI` when it is set, otherwise the
+/// cargo-built `daybook`. The only place tests find the program, so every test runs the same one.
+pub fn cli() -> std::process::Command {
+    match std::env::var_os(CLI_ENV) {
+        Some(program) if !program.is_empty() => std::process::Command::new(program),
+        _ => std::process::Command::new(assert_cmd::cargo::cargo_bin("daybook")),
+    }
+}
+
+/// True when the CLI is the stand-in named by `DAYBOOK_TEST_CLI` (a Windows build under Wine)
+/// and the caller checks something only a Unix build has; `reason` goes to stderr so a skipped
+/// test is never mistaken for a passed one.
+pub fn unix_only(reason: &str) -> bool {
+    if std::env::var_os(CLI_ENV).is_some_and(|v| !v.is_empty()) {
+        eprintln!("skipped under {CLI_ENV}: {reason}");
+        return true;
+    }
+    false
+}
+
+/// Why link tests are skipped under Wine: Wine 8.0 shows a Unix symbolic link to a Windows
+/// program as the file it points to (no reparse point), so `daybook.exe` cannot see the link
+/// there. On Windows itself a link is a reparse point, which the standard library reports.
+pub const WINE_HIDES_LINKS: &str =
+    "Wine 8.0 shows a Unix symbolic link to daybook.exe as the file it points to";
+
 pub struct TestDir {
     pub tmp: tempfile::TempDir,
     pub journal: PathBuf,
@@ -27,7 +58,7 @@ impl TestDir {
 
     /// `daybook` with this test's journal and passphrase, and the lowest allowed KDF cost.
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("daybook").expect("daybook binary");
+        let mut cmd = Command::from_std(cli());
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.tmp.path())
