@@ -261,17 +261,23 @@ fn imir_left_right() -> Vec<u8> {
     bmff_box(b"imir", &[1])
 }
 
-#[test]
-fn heic_from_heif_enc_keeps_size_and_colours() {
-    let dir = tempfile::tempdir().unwrap();
-    let png = dir.path().join("split.png");
-    let heic = dir.path().join("split.heic");
+/// The split-colour test picture as `split.png` and, encoded by heif-enc, `split.heic`.
+fn split_heic(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let png = dir.join("split.png");
+    let heic = dir.join("split.heic");
     write_png(&png, W, H, split);
     tool(
         "heif-enc",
         "libheif-examples",
         &["-q", "90", "-o", path_str(&heic), path_str(&png)],
     );
+    (png, heic)
+}
+
+#[test]
+fn heic_from_heif_enc_keeps_size_and_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, heic) = split_heic(dir.path());
     let copy = convert("image/heic", &std::fs::read(&heic).unwrap()).unwrap();
     assert_eq!(copy.from, "HEIC");
     assert_split(&copy);
@@ -471,14 +477,7 @@ fn heic_premultiplied_alpha_is_laid_over_white() {
 #[test]
 fn garbage_and_truncated_files_are_errors_not_panics() {
     let dir = tempfile::tempdir().unwrap();
-    let png = dir.path().join("split.png");
-    let heic = dir.path().join("split.heic");
-    write_png(&png, W, H, split);
-    tool(
-        "heif-enc",
-        "libheif-examples",
-        &["-q", "90", "-o", path_str(&heic), path_str(&png)],
-    );
+    let (png, heic) = split_heic(dir.path());
     let heic = std::fs::read(&heic).unwrap();
     let webp = ffmpeg_convert(
         &png,
@@ -534,14 +533,7 @@ fn garbage_and_truncated_files_are_errors_not_panics() {
 #[test]
 fn damaged_files_never_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let png = dir.path().join("split.png");
-    let heic = dir.path().join("split.heic");
-    write_png(&png, W, H, split);
-    tool(
-        "heif-enc",
-        "libheif-examples",
-        &["-q", "90", "-o", path_str(&heic), path_str(&png)],
-    );
+    let (png, heic) = split_heic(dir.path());
     let webp = ffmpeg_convert(
         &png,
         &dir.path().join("split.webp"),
