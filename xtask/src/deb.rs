@@ -69,16 +69,17 @@ pub fn make(root: &Path, release_dir: &Path, config: &AppConfig) -> Result<PathB
     ));
     write(&entry, &desktop_entry(config), 0o644)?;
 
+    let data = staged(&tree)?;
     let control = Control {
         version,
         arch: &arch,
-        installed_kib: installed_kib(&tree)?,
+        installed_kib: installed_kib(&data),
         depends: &depends,
         recommends: RECOMMENDS,
     };
     write(&tree.join("DEBIAN/control"), &control.render(), 0o644)?;
-    write(&tree.join("DEBIAN/md5sums"), &md5sums(&tree)?, 0o644)?;
-    set_folder_modes(&tree)?;
+    write(&tree.join("DEBIAN/md5sums"), &md5sums(&tree, &data)?, 0o644)?;
+    set_folder_modes(&tree, &data)?;
 
     let deb = out_dir.join(format!("{PACKAGE}_{version}_{arch}.deb"));
     let mut command = Command::new("dpkg-deb");
@@ -188,29 +189,34 @@ fn png_size(path: &Path) -> Result<(u32, u32), XtaskError> {
 }
 
 /// Debian's Installed-Size: the data's size in KiB, each file rounded up.
-fn installed_kib(tree: &Path) -> Result<u64, XtaskError> {
-    Ok(files_under(tree)?
-        .iter()
-        .map(|(_, size)| size.div_ceil(1024))
-        .sum())
+fn installed_kib(data: &Staged) -> u64 {
+    data.files.iter().map(|(_, size)| size.div_ceil(1024)).sum()
 }
 
 /// `md5sums` for `dpkg --verify`: every installed file, relative to the root.
-fn md5sums(tree: &Path) -> Result<String, XtaskError> {
-    let files = files_under(tree)?;
+fn md5sums(tree: &Path, data: &Staged) -> Result<String, XtaskError> {
     let mut command = Command::new("md5sum");
     command.current_dir(tree).arg("--");
-    for (path, _) in &files {
+    for (path, _) in &data.files {
         command.arg(path);
     }
     run_command(command, "md5sum")
 }
 
-/// Every file of the tree outside DEBIAN/, as paths relative to it, with sizes, sorted.
-fn files_under(tree: &Path) -> Result<Vec<(PathBuf, u64)>, XtaskError> {
-    let mut found = Vec::new();
-    let mut folders = vec![tree.to_path_buf()];
-    while let Some(folder) = folders.pop() {
+/// What was staged outside DEBIAN/: its folders, and its files relative to the tree with
+/// their sizes, sorted. Read once, for the size, the checksums and the folder modes.
+struct Staged {
+    folders: Vec<PathBuf>,
+    files: Vec<(PathBuf, u64)>,
+}
+
+fn staged(tree: &Path) -> Result<Staged, XtaskError> {
+    let mut found = Staged {
+        folders: vec![tree.to_path_buf()],
+        files: Vec::new(),
+    };
+    let mut pending = vec![tree.to_path_buf()];
+    while let Some(folder) = pending.pop() {
         let entries = std::fs::read_dir(&folder).map_err(|source| file_error(&folder, source))?;
         for entry in entries {
             let entry = entry.map_err(|source| file_error(&folder, source))?;
@@ -221,14 +227,15 @@ fn files_under(tree: &Path) -> Result<Vec<(PathBuf, u64)>, XtaskError> {
             let relative = path.strip_prefix(tree).unwrap_or(&path).to_path_buf();
             if meta.is_dir() {
                 if relative != Path::new("DEBIAN") {
-                    folders.push(path);
+                    found.folders.push(path.clone());
+                    pending.push(path);
                 }
             } else {
-                found.push((relative, meta.len()));
+                found.files.push((relative, meta.len()));
             }
         }
     }
-    found.sort();
+    found.files.sort();
     Ok(found)
 }
 
@@ -254,18 +261,9 @@ fn make_parent(path: &Path) -> Result<(), XtaskError> {
 }
 
 /// Folders are 0755 whatever the umask, as dpkg expects of a package's tree.
-fn set_folder_modes(tree: &Path) -> Result<(), XtaskError> {
-    set_mode(tree, 0o755)?;
-    let mut folders = vec![tree.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        let entries = std::fs::read_dir(&folder).map_err(|source| file_error(&folder, source))?;
-        for entry in entries {
-            let path = entry.map_err(|source| file_error(&folder, source))?.path();
-            if path.is_dir() {
-                set_mode(&path, 0o755)?;
-                folders.push(path);
-            }
-        }
+fn set_folder_modes(tree: &Path, data: &Staged) -> Result<(), XtaskError> {
+    for folder in data.folders.iter().chain([&tree.join("DEBIAN")]) {
+        set_mode(folder, 0o755)?;
     }
     Ok(())
 }
