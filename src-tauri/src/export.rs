@@ -286,6 +286,7 @@ pub async fn export_officer_sheet(
                 last: request.last.unwrap_or(5).clamp(1, 20),
                 paper: request.paper(),
                 generated_at: chrono::Utc::now(),
+                with_order: false,
             },
         )
     })?;

@@ -184,6 +184,34 @@ pub enum ExportCommand {
         /// A4 paper instead of US Letter
         #[arg(long)]
         a4: bool,
+        /// Add the order's own pages (and its proof of service) after the sheet, each marked
+        /// as a copy (see `daybook order attach`)
+        #[arg(long)]
+        with_order: bool,
+    },
+    /// A one-page notice for a school, an employer or a building's front desk: who the
+    /// restrained person is, what the order says about that place, and what to do. Nothing
+    /// about incidents, and none of your addresses or usual phone numbers
+    Notice {
+        /// The place the notice is for
+        #[arg(long = "for", value_enum, value_name = "PLACE")]
+        place: PlaceArg,
+        /// The PDF to write (must not exist yet)
+        #[arg(long)]
+        out: PathBuf,
+        /// Which order [default: the most recently issued one in force]
+        #[arg(long)]
+        order: Option<String>,
+        /// The number staff should call after 911: one you choose for this notice (it is
+        /// printed; leave it out and the notice says to tell you)
+        #[arg(long, value_name = "NUMBER")]
+        call: Option<String>,
+        /// Add the order's own pages after the notice, each marked as a copy
+        #[arg(long)]
+        with_order: bool,
+        /// A4 paper instead of US Letter
+        #[arg(long)]
+        a4: bool,
     },
     /// An evidence packet: the report, original exhibits, signed manifest, SHA256SUMS; as a
     /// folder, a zip, or a zip encrypted with age for the person who will receive it
@@ -214,6 +242,44 @@ pub enum ExportCommand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlaceArg {
+    School,
+    Workplace,
+    Building,
+}
+
+impl From<PlaceArg> for crate::report::notice::Place {
+    fn from(arg: PlaceArg) -> Self {
+        use crate::report::notice::Place;
+        match arg {
+            PlaceArg::School => Place::School,
+            PlaceArg::Workplace => Place::Workplace,
+            PlaceArg::Building => Place::Building,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PaperKindArg {
+    /// The order itself: the PDF from the court, or photos or scans of its pages
+    Order,
+    /// The proof (return) of service
+    ProofOfService,
+    Other,
+}
+
+impl From<PaperKindArg> for crate::model::DocumentKind {
+    fn from(arg: PaperKindArg) -> Self {
+        use crate::model::DocumentKind;
+        match arg {
+            PaperKindArg::Order => DocumentKind::Order,
+            PaperKindArg::ProofOfService => DocumentKind::ProofOfService,
+            PaperKindArg::Other => DocumentKind::Other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OriginalsArg {
     Exact,
     WithoutLocation,
@@ -240,6 +306,36 @@ pub enum OrderCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Show one order with its terms and the papers kept with it
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Amend an order with a JSON merge patch (fields given replace, null clears); prints its id
+    Edit {
+        id: String,
+        #[arg(long, value_name = "FILE|-")]
+        json: PathBuf,
+    },
+    /// Keep the court's papers with an order: the order as you have it (a PDF, or photos or
+    /// scans of its pages: JPEG, PNG, HEIC) or the proof of service. Prints "ATTACHMENT_ID
+    /// SHA256 FILE" for each
+    Attach {
+        /// The order's id (from `daybook order list`)
+        order: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// What the files are
+        #[arg(long, value_enum, default_value = "order")]
+        kind: PaperKindArg,
+    },
+    /// Every recorded version of an order, oldest first
+    History {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,6 +347,18 @@ pub enum PersonCommand {
     },
     /// List people
     List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Amend a person with a JSON merge patch (fields given replace, null clears); prints the id
+    Edit {
+        id: String,
+        #[arg(long, value_name = "FILE|-")]
+        json: PathBuf,
+    },
+    /// Every recorded version of a person, oldest first
+    History {
+        id: String,
         #[arg(long)]
         json: bool,
     },

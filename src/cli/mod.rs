@@ -169,16 +169,7 @@ pub fn run(cli: Cli) -> Result<()> {
             print_line!("The journal opens.");
             Ok(())
         }
-        Command::Order(OrderCommand::Add { json }) => {
-            let input: OrderInput = read_json(&json)?;
-            let order = config.unlock()?.add_order(&input)?;
-            print_line!("{}", order.id);
-            Ok(())
-        }
-        Command::Order(OrderCommand::List { json }) => {
-            let orders = config.unlock()?.orders()?;
-            output::orders(&orders, json)
-        }
+        Command::Order(command) => order(&config, command),
         Command::Person(PersonCommand::Add { json }) => {
             let input: PersonInput = read_json(&json)?;
             let person = config.unlock()?.add_person(&input)?;
@@ -194,6 +185,18 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Person(PersonCommand::List { json }) => {
             let people = config.unlock()?.people()?;
             output::people(&people, json)
+        }
+        Command::Person(PersonCommand::Edit { id, json }) => {
+            let patch = read_patch(&json)?;
+            let person = config.unlock()?.edit_person_patch(&id, &patch)?;
+            print_line!("{}", person.id);
+            Ok(())
+        }
+        Command::Person(PersonCommand::History { id, json }) => {
+            let journal = config.unlock()?;
+            journal.person(&id)?;
+            let history = journal.history(crate::journal::revisions::Entity::Person, &id)?;
+            output::history(&history, json)
         }
         Command::Incident(command) => incident(&config, command),
         Command::Attach {
@@ -304,6 +307,83 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+fn order(config: &Config, command: OrderCommand) -> Result<()> {
+    match command {
+        OrderCommand::Add { json } => {
+            let input: OrderInput = read_json(&json)?;
+            let order = config.unlock()?.add_order(&input)?;
+            print_line!("{}", order.id);
+        }
+        OrderCommand::List { json } => {
+            let orders = config.unlock()?.orders()?;
+            output::orders(&orders, json)?;
+        }
+        OrderCommand::Show { id, json } => {
+            let journal = config.unlock()?;
+            let order = journal.order(&id)?;
+            let papers = journal.order_documents(&id)?;
+            output::order_detail(&order, &papers, json)?;
+        }
+        OrderCommand::Edit { id, json } => {
+            let patch = read_patch(&json)?;
+            let order = config.unlock()?.edit_order_patch(&id, &patch)?;
+            print_line!("{}", order.id);
+        }
+        OrderCommand::Attach { order, files, kind } => {
+            let mut journal = config.unlock()?;
+            journal.order(&order)?;
+            for file in &files {
+                crate::evidence::check_source(file)?;
+            }
+            let batch =
+                journal.attach_order_documents(&order, &files, kind.into(), &mut |_, _, _| true)?;
+            for a in &batch.attached {
+                let file = files[a.index].display();
+                print_line!("{} {} {file}", a.attachment.id, a.attachment.sha256);
+            }
+            for problem in &batch.problems {
+                eprintln!("{}: {}", files[problem.index].display(), problem.error);
+            }
+            if !batch.problems.is_empty() {
+                return Err(CliError::Usage(format!(
+                    "{} of {} files could not be kept (see above); the others were.",
+                    batch.problems.len(),
+                    files.len()
+                )));
+            }
+            // A PDF that cannot be copied into a handout is kept anyway (it is what the person
+            // has), but they should know now rather than at the door.
+            let order = journal.order(&order)?;
+            if let Err(problem) = crate::report::order_pages::OrderPages::read(&journal, &order) {
+                if !matches!(
+                    problem,
+                    crate::report::order_pages::OrderPagesError::NoCopy { .. }
+                ) {
+                    eprintln!("Kept, but note: {problem}");
+                }
+            }
+        }
+        OrderCommand::History { id, json } => {
+            let journal = config.unlock()?;
+            journal.order(&id)?;
+            let history = journal.history(crate::journal::revisions::Entity::Order, &id)?;
+            output::history(&history, json)?;
+        }
+    }
+    Ok(())
+}
+
+/// A merge patch from `path`: a JSON object of the fields to change.
+fn read_patch(path: &Path) -> Result<serde_json::Value> {
+    let patch: serde_json::Value = read_json(path)?;
+    if !patch.is_object() {
+        return Err(CliError::Usage(
+            "An edit is a JSON object of the fields to change.".into(),
+        ));
+    }
+    Ok(patch)
+}
+
 fn incident(config: &Config, command: IncidentCommand) -> Result<()> {
     match command {
         IncidentCommand::Add { json } => {
@@ -312,12 +392,7 @@ fn incident(config: &Config, command: IncidentCommand) -> Result<()> {
             print_line!("{}", incident.id);
         }
         IncidentCommand::Edit { id, json } => {
-            let patch: serde_json::Value = read_json(&json)?;
-            if !patch.is_object() {
-                return Err(CliError::Usage(
-                    "An edit is a JSON object of the fields to change.".into(),
-                ));
-            }
+            let patch = read_patch(&json)?;
             let mut journal = config.unlock()?;
             let id = journal.resolve_incident_ref(&id)?;
             let incident = journal.edit_incident(&id, &patch)?;
@@ -365,6 +440,7 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
             order,
             last,
             a4,
+            with_order,
         } => {
             if out.symlink_metadata().is_ok() {
                 return Err(CliError::Exists { path: out });
@@ -377,10 +453,45 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
                     last,
                     paper: paper(a4),
                     generated_at: chrono::Utc::now(),
+                    with_order,
                 },
             )?;
             write_new_file(&out, &pdf)?;
-            print_line!("Wrote {} (one page).", out.display());
+            print_line!(
+                "Wrote {} ({}).",
+                out.display(),
+                pages_written(&pdf, "one page")
+            );
+        }
+        ExportCommand::Notice {
+            place,
+            out,
+            order,
+            call,
+            with_order,
+            a4,
+        } => {
+            if out.symlink_metadata().is_ok() {
+                return Err(CliError::Exists { path: out });
+            }
+            let journal = config.unlock()?;
+            let pdf = crate::report::notice::render(
+                &journal,
+                &crate::report::notice::NoticeOptions {
+                    place: place.into(),
+                    order_id: order,
+                    call,
+                    with_order,
+                    paper: paper(a4),
+                    generated_at: chrono::Utc::now(),
+                },
+            )?;
+            write_new_file(&out, &pdf)?;
+            print_line!(
+                "Wrote {} ({}).",
+                out.display(),
+                pages_written(&pdf, "one page")
+            );
         }
         ExportCommand::Packet {
             out,
@@ -400,6 +511,14 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
         )?,
     }
     Ok(())
+}
+
+/// "one page", or "4 pages: the sheet and 3 of the order" when the order's pages follow.
+fn pages_written(pdf: &[u8], one: &str) -> String {
+    match lopdf::Document::load_mem(pdf).map(|d| d.get_pages().len()) {
+        Ok(n) if n > 1 => format!("{n} pages: this page and {} of the order's papers", n - 1),
+        _ => one.to_string(),
+    }
 }
 
 /// `daybook export packet`: everything that can be refused (a bad key, an existing output) is

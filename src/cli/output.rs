@@ -257,6 +257,82 @@ pub fn orders(orders: &[Order], json: bool) -> Result<()> {
     emit(&out)
 }
 
+/// One order: its details, terms and the papers kept with it (with their SHA-256s, which an
+/// attorney can check a printed copy against).
+pub fn order_detail(
+    order: &Order,
+    papers: &[(crate::model::DocumentKind, crate::evidence::Attachment)],
+    json: bool,
+) -> Result<()> {
+    if json {
+        #[derive(Serialize)]
+        struct Paper<'a> {
+            /// Not "kind": the attachment's own `kind` (image, document) is flattened beside it.
+            paper_kind: crate::model::DocumentKind,
+            #[serde(flatten)]
+            attachment: &'a crate::evidence::Attachment,
+        }
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            #[serde(flatten)]
+            order: &'a Order,
+            papers: Vec<Paper<'a>>,
+        }
+        return print_json(&Shown {
+            order,
+            papers: papers
+                .iter()
+                .map(|(kind, attachment)| Paper {
+                    paper_kind: *kind,
+                    attachment,
+                })
+                .collect(),
+        });
+    }
+    let mut out = String::new();
+    say!(out, "Order {}", order.id);
+    say!(
+        out,
+        "  {}, {} ({}), case {}",
+        order.kind.label(),
+        order.court,
+        order.state,
+        order.case_number
+    );
+    say!(
+        out,
+        "  Issued {}; served {}; expires {}",
+        order.issued_on,
+        order.served_on.as_deref().unwrap_or("(not recorded)"),
+        order.expires_on.as_deref().unwrap_or("(not stated)")
+    );
+    for t in &order.terms {
+        say!(out, "  {}: {}", t.id, t.describe());
+    }
+    if papers.is_empty() {
+        say!(
+            out,
+            "  No papers kept with it yet (daybook order attach {} FILE...).",
+            order.id
+        );
+    } else {
+        say!(out, "  Papers:");
+    }
+    for (kind, a) in papers {
+        say!(
+            out,
+            "    {}: {} ({}, {})  {}  {}",
+            kind.label(),
+            a.original_name,
+            a.mime,
+            crate::evidence::human_size(a.size),
+            a.id,
+            a.sha256
+        );
+    }
+    emit(&out)
+}
+
 pub fn people(people: &[Person], json: bool) -> Result<()> {
     let mut out = String::new();
     if json {

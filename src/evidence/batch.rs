@@ -125,6 +125,7 @@ impl<'p> Checked<'p> {
             id: self.id.clone(),
             incident_id: None,
             person_id: None,
+            order_id: None,
             sha256,
             size,
             original_name: display_name(self.path),

@@ -10,6 +10,7 @@
 mod batch;
 mod exif_block;
 mod metadata;
+mod order_papers;
 pub mod privacy;
 
 use std::fs::{self, File};
@@ -83,6 +84,10 @@ pub struct Attachment {
     pub id: String,
     pub incident_id: Option<String>,
     pub person_id: Option<String>,
+    /// Set for the court's papers kept with an order. Left out of JSON when unset, so the
+    /// attachment lists inside incident revisions keep their exact bytes (and hashes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
     /// Hex SHA-256 of the original bytes.
     pub sha256: String,
     pub size: u64,
@@ -509,7 +514,7 @@ impl Journal {
         let sql = format!(
             "SELECT a.id, a.incident_id, a.person_id, a.sha256, a.size, a.original_name, a.mime,
                  a.kind, a.width, a.height, a.captured_at, a.duration_ms, a.file_modified_at,
-                 a.imported_at, a.caption, a.transcript, a.reveals
+                 a.imported_at, a.caption, a.transcript, a.reveals, a.order_id
              FROM attachments a {tail}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -519,6 +524,7 @@ impl Journal {
                 id: r.get(0)?,
                 incident_id: r.get(1)?,
                 person_id: r.get(2)?,
+                order_id: r.get(17)?,
                 sha256: r.get(3)?,
                 size: r.get::<_, i64>(4)? as u64,
                 original_name: r.get(5)?,
@@ -542,24 +548,29 @@ impl Journal {
     }
 }
 
-/// Inserts the attachment's row, last in its owner's order (an incident's or a person's).
-fn insert_attachment_row(tx: &rusqlite::Transaction<'_>, a: &Attachment) -> rusqlite::Result<()> {
+/// Inserts the attachment's row, last in its owner's order (an incident's, a person's or an
+/// order's).
+pub(crate) fn insert_attachment_row(
+    tx: &rusqlite::Transaction<'_>,
+    a: &Attachment,
+) -> rusqlite::Result<()> {
     let position: i64 = tx.query_row(
         "SELECT COALESCE(MAX(position), 0) + 1 FROM attachments
-         WHERE incident_id IS ?1 AND person_id IS ?2",
-        params![a.incident_id, a.person_id],
+         WHERE incident_id IS ?1 AND person_id IS ?2 AND order_id IS ?3",
+        params![a.incident_id, a.person_id, a.order_id],
         |r| r.get(0),
     )?;
     tx.execute(
         "INSERT INTO attachments (id, incident_id, person_id, sha256, size, original_name, mime, kind,
              width, height, captured_at, duration_ms, file_modified_at, imported_at, caption, transcript, position,
-             reveals)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+             reveals, order_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         params![
             a.id, a.incident_id, a.person_id, a.sha256, a.size as i64, a.original_name, a.mime, a.kind.key(),
             a.width, a.height, a.captured_at, a.duration_ms.map(|d| d as i64), a.file_modified_at,
             a.imported_at, a.caption, a.transcript, position,
-            a.reveals.as_ref().and_then(|r| serde_json::to_string(r).ok())
+            a.reveals.as_ref().and_then(|r| serde_json::to_string(r).ok()),
+            a.order_id
         ],
     )?;
     Ok(())

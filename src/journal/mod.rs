@@ -10,6 +10,7 @@ pub mod time;
 mod incidents;
 mod orders;
 pub use orders::Renewal;
+pub(crate) use orders::{load_order, store_order};
 mod search;
 mod settings;
 mod store;

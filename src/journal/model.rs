@@ -285,8 +285,42 @@ pub struct Order {
     pub protected_person_ids: Vec<String>,
     pub terms: Vec<Term>,
     pub notes: Option<String>,
+    /// The court's papers as the person has them, in the order they were added. Left out of
+    /// the JSON when empty, so orders saved before papers could be kept keep their exact
+    /// bytes (and the hashes of their revisions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<OrderDocument>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// What a paper kept with an order is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// The order itself: the e-filed PDF, or photos or scans of its pages.
+    Order,
+    /// The proof (return) of service: when and how the restrained person was served.
+    ProofOfService,
+    Other,
+}
+
+impl DocumentKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            DocumentKind::Order => "Order",
+            DocumentKind::ProofOfService => "Proof of service",
+            DocumentKind::Other => "Other paper",
+        }
+    }
+}
+
+/// One paper kept with an order: an attachment (original bytes, encrypted, hashed) and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderDocument {
+    pub attachment_id: String,
+    pub kind: DocumentKind,
 }
 
 impl Order {

@@ -29,6 +29,8 @@ impl Journal {
         order.id = old.id.clone();
         order.created_at = old.created_at.clone();
         order.updated_at = old.updated_at.clone();
+        // The papers are added with `attach_order_documents`, never through an edit.
+        order.documents = old.documents.clone();
         if order == old {
             return Err(JournalError::NothingChanged);
         }
@@ -53,6 +55,80 @@ impl Journal {
         store_person(&tx, &person, Op::Edit)?;
         tx.commit()?;
         Ok(person)
+    }
+
+    /// Amends an order with a JSON merge patch (RFC 7386) over its current details, as an
+    /// incident is amended: fields given replace, `null` clears. The earlier version stays in
+    /// the chain.
+    pub fn edit_order_patch(&mut self, id: &str, patch: &serde_json::Value) -> Result<Order> {
+        let mut base = serde_json::to_value(self.order(id)?.to_input())
+            .map_err(|e| JournalError::Invalid(e.to_string()))?;
+        super::incidents::merge_patch(&mut base, patch);
+        let input: OrderInput = serde_json::from_value(base)
+            .map_err(|e| JournalError::Invalid(format!("The edit is not valid: {e}.")))?;
+        self.edit_order(id, &input)
+    }
+
+    /// Amends a person with a JSON merge patch over their current details. A person's role
+    /// stays what it was: an order and its incidents were recorded against it.
+    pub fn edit_person_patch(&mut self, id: &str, patch: &serde_json::Value) -> Result<Person> {
+        let old = self.person(id)?;
+        let mut base =
+            serde_json::to_value(&old.details).map_err(|e| JournalError::Invalid(e.to_string()))?;
+        super::incidents::merge_patch(&mut base, patch);
+        let input: PersonInput = serde_json::from_value(base)
+            .map_err(|e| JournalError::Invalid(format!("The edit is not valid: {e}.")))?;
+        if input.role.is_some_and(|role| role != old.role) {
+            return Err(JournalError::Invalid(
+                "A person's role cannot be changed; add the person again with the right role."
+                    .into(),
+            ));
+        }
+        self.edit_person(id, &input)
+    }
+
+    /// The order a handout (officer sheet, notice) is about: `requested`, or else the most
+    /// recently issued order in force on `today`. An expired order is refused: a sheet for it
+    /// could send an officer after someone no longer restrained, or leave a school trusting
+    /// a paper that no longer holds. When a newer order is in force the refusal names it.
+    pub fn order_for_handout(&self, requested: Option<&str>, today: NaiveDate) -> Result<Order> {
+        let orders = self.orders()?;
+        let in_force = |o: &&Order| !matches!(o.renewal(today, 0), Renewal::Expired { .. });
+        let chosen = match requested {
+            Some(id) => self.order(id)?,
+            None => match orders.iter().find(in_force) {
+                Some(order) => return Ok(order.clone()),
+                None => orders.first().cloned().ok_or_else(|| {
+                    JournalError::Invalid(
+                        "There is no protective order in the journal yet. Add the order first."
+                            .into(),
+                    )
+                })?,
+            },
+        };
+        if in_force(&&chosen) {
+            return Ok(chosen);
+        }
+        let expired = format!(
+            "The order in case {} expired on {}.",
+            chosen.case_number,
+            chosen.expires_on.as_deref().unwrap_or_default()
+        );
+        let newer = orders
+            .iter()
+            .filter(in_force)
+            .find(|o| o.id != chosen.id && o.issued_on >= chosen.issued_on);
+        Err(JournalError::Invalid(match newer {
+            Some(newer) => format!(
+                "{expired} The order in case {} (issued {}, id {}) is in force: use that one.",
+                newer.case_number, newer.issued_on, newer.id
+            ),
+            None => format!(
+                "{expired} A handout for an expired order could mislead an officer. If the court \
+                 extended or renewed it, correct its expiry date (daybook order edit) or add the \
+                 new order."
+            ),
+        }))
     }
 
     pub fn order(&self, id: &str) -> Result<Order> {
@@ -176,15 +252,23 @@ fn build_order(tx: &Transaction<'_>, input: &OrderInput) -> Result<Order> {
         protected_person_ids,
         terms,
         notes: clean_optional("notes", input.notes.as_deref())?,
+        documents: Vec::new(),
         created_at: now.clone(),
         updated_at: now,
     };
     Ok(order)
 }
 
-/// Appends the order's revision and writes its current-state row (new or replaced).
-fn store_order(tx: &Transaction<'_>, order: &Order, op: Op) -> Result<()> {
+/// Appends the order's revision and writes its current-state row (new or replaced). The
+/// revision covers the SHA-256 of every paper kept with the order.
+pub(crate) fn store_order(tx: &Transaction<'_>, order: &Order, op: Op) -> Result<()> {
     let value = serde_json::to_value(order).map_err(|e| JournalError::Invalid(e.to_string()))?;
+    let hashes: Vec<String> = {
+        let mut stmt =
+            tx.prepare("SELECT sha256 FROM attachments WHERE order_id = ?1 ORDER BY position")?;
+        let rows = stmt.query_map([&order.id], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
     let revision = revisions::append(
         tx,
         NewRevision {
@@ -193,7 +277,7 @@ fn store_order(tx: &Transaction<'_>, order: &Order, op: Op) -> Result<()> {
             op,
             reason: None,
             body: &value,
-            attachments: &[],
+            attachments: &hashes,
         },
     )?;
     tx.execute(
@@ -411,6 +495,29 @@ pub enum Renewal {
 }
 
 impl Order {
+    /// The input that would recreate this order; the base an edit patches.
+    pub fn to_input(&self) -> OrderInput {
+        OrderInput {
+            kind: self.kind,
+            court: self.court.clone(),
+            state: self.state.clone(),
+            case_number: self.case_number.clone(),
+            issued_on: self.issued_on.clone(),
+            served_on: self.served_on.clone(),
+            expires_on: self.expires_on.clone(),
+            petitioner: self.petitioner.clone(),
+            respondent: self.respondent_id.clone().map(PersonRef::Id),
+            protected_persons: self
+                .protected_person_ids
+                .iter()
+                .cloned()
+                .map(PersonRef::Id)
+                .collect(),
+            terms: self.terms.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+
     pub fn renewal(&self, today: NaiveDate, window_days: u32) -> Renewal {
         let Some(expires) = self
             .expires_on
@@ -451,6 +558,7 @@ mod tests {
             protected_person_ids: vec![],
             terms: vec![],
             notes: None,
+            documents: vec![],
             created_at: String::new(),
             updated_at: String::new(),
         }

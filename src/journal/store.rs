@@ -94,4 +94,57 @@ mod tests {
     fn migrations_are_valid() {
         super::MIGRATIONS.as_ref().unwrap().validate().unwrap();
     }
+
+    /// Migration 08 rebuilds `attachments` (an attachment may now belong to an order): rows
+    /// saved before it come through unchanged, and the one-owner rule still holds.
+    #[test]
+    fn attachments_survive_the_rebuild_for_order_papers() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
+        let migrations = super::MIGRATIONS.as_ref().unwrap();
+        migrations.to_version(&mut conn, 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO people (id, role, name, body, created_at, updated_at)
+                 VALUES ('p1', 'restrained', 'M', '{}', 't', 't');
+             INSERT INTO attachments (id, person_id, sha256, size, original_name, mime, kind,
+                 imported_at, position, reveals)
+                 VALUES ('a1', 'p1', 'ab', 3, 'm.jpg', 'image/jpeg', 'image', 't', 1, '{\"gps\":1}');",
+        )
+        .unwrap();
+        migrations.to_latest(&mut conn).unwrap();
+        let row: (String, Option<String>, Option<String>, String) = conn
+            .query_row(
+                "SELECT person_id, order_id, reveals, original_name FROM attachments WHERE id = 'a1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            (
+                "p1".into(),
+                None,
+                Some("{\"gps\":1}".into()),
+                "m.jpg".into()
+            )
+        );
+        conn.execute_batch(
+            "INSERT INTO orders (id, kind, court, state, case_number, issued_on, body,
+                 created_at, updated_at)
+                 VALUES ('o1', 'temporary', 'C', 'CA', '1', '2026-01-01', '{}', 't', 't');
+             INSERT INTO attachments (id, order_id, sha256, size, original_name, mime, kind,
+                 imported_at, position)
+                 VALUES ('a3', 'o1', 'ef', 1, 'order.pdf', 'application/pdf', 'document', 't', 1);",
+        )
+        .unwrap();
+        // Exactly one owner: none, or two, is refused.
+        for owners in ["NULL, NULL", "'p1', 'o1'"] {
+            let sql = format!(
+                "INSERT INTO attachments (id, person_id, order_id, sha256, size, original_name,
+                     mime, kind, imported_at, position) VALUES ('a2', {owners}, 'cd', 1, 'x',
+                     'application/pdf', 'document', 't', 1)"
+            );
+            assert!(conn.execute(&sql, []).is_err(), "{owners} accepted");
+        }
+    }
 }

@@ -122,10 +122,15 @@ impl Journal {
         let mut attachments = 0;
         let mut attachment_bytes = 0;
         for attachment in self.all_attachments()? {
-            let owner = match (&attachment.incident_id, &attachment.person_id) {
-                (Some(incident), _) => latest.get(&("incident".to_string(), incident.clone())),
-                (None, Some(person)) => latest.get(&("person".to_string(), person.clone())),
-                (None, None) => None,
+            let owner = match (
+                &attachment.incident_id,
+                &attachment.person_id,
+                &attachment.order_id,
+            ) {
+                (Some(incident), _, _) => latest.get(&("incident".to_string(), incident.clone())),
+                (None, Some(person), _) => latest.get(&("person".to_string(), person.clone())),
+                (None, None, Some(order)) => latest.get(&("order".to_string(), order.clone())),
+                (None, None, None) => None,
             };
             let chained =
                 owner.is_some_and(|rev| rev.attachments.split(',').any(|s| s == attachment.sha256));

@@ -200,6 +200,7 @@ mod tests {
             id: "a".into(),
             incident_id: None,
             person_id: None,
+            order_id: None,
             sha256: String::new(),
             size: 1,
             original_name: name.into(),

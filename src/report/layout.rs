@@ -392,6 +392,12 @@ pub struct Image {
     orientation: u8,
 }
 
+/// A JPEG's bytes without its EXIF, XMP, IPTC or comments (see [`jpeg::without_metadata`]),
+/// for JPEG pictures inside a PDF that Daybook carries into its own.
+pub(crate) fn jpeg_without_metadata(bytes: &[u8]) -> Result<Vec<u8>, LayoutError> {
+    jpeg::without_metadata(bytes)
+}
+
 impl Image {
     /// A JPEG to embed as DCTDecode with its compressed image data unchanged and none of its
     /// metadata (see [`jpeg::without_metadata`]): every PDF we write is read by people the
@@ -1248,6 +1254,32 @@ impl Layout {
         }
         self.push(Item::ClipEnd);
         self.gap(6.0);
+    }
+
+    /// A page of its own left blank for content placed after [`Layout::finish`] (a page of
+    /// another PDF): returns the page's index and its free area `[x, y, width, height]` in
+    /// points. The header and page tag set now are printed on it as on any page.
+    pub fn reserve_page(&mut self) -> (usize, [f32; 4]) {
+        self.new_page();
+        self.open_page();
+        let area = [
+            self.left(),
+            self.bottom(),
+            self.text_width(),
+            self.y - self.bottom(),
+        ];
+        // Paints nothing; it only marks the page as taken, so the next content starts a new one.
+        self.push(Item::Rect {
+            x: area[0],
+            y: area[1],
+            w: area[2],
+            h: area[3],
+            fill: None,
+            stroke: None,
+        });
+        self.y = self.bottom();
+        self.page_open = false;
+        (self.pages.len() - 1, area)
     }
 
     /// Moves to a new page unless `pt` points are left on this one, so a label stays on the

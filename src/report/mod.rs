@@ -5,7 +5,9 @@
 pub mod chronological;
 pub mod exhibits;
 pub mod layout;
+pub mod notice;
 pub mod officer_sheet;
+pub mod order_pages;
 pub mod redact;
 pub mod volumes;
 

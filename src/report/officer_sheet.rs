@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::exhibits::Selection;
 use super::layout::{DocInfo, Image, Layout, LayoutError, PaperSize, Style};
+use super::order_pages::{OrderPages, OrderPagesError};
 use crate::journal::{Journal, JournalError};
 use crate::model::{Incident, Order};
 
@@ -19,12 +20,10 @@ pub enum SheetError {
     Journal(#[from] JournalError),
     #[error(transparent)]
     Evidence(#[from] crate::evidence::EvidenceError),
-    #[error("Could not lay out the officer sheet: {0}")]
+    #[error("Could not lay out the handout: {0}")]
     Layout(#[from] LayoutError),
-    #[error(
-        "There is no protective order in the journal yet. Add the order first (daybook order add)."
-    )]
-    NoOrder,
+    #[error(transparent)]
+    OrderPages(#[from] OrderPagesError),
 }
 
 #[derive(Debug, Clone)]
@@ -35,17 +34,53 @@ pub struct SheetOptions {
     pub last: usize,
     pub paper: PaperSize,
     pub generated_at: DateTime<Utc>,
+    /// The order's own pages (and its proof of service's) after the sheet.
+    pub with_order: bool,
 }
 
+/// The sheet for the order in force (see [`Journal::order_for_handout`]), then, with
+/// `with_order`, the order's pages. Everything that can be refused (an expired order, a
+/// locked or damaged order PDF) is refused before anything is laid out.
 pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, SheetError> {
-    let order = match &options.order_id {
-        Some(id) => journal.order(id)?,
-        None => journal
-            .orders()?
-            .into_iter()
-            .next()
-            .ok_or(SheetError::NoOrder)?,
+    let today = options
+        .generated_at
+        .with_timezone(&chrono::Local)
+        .date_naive();
+    let order = journal.order_for_handout(options.order_id.as_deref(), today)?;
+    let order_pages = match options.with_order {
+        true => Some(OrderPages::read(journal, &order)?),
+        false => None,
     };
+    let sheet = fitted_sheet(journal, &order, options, order_pages.as_ref())?;
+    Ok(match order_pages {
+        Some(pages) => finish_with_order(sheet, pages)?,
+        None => {
+            let total = sheet.page_count();
+            sheet.finish(1, total)?
+        }
+    })
+}
+
+/// Lays out the order's pages after the one-page sheet and writes them together.
+pub(crate) fn finish_with_order(
+    mut layout: Layout,
+    pages: OrderPages,
+) -> Result<Vec<u8>, SheetError> {
+    let slots = pages.lay_out(&mut layout);
+    let total = layout.page_count();
+    let written = layout.finish(1, total)?;
+    Ok(pages.fill(&written, slots)?)
+}
+
+/// The sheet laid out on exactly one page: the photo shrinks and the oldest violations go
+/// until it fits.
+fn fitted_sheet(
+    journal: &Journal,
+    order: &Order,
+    options: &SheetOptions,
+    order_pages: Option<&OrderPages>,
+) -> Result<Layout, SheetError> {
+    let following = order_pages.map(OrderPages::describe);
     // The same selection the court report for this order makes, so the exhibit numbers on the
     // sheet are the ones an officer or prosecutor will find in that report.
     let selection = super::exhibits::select(
@@ -58,7 +93,7 @@ pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, Shee
         },
     )?;
     // The photo is decrypted and prepared once, however many layouts are tried below.
-    let photo = respondent_photo(journal, &order)?;
+    let photo = respondent_photo(journal, order)?;
     let mut recent = selection.incidents.clone();
     recent.reverse();
     // One page, always. The two most recent violations matter more than a large photo, so
@@ -69,15 +104,15 @@ pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, Shee
         for count in (must_keep..=wanted).rev() {
             let layout = lay_out(
                 journal,
-                &order,
+                order,
                 &selection,
                 &recent[..count],
                 (photo.as_ref(), photo_height),
                 options,
+                following.as_deref(),
             )?;
             if layout.page_count() <= 1 {
-                let pages = layout.page_count();
-                return Ok(layout.finish(1, pages)?);
+                return Ok(layout);
             }
         }
     }
@@ -87,15 +122,15 @@ pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, Shee
     loop {
         let layout = lay_out(
             journal,
-            &order,
+            order,
             &selection,
             &recent[..count],
             (photo.as_ref(), smallest),
             options,
+            following.as_deref(),
         )?;
         if layout.page_count() <= 1 || count == 0 {
-            let pages = layout.page_count();
-            return Ok(layout.finish(1, pages)?);
+            return Ok(layout);
         }
         count -= 1;
     }
@@ -103,7 +138,10 @@ pub fn render(journal: &Journal, options: &SheetOptions) -> Result<Vec<u8>, Shee
 
 /// The restrained person's photo: `None` when there is none on file, `Some(None)` when the
 /// file cannot be shown.
-fn respondent_photo(journal: &Journal, order: &Order) -> Result<Option<Option<Image>>, SheetError> {
+pub(crate) fn respondent_photo(
+    journal: &Journal,
+    order: &Order,
+) -> Result<Option<Option<Image>>, SheetError> {
     let Some(respondent) = order.respondent_id.as_ref() else {
         return Ok(None);
     };
@@ -123,6 +161,7 @@ fn lay_out(
     recent: &[Incident],
     (photo, photo_height): (Option<&Option<Image>>, f32),
     options: &SheetOptions,
+    following: Option<&str>,
 ) -> Result<Layout, SheetError> {
     let mut id = [0u8; 16];
     id[..8].copy_from_slice(&options.generated_at.timestamp().to_be_bytes());
@@ -141,6 +180,12 @@ fn lay_out(
         "Summary only — the certified order controls.",
         Style::bold(),
     );
+    if let Some(papers) = following {
+        l.paragraph(
+            &format!("Copies of {papers} on file with the protected person follow this sheet."),
+            Style::small(),
+        );
+    }
     let served = match &order.served_on {
         Some(date) => format!("served {date}"),
         None => "NOT recorded as served".into(),
@@ -274,6 +319,14 @@ fn exhibit_numbers(selection: &Selection, incident_id: &str) -> String {
         "—".into()
     } else {
         numbers.join(", ")
+    }
+}
+
+/// "1 page", "3 pages".
+pub(crate) fn plural(count: usize, noun: &str) -> String {
+    match count {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
     }
 }
 
