@@ -513,10 +513,13 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
     Ok(())
 }
 
-/// "one page", or "4 pages: the sheet and 3 of the order" when the order's pages follow.
+/// "one page", or "4 pages: this page, then 3 pages of the order's papers".
 fn pages_written(pdf: &[u8], one: &str) -> String {
     match lopdf::Document::load_mem(pdf).map(|d| d.get_pages().len()) {
-        Ok(n) if n > 1 => format!("{n} pages: this page and {} of the order's papers", n - 1),
+        Ok(n) if n > 1 => format!(
+            "{n} pages: this page, then {} of the order's papers",
+            crate::report::officer_sheet::plural(n - 1, "page")
+        ),
         _ => one.to_string(),
     }
 }
