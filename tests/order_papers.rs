@@ -8,35 +8,17 @@
 mod util;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use lopdf::{dictionary, Document, Object, Stream};
 use serde_json::json;
-use util::TestDir;
+use util::{p, run, TestDir};
 
 /// Words that must never reach a handout: each is planted in the order PDF's own metadata.
 const LEAKS: [&str; 4] = ["LEAKYCLERK", "LEAKYPRODUCER", "LEAKYXMP", "LEAKYARTIST"];
 
-fn run(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} must be installed (scripts/packages.sh): {e}"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 fn pages(pdf: &Path) -> usize {

@@ -9,27 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::json;
-use util::TestDir;
+use util::{p, run, TestDir};
 
 const LATITUDE: &str = "37.8044";
 const LONGITUDE: &str = "122.2712";
-
-fn run(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} must be installed (scripts/packages.sh): {e}"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
 
 /// A camera JPEG with what phones record: GPS in EXIF and in XMP, the body's serial number, the
 /// owner's name, and an embedded thumbnail.

@@ -441,13 +441,9 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
             last,
             a4,
             with_order,
-        } => {
-            if out.symlink_metadata().is_ok() {
-                return Err(CliError::Exists { path: out });
-            }
-            let journal = config.unlock()?;
-            let pdf = crate::report::officer_sheet::render(
-                &journal,
+        } => handout(config, &out, |journal| {
+            crate::report::officer_sheet::render(
+                journal,
                 &crate::report::officer_sheet::SheetOptions {
                     order_id: order,
                     last,
@@ -455,14 +451,8 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
                     generated_at: chrono::Utc::now(),
                     with_order,
                 },
-            )?;
-            write_new_file(&out, &pdf)?;
-            print_line!(
-                "Wrote {} ({}).",
-                out.display(),
-                pages_written(&pdf, "one page")
-            );
-        }
+            )
+        })?,
         ExportCommand::Notice {
             place,
             out,
@@ -470,13 +460,9 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
             call,
             with_order,
             a4,
-        } => {
-            if out.symlink_metadata().is_ok() {
-                return Err(CliError::Exists { path: out });
-            }
-            let journal = config.unlock()?;
-            let pdf = crate::report::notice::render(
-                &journal,
+        } => handout(config, &out, |journal| {
+            crate::report::notice::render(
+                journal,
                 &crate::report::notice::NoticeOptions {
                     place: place.into(),
                     order_id: order,
@@ -485,14 +471,8 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
                     paper: paper(a4),
                     generated_at: chrono::Utc::now(),
                 },
-            )?;
-            write_new_file(&out, &pdf)?;
-            print_line!(
-                "Wrote {} ({}).",
-                out.display(),
-                pages_written(&pdf, "one page")
-            );
-        }
+            )
+        })?,
         ExportCommand::Packet {
             out,
             zip,
@@ -513,15 +493,30 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
     Ok(())
 }
 
-/// "one page", or "4 pages: this page, then 3 pages of the order's papers".
-fn pages_written(pdf: &[u8], one: &str) -> String {
-    match lopdf::Document::load_mem(pdf).map(|d| d.get_pages().len()) {
+/// The officer sheet or a notice: refused before unlocking if `out` exists, then written and
+/// counted: "one page", or "4 pages: this page, then 3 pages of the order's papers".
+fn handout(
+    config: &Config,
+    out: &Path,
+    render: impl FnOnce(&Journal) -> Result<Vec<u8>, crate::report::officer_sheet::SheetError>,
+) -> Result<()> {
+    if out.symlink_metadata().is_ok() {
+        return Err(CliError::Exists {
+            path: out.to_path_buf(),
+        });
+    }
+    let journal = config.unlock()?;
+    let pdf = render(&journal)?;
+    write_new_file(out, &pdf)?;
+    let pages = match lopdf::Document::load_mem(&pdf).map(|d| d.get_pages().len()) {
         Ok(n) if n > 1 => format!(
             "{n} pages: this page, then {} of the order's papers",
             crate::report::officer_sheet::plural(n - 1, "page")
         ),
-        _ => one.to_string(),
-    }
+        _ => "one page".to_string(),
+    };
+    print_line!("Wrote {} ({pages}).", out.display());
+    Ok(())
 }
 
 /// `daybook export packet`: everything that can be refused (a bad key, an existing output) is

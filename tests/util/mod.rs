@@ -224,3 +224,23 @@ pub fn from_first_sos(jpeg: &[u8]) -> &[u8] {
     }
     &[] // not a JPEG, or no scan: matches nothing real
 }
+
+/// Runs a tool the tests read exports back with (poppler, qpdf, exiftool ...), asserting that
+/// it is installed and succeeds; returns its standard output.
+pub fn run(program: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} must be installed (scripts/packages.sh): {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A test path as a command-line argument.
+pub fn p(path: &Path) -> &str {
+    path.to_str().expect("test paths are UTF-8")
+}
