@@ -12,7 +12,8 @@ use chrono::{Local, NaiveDate};
 use daybook::journal::revisions::Entity;
 use daybook::journal::{IncidentFilter, Journal, JournalPaths, Renewal, Settings, Unlock};
 use daybook::model::{
-    IncidentInput, IncidentKind, Order, OrderInput, OrderKind, Person, PersonInput, PersonRole,
+    DocumentKind, IncidentInput, IncidentKind, Order, OrderInput, OrderKind, Person, PersonInput,
+    PersonRole,
 };
 use daybook::{Attachment, RecoveryKey};
 use secrecy::SecretString;
@@ -411,9 +412,30 @@ fn import_files(
 ) -> Answer<ImportResult> {
     state.start_work();
     let names: Vec<String> = paths.iter().map(|p| file_name(p)).collect();
+    let mut progress = import_progress(app, state, &names);
+    let batch = with_journal(state, |journal| {
+        journal.attach_files(incident_id, &paths, None, &mut progress)
+    })?;
+    Ok(ImportResult {
+        attached: batch.attached.into_iter().map(|a| a.attachment).collect(),
+        problems: batch
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", names[p.index], p.error))
+            .collect(),
+        cancelled: batch.cancelled,
+    })
+}
+
+/// The progress bar of an import: about a hundred events per file at most (enough for a
+/// smooth bar), and `false` once the person presses Cancel.
+fn import_progress<'a>(
+    app: &'a AppHandle,
+    state: &'a AppState,
+    names: &'a [String],
+) -> impl FnMut(usize, u64, u64) -> bool + 'a {
     let mut last = (usize::MAX, 0u64);
-    let mut progress = |index: usize, done: u64, total: u64| {
-        // About a hundred events per file at most: enough for a smooth bar.
+    move |index: usize, done: u64, total: u64| {
         if index != last.0 || done == total || done - last.1 >= (total / 100).max(1 << 20) {
             last = (index, done);
             state.touch();
@@ -428,19 +450,7 @@ fn import_files(
             );
         }
         !state.cancelled()
-    };
-    let batch = with_journal(state, |journal| {
-        journal.attach_files(incident_id, &paths, None, &mut progress)
-    })?;
-    Ok(ImportResult {
-        attached: batch.attached.into_iter().map(|a| a.attachment).collect(),
-        problems: batch
-            .problems
-            .iter()
-            .map(|p| format!("{}: {}", names[p.index], p.error))
-            .collect(),
-        cancelled: batch.cancelled,
-    })
+    }
 }
 
 fn file_name(path: &Path) -> String {
@@ -520,6 +530,32 @@ pub struct OrderView {
     order: Order,
     kind_label: &'static str,
     renewal: Renewal,
+    /// The court's papers kept with the order, with what each one is, so the orders screen can
+    /// list them without a call per order.
+    papers: Vec<OrderPaper>,
+}
+
+/// One paper kept with an order, as the orders screen lists it.
+#[derive(Serialize)]
+pub struct OrderPaper {
+    kind: DocumentKind,
+    kind_label: &'static str,
+    attachment: Attachment,
+}
+
+fn order_papers(
+    journal: &Journal,
+    order_id: &str,
+) -> Result<Vec<OrderPaper>, daybook::JournalError> {
+    Ok(journal
+        .order_documents(order_id)?
+        .into_iter()
+        .map(|(kind, attachment)| OrderPaper {
+            kind,
+            kind_label: kind.label(),
+            attachment,
+        })
+        .collect())
 }
 
 #[tauri::command(async)]
@@ -528,15 +564,143 @@ pub fn list_orders(state: State<'_, AppState>) -> Answer<Vec<OrderView>> {
     let mut session = state.session();
     let session = session.as_mut().ok_or_else(|| LOCKED.to_string())?;
     let window = session.settings.renewal_window_days;
-    let orders = session.journal.orders().map_err(|e| e.to_string())?;
-    Ok(orders
+    let journal = &session.journal;
+    let orders = journal.orders().map_err(|e| e.to_string())?;
+    orders
         .into_iter()
-        .map(|order| OrderView {
-            kind_label: order.kind.label(),
-            renewal: order.renewal(today, window),
-            order,
+        .map(|order| {
+            Ok(OrderView {
+                kind_label: order.kind.label(),
+                renewal: order.renewal(today, window),
+                papers: order_papers(journal, &order.id).map_err(|e| e.to_string())?,
+                order,
+            })
         })
-        .collect())
+        .collect()
+}
+
+/// Whether an order's papers can be copied into a handout (the officer sheet, a notice),
+/// known before the person is at the door: a web view cannot show a PDF, so this is how the
+/// orders screen tells them a locked or damaged one needs another copy.
+#[derive(Serialize)]
+pub struct OrderPagesStatus {
+    ready: bool,
+    /// How many pages would follow a handout, when ready.
+    pages: usize,
+    /// Why not, in a sentence, when not ready.
+    problem: Option<String>,
+}
+
+#[tauri::command]
+pub async fn order_pages_status(
+    state: State<'_, AppState>,
+    order_id: String,
+) -> Answer<OrderPagesStatus> {
+    use daybook::report::order_pages::OrderPages;
+    with_journal(&state, |journal| {
+        let order = journal.order(&order_id)?;
+        Ok::<_, daybook::JournalError>(match OrderPages::read(journal, &order) {
+            Ok(pages) => OrderPagesStatus {
+                ready: true,
+                pages: pages.page_count(),
+                problem: None,
+            },
+            Err(problem) => OrderPagesStatus {
+                ready: false,
+                pages: 0,
+                problem: Some(order_pages_problem(&problem)),
+            },
+        })
+    })
+}
+
+/// Why an order's pages cannot go into a handout, said for the orders screen (nothing is being
+/// written there, so not the export's "Nothing was written"), with what the person can do.
+fn order_pages_problem(problem: &daybook::report::order_pages::OrderPagesError) -> String {
+    use daybook::report::order_pages::OrderPagesError;
+    match problem {
+        OrderPagesError::NoCopy { .. } => "No copy of the order itself is kept yet, so its pages cannot be added to the officer sheet or a notice. Add the court's PDF, or photos of its pages, as “The order itself”.".into(),
+        OrderPagesError::Locked { name } => format!(
+            "{name} is locked with a password, so its pages cannot be copied into the officer sheet or a notice. Add an unlocked copy (for example photos of its pages), or carry a paper copy of the order."
+        ),
+        OrderPagesError::Damaged { name, detail } => format!(
+            "{name} is damaged ({detail}), so its pages cannot be copied into the officer sheet or a notice. Add a good copy (for example photos of its pages), or carry a paper copy of the order."
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct PapersAdded {
+    added: usize,
+    /// One sentence per file that could not be kept; the others were.
+    problems: Vec<String>,
+    cancelled: bool,
+    /// Kept, but its pages cannot go into a handout (a locked or damaged PDF): said now rather
+    /// than at the door.
+    note: Option<String>,
+}
+
+/// Opens the native file dialog and keeps what the person picks with `order_id` as papers of
+/// `kind` ("order", "proof_of_service" or "other"): the court's PDF, or photos of its pages.
+/// `None` when they chose nothing.
+#[tauri::command]
+pub async fn pick_order_papers(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    order_id: String,
+    kind: String,
+) -> Answer<Option<PapersAdded>> {
+    let kind: DocumentKind = serde_json::from_value(Value::String(kind.clone())).map_err(|_| {
+        format!("“{kind}” is not a kind of paper Daybook knows. Nothing was added.")
+    })?;
+    let picked = app
+        .dialog()
+        .file()
+        .set_title("Choose the court's papers: a PDF, or photos of the pages")
+        .add_filter(
+            "PDF or photos",
+            &[
+                "pdf", "PDF", "jpg", "jpeg", "JPG", "JPEG", "png", "PNG", "heic", "HEIC", "heif",
+                "HEIF", "tif", "tiff", "webp",
+            ],
+        )
+        .blocking_pick_files();
+    let paths: Vec<PathBuf> = picked
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .collect();
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    state.start_work();
+    let names: Vec<String> = paths.iter().map(|p| file_name(p)).collect();
+    let mut progress = import_progress(&app, &state, &names);
+    let (batch, note) = with_journal(&state, |journal| {
+        let batch = journal.attach_order_documents(&order_id, &paths, kind, &mut progress)?;
+        // A PDF that cannot be copied into a handout is kept anyway (it is what the person
+        // has), but they should know now rather than at the door.
+        let order = journal.order(&order_id)?;
+        let note = match daybook::report::order_pages::OrderPages::read(journal, &order) {
+            Err(
+                problem @ (daybook::report::order_pages::OrderPagesError::Locked { .. }
+                | daybook::report::order_pages::OrderPagesError::Damaged { .. }),
+            ) => Some(format!("Kept, but: {}", order_pages_problem(&problem))),
+            _ => None,
+        };
+        Ok::<_, daybook::EvidenceError>((batch, note))
+    })?;
+    Ok(Some(PapersAdded {
+        added: batch.attached.len(),
+        problems: batch
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", names[p.index], p.error))
+            .collect(),
+        cancelled: batch.cancelled,
+        note,
+    }))
 }
 
 #[tauri::command(async)]

@@ -1,12 +1,15 @@
-//! The export commands: the court report, the evidence packet and the officer sheet, each saved
-//! where the person chooses in a native dialog. Split from commands.rs by concept; the same
-//! rules hold (every name is in command_names.rs, answers are sentences a person can act on).
+//! The export commands: the court report, the evidence packet, the officer sheet and the notice
+//! for a school, workplace or building, each saved where the person chooses in a native dialog.
+//! Split from commands.rs by concept; the same rules hold (every name is in command_names.rs,
+//! answers are sentences a person can act on).
 
 use std::path::PathBuf;
 
 use chrono::{Local, NaiveDate};
 use daybook::report::exhibits::Scope;
 use daybook::report::layout::PaperSize;
+use daybook::report::officer_sheet::SheetError;
+use daybook::report::order_pages::OrderPagesError;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,6 +29,13 @@ pub struct ExportRequest {
     a4: bool,
     /// Officer sheet: how many recent violations.
     last: Option<usize>,
+    /// Officer sheet and notice: the order's own pages after the handout.
+    #[serde(default)]
+    with_order: bool,
+    /// Notice: "school", "workplace" or "building".
+    place: Option<String>,
+    /// Notice: the number staff should call after 911, chosen for this notice.
+    call: Option<String>,
     /// Court report and packet: a redaction profile key ("none" when left out).
     redact: Option<String>,
     /// Court report and packet: the largest size of one PDF in MB; 0 keeps it in one file.
@@ -263,38 +273,159 @@ pub async fn export_report(
     }))
 }
 
+/// A handout (officer sheet, notice) that was not written, with the reason in a sentence.
+#[derive(Serialize)]
+pub struct Refused {
+    message: String,
+    /// The order's own pages could not be copied in (no copy kept, locked or damaged): the
+    /// window offers to save the handout without them, which it does only if the person asks.
+    without_order: bool,
+}
+
+impl From<String> for Refused {
+    fn from(message: String) -> Self {
+        Refused {
+            message,
+            without_order: false,
+        }
+    }
+}
+
+impl From<SheetError> for Refused {
+    fn from(error: SheetError) -> Self {
+        let without_order = |message: String| Refused {
+            message,
+            without_order: true,
+        };
+        match error {
+            // The core's sentence names the command-line way to add a copy.
+            SheetError::OrderPages(OrderPagesError::NoCopy { case, .. }) => without_order(format!(
+                "No copy of the order itself is kept with the order in case {case}, so its pages cannot be added. Nothing was written. Add the court's PDF or photos of its pages under Orders and people (“Add papers…”), or save without the order's pages."
+            )),
+            SheetError::OrderPages(
+                problem @ (OrderPagesError::Locked { .. } | OrderPagesError::Damaged { .. }),
+            ) => without_order(problem.to_string()),
+            other => other.to_string().into(),
+        }
+    }
+}
+
+/// What both handouts do: make the PDF in memory first, so every refusal (an expired order,
+/// order papers that cannot be copied, a number that is not one) comes before the save dialog
+/// and nothing is half done; then ask where to save, and write it only if the journal is
+/// still open (an auto-lock while the dialog was up means the person stepped away).
+fn save_handout(
+    app: &AppHandle,
+    state: &AppState,
+    (title, file_name): (&str, String),
+    task: &'static str,
+    render: impl FnOnce(&mut daybook::Journal) -> Result<Vec<u8>, SheetError>,
+) -> Result<Option<PathBuf>, Refused> {
+    state.start_work();
+    emit_busy(app, task);
+    let pdf = with_journal(state, |journal| Ok::<_, String>(render(journal)))??;
+    if state.cancelled() {
+        return Err("Cancelled. Nothing was written.".to_string().into());
+    }
+    let Some(path) = save_dialog(app, title, &file_name, SaveAs::Pdf) else {
+        return Ok(None);
+    };
+    if state.session().is_none() {
+        return Err("The journal locked while the save window was open. Nothing was written. Unlock it and save again.".to_string().into());
+    }
+    deliver_all(state, &[(path.clone(), pdf.as_slice())])?;
+    Ok(Some(path))
+}
+
+fn handout_saved(path: PathBuf, summary: String) -> Exported {
+    Exported {
+        summary,
+        path: path.display().to_string(),
+        files: vec![path.display().to_string()],
+    }
+}
+
 #[tauri::command]
 pub async fn export_officer_sheet(
     app: AppHandle,
     state: State<'_, AppState>,
     request: Value,
-) -> Answer<Option<Exported>> {
+) -> Result<Option<Exported>, Refused> {
+    let request: ExportRequest = parse("export", request)?;
+    let options = daybook::report::officer_sheet::SheetOptions {
+        order_id: request.order_id.clone().filter(|o| !o.is_empty()),
+        last: request.last.unwrap_or(5).clamp(1, 20),
+        paper: request.paper(),
+        generated_at: chrono::Utc::now(),
+        with_order: request.with_order,
+    };
     let dialog = (
         "Save the officer sheet",
         format!("Daybook-officer-sheet-{}.pdf", today()),
-        SaveAs::Pdf,
     );
-    let Some((request, path)) = prepare_export(&app, &state, request, dialog, "officer-sheet")?
-    else {
-        return Ok(None);
-    };
-    let pdf = with_journal(&state, |journal| {
-        daybook::report::officer_sheet::render(
-            journal,
-            &daybook::report::officer_sheet::SheetOptions {
-                order_id: request.order_id.clone().filter(|o| !o.is_empty()),
-                last: request.last.unwrap_or(5).clamp(1, 20),
-                paper: request.paper(),
-                generated_at: chrono::Utc::now(),
-                with_order: false,
+    let saved = save_handout(&app, &state, dialog, "officer-sheet", |journal| {
+        daybook::report::officer_sheet::render(journal, &options)
+    })?;
+    Ok(saved.map(|path| {
+        handout_saved(
+            path,
+            if request.with_order {
+                "Saved the officer sheet, with a copy of the order's pages after it.".into()
+            } else {
+                "Saved the one-page officer sheet.".into()
             },
         )
+    }))
+}
+
+/// The one-page notice for a school, workplace or building: who to watch for, what the order
+/// says about that place, and what to do.
+#[tauri::command]
+pub async fn export_notice(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: Value,
+) -> Result<Option<Exported>, Refused> {
+    use daybook::report::notice::{NoticeOptions, Place};
+    let request: ExportRequest = parse("notice", request)?;
+    let key = request.place.as_deref().unwrap_or("");
+    let place = Place::from_key(key).ok_or_else(|| {
+        "Choose where the notice is for: a school, a workplace or a building.".to_string()
     })?;
-    deliver_all(&state, &[(path.clone(), pdf.as_slice())])?;
-    Ok(Some(Exported {
-        summary: "Saved the one-page officer sheet.".into(),
-        path: path.display().to_string(),
-        files: vec![path.display().to_string()],
+    let options = NoticeOptions {
+        place,
+        order_id: request.order_id.clone().filter(|o| !o.is_empty()),
+        call: request
+            .call
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string),
+        with_order: request.with_order,
+        paper: request.paper(),
+        generated_at: chrono::Utc::now(),
+    };
+    let dialog = (
+        "Save the notice",
+        format!("Daybook-notice-{}-{}.pdf", place.key(), today()),
+    );
+    let saved = save_handout(&app, &state, dialog, "notice", |journal| {
+        daybook::report::notice::render(journal, &options)
+    })?;
+    let whom = match place {
+        Place::School => "the school",
+        Place::Workplace => "the workplace",
+        Place::Building => "the building",
+    };
+    Ok(saved.map(|path| {
+        handout_saved(
+            path,
+            if request.with_order {
+                format!("Saved the notice for {whom}, with a copy of the order's pages after it.")
+            } else {
+                format!("Saved the one-page notice for {whom}.")
+            },
+        )
     }))
 }
 

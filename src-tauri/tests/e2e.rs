@@ -228,3 +228,302 @@ async fn create_record_attach_search_amend_export_lock_unlock() {
     }
     app.close().await;
 }
+
+/// The court's papers kept with an order (issue 19), in the real app: the orders screen lists
+/// them with what each is and shows a picture of a page from memory; a paper is added in the
+/// native dialog; the officer sheet and the notice carry the order's pages; and when an
+/// order's PDF is damaged the sheet is written without its pages only after the person asks.
+#[tokio::test(flavor = "multi_thread")]
+async fn order_papers_listed_added_and_carried_into_the_handouts() {
+    use daybook::journal::{Journal, KdfCost};
+    use daybook::model::{DocumentKind, OrderInput};
+    use secrecy::SecretString;
+
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let page = dir.join("order-page-1.jpg");
+    std::fs::write(
+        &page,
+        daybook::demo::sample_photo(11, "2026:02:01 10:00:00"),
+    )
+    .expect("page");
+    let service = dir.join("proof-of-service.jpg");
+    std::fs::write(
+        &service,
+        daybook::demo::sample_photo(12, "2026:02:03 10:00:00"),
+    )
+    .expect("proof");
+    // A PDF cut off part way, as a failed download leaves it.
+    let broken = dir.join("order-download.pdf");
+    std::fs::write(
+        &broken,
+        b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pa",
+    )
+    .expect("broken pdf");
+
+    let today = chrono::Local::now().date_naive();
+    let order = |case: &str| -> OrderInput {
+        serde_json::from_value(serde_json::json!({
+            "kind": "after_hearing",
+            "court": "Superior Court of California, County of Alameda",
+            "state": "CA",
+            "case_number": case,
+            "issued_on": (today - chrono::Days::new(40)).to_string(),
+            "expires_on": (today + chrono::Days::new(300)).to_string(),
+            "petitioner": "Dana R. Ellison",
+            "respondent": { "name": "Jordan Reyes", "description": "Tall, short dark hair" },
+            "terms": [
+                { "type": "no_contact", "direct": true, "indirect": true },
+                { "type": "stay_away", "distance": 100, "unit": "yards", "places": ["my workplace"] },
+            ],
+        }))
+        .expect("order input")
+    };
+    let journal = dir.join("journal");
+    let passphrase = SecretString::from(PASSPHRASE.to_string());
+    let (mut j, _) = Journal::create(&journal, &passphrase, KdfCost::LogN(17)).expect("create");
+    let good = j.add_order(&order("E2E-PAPERS-1")).expect("order");
+    let damaged = j.add_order(&order("E2E-BROKEN-2")).expect("order");
+    let kept = j
+        .attach_order_documents(&good.id, &[&page], DocumentKind::Order, &mut |_, _, _| true)
+        .expect("attach the order's page");
+    assert_eq!(kept.attached.len(), 1, "{:?}", kept.problems);
+    let kept = j
+        .attach_order_documents(
+            &damaged.id,
+            &[&broken],
+            DocumentKind::Order,
+            &mut |_, _, _| true,
+        )
+        .expect("attach the damaged PDF");
+    assert_eq!(
+        kept.attached.len(),
+        1,
+        "a damaged PDF is still kept: {:?}",
+        kept.problems
+    );
+    j.lock();
+
+    let app = App::start_with(tmp, journal, &[]).await;
+    app.client
+        .set_window_size(1100, 1300)
+        .await
+        .expect("window size");
+    app.fill("#passphrase", PASSPHRASE).await;
+    app.click("#unlock-button").await;
+    app.wait_text("#count", "0 incidents").await;
+
+    // The orders screen lists each paper with what it is, and draws the page from memory.
+    app.click("nav button[data-screen=orders]").await;
+    let good_card = format!("#orders li.card[data-order=\"{}\"]", good.id);
+    let damaged_card = format!("#orders li.card[data-order=\"{}\"]", damaged.id);
+    let listed = app
+        .wait_text(&format!("{good_card} ul.papers"), "order-page-1.jpg")
+        .await;
+    assert!(listed.contains("Order"), "{listed}");
+    assert!(listed.contains("SHA-256"), "{listed}");
+    app.wait_text(&format!("{good_card} .pages-status"), "Ready to add")
+        .await;
+    let mut width = serde_json::Value::Null;
+    for _ in 0..100 {
+        width = app
+            .js(&format!(
+                "const i = document.querySelector('{good_card} ul.papers img'); return i && i.complete ? i.naturalWidth : 0"
+            ))
+            .await;
+        if width.as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        width.as_u64().unwrap_or(0) > 0,
+        "the page is shown: {width}"
+    );
+    // A click shows it larger, in a dialog that closes back to the list.
+    app.click(&format!("{good_card} button.page-thumb")).await;
+    app.find("#page-view img").await;
+    app.click("#page-view button[type=submit]").await;
+    app.wait_count("#page-view", 0).await;
+    // The damaged PDF is named and the person is told its pages cannot be copied.
+    let status = app
+        .wait_text(&format!("{damaged_card} .pages-status"), "damaged")
+        .await;
+    assert!(status.contains("order-download.pdf"), "{status}");
+    assert!(
+        app.text(&format!("{damaged_card} ul.papers"))
+            .await
+            .contains("PDF"),
+        "the PDF is described by its type"
+    );
+
+    if let Some(shots) = std::env::var_os("DAYBOOK_SCREENSHOTS") {
+        app.js(&format!(
+            "document.querySelector('{damaged_card} .order-papers').scrollIntoView({{block: 'center'}})"
+        ))
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.screenshot(&std::path::Path::new(&shots).join("app-order-papers-damaged.png"))
+            .await;
+    }
+
+    // Add the proof of service through the native dialog.
+    app.js(&format!(
+        "const s = document.querySelector('#paper-kind-{}'); s.value = 'proof_of_service'; s.dispatchEvent(new Event('change'))",
+        good.id
+    ))
+    .await;
+    app.click(&format!("{good_card} button.add-papers")).await;
+    app.answer_file_dialog("Choose the court's papers", &service, false);
+    app.wait_text("#messages", "1 paper(s) kept with case E2E-PAPERS-1")
+        .await;
+    let listed = app
+        .wait_text(&format!("{good_card} ul.papers"), "proof-of-service.jpg")
+        .await;
+    assert!(listed.contains("Proof of service"), "{listed}");
+    app.wait_text(
+        &format!("{good_card} .pages-status"),
+        "2 pages of the order and its proof of service",
+    )
+    .await;
+    assert_eq!(app.unlabelled_controls().await, Vec::<String>::new());
+    let shots = std::env::var_os("DAYBOOK_SCREENSHOTS").map(std::path::PathBuf::from);
+    if let Some(shots) = &shots {
+        app.js(&format!(
+            "document.querySelector('{good_card} .order-papers').scrollIntoView({{block: 'center'}})"
+        ))
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        app.screenshot(&shots.join("app-order-papers.png")).await;
+    }
+
+    // The officer sheet with the order's pages: the sheet, then each page marked as a copy.
+    app.click("nav button[data-screen=export]").await;
+    app.find("#notice-section").await;
+    assert_eq!(app.unlabelled_controls().await, Vec::<String>::new());
+    let label = app.text("label[for=sheet-with-order]").await;
+    assert_eq!(label, "Add the order's pages after the sheet");
+    app.js(&format!(
+        "const s = document.querySelector('#sheet-order'); s.value = '{}'; s.dispatchEvent(new Event('change'))",
+        good.id
+    ))
+    .await;
+    app.wait_text("#sheet-with-order-status", "Ready to add: 2 pages")
+        .await;
+    app.click("#sheet-with-order").await;
+    app.click("#export-sheet").await;
+    let sheet = app.tmp.path().join("sheet.pdf");
+    app.answer_file_dialog("Save the officer sheet", &sheet, true);
+    app.wait_text("#messages", "with a copy of the order's pages")
+        .await;
+    assert_eq!(
+        pdf_pages(&sheet),
+        3,
+        "the sheet, the order's page, the proof"
+    );
+    let text = pdf_text(&sheet);
+    assert!(text.contains("Copy of the order on file"), "{text}");
+    assert!(
+        text.contains("Copy of the proof of service on file"),
+        "{text}"
+    );
+
+    // The damaged PDF: refused before any dialog, saying why; saved alone only when asked.
+    app.js(&format!(
+        "const s = document.querySelector('#sheet-order'); s.value = '{}'; s.dispatchEvent(new Event('change'))",
+        damaged.id
+    ))
+    .await;
+    app.click("#export-sheet").await;
+    let refusal = app.wait_text("#messages .message.error", "damaged").await;
+    assert!(refusal.contains("order-download.pdf"), "{refusal}");
+    assert!(refusal.contains("Nothing was written"), "{refusal}");
+    // Said again under the sheet's button, with the offer, which takes the focus.
+    app.wait_text("#sheet-offer .message.error", "damaged")
+        .await;
+    assert_eq!(
+        app.text("#sheet-offer #save-without-order").await,
+        "Save the sheet without the order's pages"
+    );
+    assert_eq!(
+        app.js("return document.activeElement.id").await,
+        serde_json::json!("save-without-order")
+    );
+    if let Some(shots) = &shots {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.screenshot(&shots.join("app-sheet-without-order.png"))
+            .await;
+    }
+    app.click("#save-without-order").await;
+    let alone = app.tmp.path().join("sheet-alone.pdf");
+    app.answer_file_dialog("Save the officer sheet", &alone, true);
+    app.wait_text("#messages", "Saved the one-page officer sheet")
+        .await;
+    assert_eq!(
+        app.count("#sheet-offer *").await,
+        0,
+        "the offer is gone once saved"
+    );
+    assert_eq!(pdf_pages(&alone), 1, "the sheet alone");
+    assert!(pdf_text(&alone).contains("E2E-BROKEN-2"));
+
+    // The notice for a workplace, with the number chosen for it and the order's pages.
+    app.js(&format!(
+        "const p = document.querySelector('#notice-place'); p.value = 'workplace'; p.dispatchEvent(new Event('change'));
+         const s = document.querySelector('#notice-order'); s.value = '{}'; s.dispatchEvent(new Event('change'))",
+        good.id
+    ))
+    .await;
+    app.fill("#notice-call", "(415) 555-0199").await;
+    app.click("#notice-with-order").await;
+    assert!(app.text("#notice-section").await.contains(
+        "The number staff should call after 911. Choose one for this notice; it is printed."
+    ));
+    if let Some(shots) = &shots {
+        app.js("document.querySelector('#notice-section').scrollIntoView({block: 'center'})")
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.screenshot(&shots.join("app-export-notice.png")).await;
+    }
+    app.click("#export-notice").await;
+    let notice = app.tmp.path().join("notice.pdf");
+    app.answer_file_dialog("Save the notice", &notice, true);
+    app.wait_text("#messages", "Saved the notice for the workplace")
+        .await;
+    let text = pdf_text(&notice);
+    assert!(
+        text.contains("For the employer, reception and security"),
+        "{text}"
+    );
+    assert!(text.contains("(415) 555-0199"), "{text}");
+    assert!(text.contains("Copy of the order on file"), "{text}");
+    assert_eq!(
+        pdf_pages(&notice),
+        3,
+        "the notice, the order's page, the proof"
+    );
+
+    // Nothing the person picked is named in GTK's recent-files list.
+    if let Ok(list) = std::fs::read_to_string(app.home().join(".local/share/recently-used.xbel")) {
+        assert!(!list.contains("proof-of-service"), "{list}");
+    }
+    app.close().await;
+}
+
+fn pdf_text(pdf: &std::path::Path) -> String {
+    let out = Command::new("pdftotext")
+        .args([pdf.to_str().expect("utf-8 path"), "-"])
+        .output()
+        .expect("pdftotext");
+    assert!(out.status.success(), "{} is a readable PDF", pdf.display());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn pdf_pages(pdf: &std::path::Path) -> usize {
+    let out = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{} has a page count", pdf.display()))
+}

@@ -125,8 +125,8 @@ impl Journal {
             ),
             None => format!(
                 "{expired} A handout for an expired order could mislead an officer. If the court \
-                 extended or renewed it, correct its expiry date (daybook order edit) or add the \
-                 new order."
+                 extended or renewed it, correct its expiry date (Edit this order, or daybook \
+                 order edit) or add the new order."
             ),
         }))
     }

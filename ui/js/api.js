@@ -8,7 +8,11 @@ export async function call(command, args = {}) {
   try {
     return await tauri.core.invoke(command, args)
   } catch (error) {
-    throw new Error(typeof error === 'string' ? error : (error?.message ?? String(error)))
+    // Most commands refuse with a sentence; a few with { message, ... } that says what the
+    // window can offer next (e.g. `without_order`), kept on the error as `details`.
+    const failure = new Error(typeof error === 'string' ? error : (error?.message ?? String(error)))
+    if (error && typeof error === 'object') failure.details = error
+    throw failure
   }
 }
 

@@ -268,8 +268,11 @@ impl App {
     pub fn answer_file_dialog(&self, title: &str, path: &Path, save: bool) {
         let deadline = Instant::now() + WAIT;
         let window = loop {
+            // Only mapped windows: GTK keeps an answered dialog as a hidden window, and a
+            // second dialog with the same title (saving the officer sheet again) must not be
+            // mistaken for it.
             let out = Command::new("xdotool")
-                .args(["search", "--name", title])
+                .args(["search", "--onlyvisible", "--name", title])
                 .env("DISPLAY", &self.display)
                 .output()
                 .expect("xdotool runs (scripts/packages.sh installs it)");

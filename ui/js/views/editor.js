@@ -263,7 +263,7 @@ function revealNotes(a) {
   return notes
 }
 
-function sizeText(bytes) {
+export function sizeText(bytes) {
   if (bytes < 1024) return `${bytes} bytes`
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`

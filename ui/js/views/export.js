@@ -1,5 +1,6 @@
-// Exports: the court report, the evidence packet and the officer sheet. Files are saved where
-// the user chooses in the system's save dialog; nothing else is written.
+// Exports: the court report, the evidence packet, the officer sheet and the notice for a
+// school, workplace or building. Files are saved where the user chooses in the system's save
+// dialog; nothing else is written.
 
 import { call } from '../api.js'
 import { h, field, input, select, say, quickExitButton } from '../dom.js'
@@ -47,8 +48,19 @@ export async function showExport(view) {
   }
   packetFormat.addEventListener('change', showPacketFields)
   showPacketFields()
-  const sheetOrder = select(orders.map((o) => [o.id, `${o.kind_label}, case ${o.case_number}`]), orders[0]?.id ?? '', { id: 'sheet-order' })
+  const orderNames = orders.map((o) => [o.id, `${o.kind_label}, case ${o.case_number}`])
+  const sheetOrder = select(orderNames, orders[0]?.id ?? '', { id: 'sheet-order' })
   const last = input({ type: 'number', id: 'sheet-last', min: 1, max: 20, value: 5 })
+  const sheetWithOrder = withOrderBox('sheet-with-order', 'Add the order\'s pages after the sheet', sheetOrder)
+  const noticePlace = select([
+    ['school', 'A school or daycare'],
+    ['workplace', 'A workplace'],
+    ['building', 'A building\'s front desk or concierge'],
+  ], 'school', { id: 'notice-place' })
+  const noticeOrder = select(orderNames, orders[0]?.id ?? '', { id: 'notice-order' })
+  const noticeCall = input({ type: 'tel', id: 'notice-call', autocomplete: 'off', maxlength: 40 })
+  const noticeWithOrder = withOrderBox('notice-with-order', 'Add the order\'s pages', noticeOrder)
+  const noticePaper = select([['letter', 'US Letter'], ['a4', 'A4']], 'letter', { id: 'notice-paper' })
   const result = h('div', { id: 'export-result', 'aria-live': 'polite' })
 
   const request = () => ({ from: from.value || null, to: to.value || null, order_id: order.value || null, a4: paper.value === 'a4', redact: redact.value, max_mb: Number(maxMb.value) })
@@ -58,8 +70,17 @@ export async function showExport(view) {
     }
     return { ...request(), packet_format: packetFormat.value, recipient: recipient.value || null, packet_passphrase: packetPass.value || null }
   }
-  const run = async (command, label, makeArgs) => {
+  // Where a handout that could not carry the order's pages offers to go without them: under its
+  // own button, since the message region at the top has scrolled out of sight by then.
+  const sheetOffer = h('div', { class: 'offer', id: 'sheet-offer' })
+  const noticeOffer = h('div', { class: 'offer', id: 'notice-offer' })
+  // `withoutOrder`: { text, place } of the button that saves the handout without the order's
+  // pages, offered when those cannot be copied in (the person decides; nothing is written
+  // without them unasked).
+  const run = async (command, label, makeArgs, withoutOrder) => {
     result.replaceChildren()
+    sheetOffer.replaceChildren()
+    noticeOffer.replaceChildren()
     let args
     try {
       args = makeArgs()
@@ -94,6 +115,12 @@ export async function showExport(view) {
       }
     } catch (error) {
       say(error.message, 'error')
+      if (withoutOrder && error.details?.without_order) {
+        const button = h('button', { type: 'button', id: 'save-without-order', onclick: () => run(command, label, () => ({ ...args, with_order: false })) }, withoutOrder.text)
+        withoutOrder.place.replaceChildren(h('p', { class: 'message error' }, error.message), h('div', { class: 'actions' }, button))
+        button.scrollIntoView({ block: 'center' })
+        button.focus()
+      }
     } finally {
       hideBusy()
     }
@@ -123,9 +150,59 @@ export async function showExport(view) {
       h('h2', {}, 'Officer sheet (one page)'),
       h('p', {}, 'To hand to police at the door: the order, its terms, the restrained person with photo, and the latest violations. Not for filing.'),
       h('div', { class: 'row' }, field('Order', sheetOrder), field('How many recent incidents', last)),
+      sheetWithOrder,
       h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'primary', id: 'export-sheet', onclick: () => run('export_officer_sheet', 'Making the officer sheet…', () => ({ order_id: sheetOrder.value || null, last: Number(last.value) || 5, a4: paper.value === 'a4' })) }, 'Save the officer sheet…'))),
+        h('button', {
+          type: 'button',
+          class: 'primary',
+          id: 'export-sheet',
+          onclick: () => run('export_officer_sheet', 'Making the officer sheet…',
+            () => ({ order_id: sheetOrder.value || null, last: Number(last.value) || 5, a4: paper.value === 'a4', with_order: sheetWithOrder.wanted() }),
+            { text: 'Save the sheet without the order\'s pages', place: sheetOffer }),
+        }, 'Save the officer sheet…')),
+      sheetOffer),
+    h('section', { class: 'card', id: 'notice-section' },
+      h('h2', {}, 'Notice for a school, workplace or building'),
+      h('p', {}, 'One page for the people who guard a door the restrained person may come to: a school office, an employer\'s front desk, a building\'s concierge. It shows who to watch for, what the order says about that place, and what to do. It says nothing about what happened to you, and none of your addresses or usual phone numbers.'),
+      h('div', { class: 'row' }, field('Where it is for', noticePlace), field('Order', noticeOrder)),
+      h('div', { class: 'row' },
+        field('Phone number to print (optional)', noticeCall, 'The number staff should call after 911. Choose one for this notice; it is printed.'),
+        field('Paper', noticePaper)),
+      noticeWithOrder,
+      h('div', { class: 'actions' },
+        h('button', {
+          type: 'button',
+          class: 'primary',
+          id: 'export-notice',
+          onclick: () => run('export_notice', 'Making the notice…',
+            () => ({ place: noticePlace.value, order_id: noticeOrder.value || null, call: noticeCall.value.trim() || null, a4: noticePaper.value === 'a4', with_order: noticeWithOrder.wanted() }),
+            { text: 'Save the notice without the order\'s pages', place: noticeOffer }),
+        }, 'Save the notice…')),
+      noticeOffer),
     result)
+}
+
+/**
+ * The "add the order's pages" checkbox, with a line under it saying whether the chosen order's
+ * pages can be added (kept up to date as another order is chosen). `.wanted()` reads the box.
+ */
+function withOrderBox(id, label, orderSelect) {
+  const box = h('input', { type: 'checkbox', id, 'aria-describedby': `${id}-status` })
+  const status = h('p', { class: 'hint', id: `${id}-status`, 'aria-live': 'polite' })
+  const check = () => {
+    if (!orderSelect.value) {
+      status.textContent = 'Add an order first, under Orders and people.'
+      return
+    }
+    call('order_pages_status', { orderId: orderSelect.value })
+      .then((s) => { status.textContent = s.ready ? `Ready to add: ${s.pages === 1 ? '1 page' : `${s.pages} pages`} of the order's papers, each marked as a copy.` : s.problem })
+      .catch((error) => { status.textContent = error.message })
+  }
+  orderSelect.addEventListener('change', check)
+  check()
+  const wrap = h('div', { class: 'with-order' }, h('p', { class: 'check' }, box, h('label', { for: id }, label)), status)
+  wrap.wanted = () => box.checked
+  return wrap
 }
 
 /**

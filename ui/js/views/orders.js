@@ -1,17 +1,19 @@
-// Orders and people: the orders with their terms and expiry (and a renewal reminder), and the
-// people they name, with the restrained person's description, photo, vehicle and accounts.
+// Orders and people: the orders with their terms and expiry (and a renewal reminder), the
+// court's papers kept with each (pictures of pages shown from decrypted bytes in memory only),
+// and the people they name, with the restrained person's description, photo, vehicle and
+// accounts.
 
 import { call } from '../api.js'
-import { h, field, input, select, say, clear, lines, orNull, objectUrl, focusHeading } from '../dom.js'
-import { app } from '../app.js'
-import { describeTerm } from './editor.js'
+import { h, field, input, select, say, clear, lines, orNull, objectUrl, focusHeading, quickExitButton } from '../dom.js'
+import { app, showBusy, hideBusy } from '../app.js'
+import { describeTerm, sizeText } from './editor.js'
 
 export async function showOrders(view) {
   const [orders, people] = await Promise.all([call('list_orders'), call('list_people')])
   const name = (id) => people.find((p) => p.id === id)?.name ?? 'Unknown'
   const orderList = h('ul', { class: 'cards', id: 'orders' })
   for (const o of orders) {
-    orderList.append(h('li', { class: 'card' },
+    orderList.append(h('li', { class: 'card', dataset: { order: o.id } },
       h('h3', {}, `${o.kind_label}, case ${o.case_number}`),
       renewalNotice(o.renewal, o.expires_on),
       h('dl', { class: 'facts' },
@@ -22,6 +24,7 @@ export async function showOrders(view) {
         fact('Protected', o.protected_person_ids.map(name).join(', ') || 'Not recorded')),
       h('h4', {}, 'Terms'),
       h('ul', {}, o.terms.map((t) => h('li', {}, `${t.id}: ${describeTerm(t)}`))),
+      papers(view, o),
       h('button', { type: 'button', onclick: () => orderForm(view, o, people) }, 'Edit this order')))
   }
   const peopleList = h('ul', { class: 'cards', id: 'people' })
@@ -51,6 +54,102 @@ export async function showOrders(view) {
       h('button', { type: 'button', onclick: () => personForm(view, null) }, 'Add a person')),
     h('h2', {}, 'Orders'), orders.length ? orderList : h('p', { class: 'empty' }, 'No orders yet. Add the order you have from the court: its case number, dates and terms.'),
     h('h2', {}, 'People'), people.length ? peopleList : h('p', { class: 'empty' }, 'No people yet.'))
+}
+
+// What a paper kept with an order is, as the person chooses it when adding one.
+const PAPER_KINDS = [['order', 'The order itself'], ['proof_of_service', 'Proof of service'], ['other', 'Another paper']]
+
+/**
+ * The court's papers kept with an order: what each is, its file, size and fingerprint, and
+ * pictures of pages shown from memory. A web view here cannot draw a PDF, so for the order
+ * the list says instead whether its pages can be added to the officer sheet and notices.
+ */
+function papers(view, order) {
+  const status = h('div', { class: 'pages-status', 'aria-live': 'polite' })
+  const list = h('ul', { class: 'papers' }, order.papers.map((p) => paperItem(p)))
+  const kind = select(PAPER_KINDS, order.papers.some((p) => p.kind === 'order') ? 'proof_of_service' : 'order', { id: `paper-kind-${order.id}`, class: 'paper-kind' })
+  if (order.papers.length) {
+    status.append(h('p', { class: 'hint' }, 'Checking whether the order\'s pages can be added to the officer sheet…'))
+    call('order_pages_status', { orderId: order.id }).then((s) => {
+      status.replaceChildren(s.ready
+        ? h('p', { class: 'message success' }, `Ready to add after the officer sheet or a notice (under Export): ${plural(s.pages, 'page')} of the order${order.papers.some((p) => p.kind === 'proof_of_service') ? ' and its proof of service' : ''}.`)
+        : h('p', { class: 'message warning' }, s.problem))
+    }).catch((error) => status.replaceChildren(h('p', { class: 'message error' }, error.message)))
+  }
+  return h('section', { class: 'order-papers', 'aria-label': `Papers of case ${order.case_number}` },
+    h('h4', {}, 'Papers from the court'),
+    order.papers.length ? list : h('p', { class: 'empty' }, 'None kept yet. Keep the court\'s PDF or photos of the order\'s pages here: they are encrypted like everything else, at hand when you need them, and can be added to the officer sheet.'),
+    status,
+    h('div', { class: 'row add-papers-row' },
+      field('What you are adding', kind),
+      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'add-papers', onclick: () => addPapers(view, order, kind.value) }, 'Add papers…'))))
+}
+
+function paperItem(p) {
+  const a = p.attachment
+  const pdf = a.mime === 'application/pdf'
+  const preview = h('div', { class: 'preview' })
+  if (a.kind === 'image' && a.size <= 64 * 1024 * 1024) {
+    // Decrypted into the window's memory only (a blob URL, released on lock); HEIC and TIFF
+    // come back as a JPEG made in memory.
+    call('attachment_bytes', { id: a.id }).then((bytes) => {
+      const url = objectUrl(bytes, a.mime.startsWith('image/') && !['image/heic', 'image/heif', 'image/avif', 'image/tiff'].includes(a.mime) ? a.mime : 'image/jpeg')
+      const alt = `${p.kind_label}: ${a.original_name}`
+      preview.replaceChildren(h('button', { type: 'button', class: 'page-thumb', 'aria-label': `View ${alt} larger`, onclick: () => viewPage(url, alt) },
+        h('img', { src: url, alt })))
+    }).catch((error) => preview.replaceChildren(h('span', { class: 'hint' }, error.message)))
+  } else {
+    preview.append(h('span', { class: 'doc-mark', 'aria-hidden': 'true' }, pdf ? 'PDF' : 'File'))
+  }
+  return h('li', { class: 'paper' }, preview,
+    h('div', {},
+      h('p', { class: 'paper-kind-label' }, h('span', { class: 'badge' }, p.kind_label)),
+      h('p', { class: 'file' }, a.original_name),
+      h('p', { class: 'hint' }, `${pdf ? 'PDF' : a.kind === 'image' ? 'Picture' : 'File'}, ${sizeText(a.size)}, SHA-256 ${a.sha256.slice(0, 16)}…`),
+      pdf ? h('p', { class: 'hint' }, 'A PDF cannot be shown in this window; it is kept exactly as you added it.') : null))
+}
+
+/** A picture of a page at full width, in a dialog; focus goes back to where it was. */
+function viewPage(url, alt) {
+  const before = document.activeElement
+  const dialog = h('dialog', { class: 'page-view', id: 'page-view', 'aria-label': alt },
+    h('form', { method: 'dialog' },
+      h('img', { src: url, alt }),
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit', class: 'primary' }, 'Close'),
+        quickExitButton())))
+  dialog.addEventListener('close', () => {
+    dialog.remove()
+    if (before && typeof before.focus === 'function') before.focus()
+  })
+  document.body.append(dialog)
+  dialog.showModal()
+}
+
+async function addPapers(view, order, kind) {
+  showBusy('Choose the papers in the window that opens…')
+  let result
+  try {
+    result = await call('pick_order_papers', { orderId: order.id, kind })
+  } catch (error) {
+    return say(error.message, 'error')
+  } finally {
+    hideBusy()
+  }
+  if (!result) return say('Nothing was added: no file was chosen.')
+  clear(view)
+  await showOrders(view)
+  focusHeading(view)
+  const problems = result.problems.join(' ')
+  const note = result.note ? ` ${result.note}` : ''
+  if (result.cancelled) say(`Cancelled. ${result.added} paper(s) were kept before that; nothing half-done was kept. ${problems}`, 'warning')
+  else if (problems) say(`${result.added} paper(s) kept with case ${order.case_number}. Not kept: ${problems}${note}`, 'error')
+  else if (note) say(`${result.added} paper(s) kept with case ${order.case_number}.${note}`, 'warning')
+  else say(`${result.added} paper(s) kept with case ${order.case_number}.`, 'success')
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
 function fact(term, value) {
