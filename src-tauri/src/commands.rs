@@ -418,11 +418,7 @@ fn import_files(
     })?;
     Ok(ImportResult {
         attached: batch.attached.into_iter().map(|a| a.attachment).collect(),
-        problems: batch
-            .problems
-            .iter()
-            .map(|p| format!("{}: {}", names[p.index], p.error))
-            .collect(),
+        problems: problem_lines(&batch.problems, &names),
         cancelled: batch.cancelled,
     })
 }
@@ -614,20 +610,27 @@ pub async fn order_pages_status(
     })
 }
 
-/// Why an order's pages cannot go into a handout, said for the orders screen (nothing is being
-/// written there, so not the export's "Nothing was written"), with what the person can do.
+/// Why an order's pages cannot go into a handout, for the orders screen. The core's sentences
+/// say what is wrong and what to do; only "add a copy" is said here in the window's own words.
 fn order_pages_problem(problem: &daybook::report::order_pages::OrderPagesError) -> String {
     use daybook::report::order_pages::OrderPagesError;
     match problem {
-        OrderPagesError::NoCopy { .. } => "No copy of the order itself is kept yet, so its pages cannot be added to the officer sheet or a notice. Add the court's PDF, or photos of its pages, as “The order itself”.".into(),
-        OrderPagesError::Locked { name } => format!(
-            "{name} is locked with a password, so its pages cannot be copied into the officer sheet or a notice. Add an unlocked copy (for example photos of its pages), or carry a paper copy of the order."
-        ),
-        OrderPagesError::Damaged { name, detail } => format!(
-            "{name} is damaged ({detail}), so its pages cannot be copied into the officer sheet or a notice. Add a good copy (for example photos of its pages), or carry a paper copy of the order."
+        OrderPagesError::NoCopy { .. } => format!(
+            "No copy of the order itself is kept yet, so its pages cannot be added to the officer sheet or a notice. {ADD_COPY_HERE}"
         ),
         other => other.to_string(),
     }
+}
+
+/// How to add the order's copy in the app (the core's sentence names no program).
+pub(crate) const ADD_COPY_HERE: &str = "Add the court's PDF, or photos of its pages, under Orders and people (“Add papers…”, as “The order itself”).";
+
+/// One sentence per file of a batch that could not be kept, naming the file.
+fn problem_lines(problems: &[daybook::evidence::FileProblem], names: &[String]) -> Vec<String> {
+    problems
+        .iter()
+        .map(|p| format!("{}: {}", names[p.index], p.error))
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -693,11 +696,7 @@ pub async fn pick_order_papers(
     })?;
     Ok(Some(PapersAdded {
         added: batch.attached.len(),
-        problems: batch
-            .problems
-            .iter()
-            .map(|p| format!("{}: {}", names[p.index], p.error))
-            .collect(),
+        problems: problem_lines(&batch.problems, &names),
         cancelled: batch.cancelled,
         note,
     }))

@@ -298,13 +298,11 @@ impl From<SheetError> for Refused {
             without_order: true,
         };
         match error {
-            // The core's sentence names the command-line way to add a copy.
             SheetError::OrderPages(OrderPagesError::NoCopy { case, .. }) => without_order(format!(
-                "No copy of the order itself is kept with the order in case {case}, so its pages cannot be added. Nothing was written. Add the court's PDF or photos of its pages under Orders and people (“Add papers…”), or save without the order's pages."
+                "No copy of the order itself is kept with the order in case {case}, so its pages cannot be added. Nothing was written. {} Or save without the order's pages.",
+                crate::commands::ADD_COPY_HERE
             )),
-            SheetError::OrderPages(
-                problem @ (OrderPagesError::Locked { .. } | OrderPagesError::Damaged { .. }),
-            ) => without_order(problem.to_string()),
+            error @ SheetError::OrderPages(_) => without_order(error.to_string()),
             other => other.to_string().into(),
         }
     }

@@ -506,7 +506,21 @@ fn handout(
         });
     }
     let journal = config.unlock()?;
-    let pdf = render(&journal)?;
+    let pdf = render(&journal).map_err(|error| {
+        use crate::report::officer_sheet::SheetError;
+        use crate::report::order_pages::OrderPagesError;
+        match error {
+            // The commands that add the missing copy or write the handout alone, here where
+            // they can be typed.
+            SheetError::OrderPages(OrderPagesError::NoCopy { ref id, .. }) => CliError::Usage(
+                format!("{error} (daybook order attach {id} FILE..., or leave out --with-order)"),
+            ),
+            SheetError::OrderPages(_) => {
+                CliError::Usage(format!("{error} (Leave out --with-order for that.)"))
+            }
+            other => other.into(),
+        }
+    })?;
     write_new_file(out, &pdf)?;
     let pages = match lopdf::Document::load_mem(&pdf).map(|d| d.get_pages().len()) {
         Ok(n) if n > 1 => format!(

@@ -22,7 +22,9 @@ pub enum SheetError {
     Evidence(#[from] crate::evidence::EvidenceError),
     #[error("Could not lay out the handout: {0}")]
     Layout(#[from] LayoutError),
-    #[error(transparent)]
+    /// Said when a handout with the order's pages was asked for: nothing is written, and the
+    /// handout alone is the person's choice to make.
+    #[error("{0} Nothing was written; the handout can be written without the order's pages.")]
     OrderPages(#[from] OrderPagesError),
 }
 

@@ -37,18 +37,21 @@ const MAX_PAGE_CONTENT: usize = 64 * 1024 * 1024;
 /// Nested page-tree levels followed when looking for inherited page attributes.
 const MAX_DEPTH: usize = 32;
 
+/// Why the order's pages cannot go into a handout. The sentences say what is wrong and what
+/// the person can do about it, in no particular program's words: the CLI, the app's export and
+/// its orders screen each say it in their own context.
 #[derive(Debug, thiserror::Error)]
 pub enum OrderPagesError {
     #[error(
-        "No copy of the order itself is kept with the order in case {case}. Add the PDF from the court, or photos of its pages: daybook order attach {id} FILE..."
+        "No copy of the order itself is kept with the order in case {case}. Add the PDF from the court, or photos of its pages, to the order first."
     )]
     NoCopy { case: String, id: String },
     #[error(
-        "The order's file {name} is locked with a password, so its pages cannot be copied into the handout. Nothing was written. You can write it without the order's pages and carry a paper copy of the order, or attach an unlocked copy (for example photos of its pages)."
+        "The order's file {name} is locked with a password, so its pages cannot be copied. Add an unlocked copy (for example photos of its pages), or carry a paper copy of the order."
     )]
     Locked { name: String },
     #[error(
-        "The order's file {name} is damaged, so its pages cannot be copied into the handout ({detail}). Nothing was written. You can write it without the order's pages and carry a paper copy of the order, or attach a good copy (for example photos of its pages)."
+        "The order's file {name} is damaged ({detail}), so its pages cannot be copied. Add a good copy (for example photos of its pages), or carry a paper copy of the order."
     )]
     Damaged { name: String, detail: String },
     #[error(transparent)]
@@ -68,8 +71,15 @@ enum Source {
 /// The order's pages, read and checked, ready to lay out.
 pub struct OrderPages {
     pages: Vec<(&'static str, Source)>,
-    /// Each PDF with its file name, for messages.
-    pdfs: Vec<(String, Document)>,
+    pdfs: Vec<OrderPdf>,
+}
+
+/// An order PDF, parsed and checked: its file name (for messages), the document, and each
+/// page's decompressed content (decompressed once, when checked, and drawn from later).
+struct OrderPdf {
+    name: String,
+    doc: Document,
+    contents: Vec<Vec<u8>>,
 }
 
 /// Where [`OrderPages::lay_out`] left room for the PDF pages, to fill in [`OrderPages::fill`].
@@ -97,10 +107,14 @@ impl OrderPages {
             for (_, attachment) in documents.iter().filter(|(k, _)| *k == wanted) {
                 let bytes = journal.attachment_bytes(attachment)?;
                 if attachment.mime == "application/pdf" {
-                    let doc = open_pdf(&bytes)
+                    let (doc, contents) = open_pdf(&bytes)
                         .map_err(|problem| problem.for_file(attachment.original_name.clone()))?;
                     let count = doc.get_pages().len() as u32;
-                    pdfs.push((attachment.original_name.clone(), doc));
+                    pdfs.push(OrderPdf {
+                        name: attachment.original_name.clone(),
+                        doc,
+                        contents,
+                    });
                     for number in 1..=count {
                         pages.push((
                             footer,
@@ -177,7 +191,7 @@ impl OrderPages {
     /// and returns the combined PDF. The order's objects are walked again here, so this runs
     /// behind `catch_unwind` too.
     pub fn fill(self, written: &[u8], slots: Slots) -> Result<Vec<u8>, OrderPagesError> {
-        let names: Vec<String> = self.pdfs.iter().map(|(name, _)| name.clone()).collect();
+        let names: Vec<String> = self.pdfs.iter().map(|pdf| pdf.name.clone()).collect();
         catch_unwind(AssertUnwindSafe(|| self.fill_unguarded(written, slots))).unwrap_or_else(
             |_| {
                 Err(OrderPagesError::Damaged {
@@ -197,18 +211,19 @@ impl OrderPages {
         // Each source's objects are renumbered past the handout's, its pages made forms, and
         // the whole lot moved in; what no page uses is pruned at the end.
         let mut forms: Vec<Vec<Option<Form>>> = Vec::new();
-        for (name, pdf) in &mut self.pdfs {
+        for OrderPdf {
+            doc: pdf, contents, ..
+        } in &mut self.pdfs
+        {
             pdf.renumber_objects_with(doc.max_id + 1);
             let pages = pdf.get_pages();
             let mut made = vec![None; pages.len() + 1];
             for (&number, &page_id) in &pages {
-                made[number as usize] =
-                    Some(
-                        page_form(pdf, page_id).map_err(|detail| OrderPagesError::Damaged {
-                            name: name.clone(),
-                            detail,
-                        })?,
-                    );
+                let content = contents
+                    .get_mut(number as usize - 1)
+                    .map(std::mem::take)
+                    .unwrap_or_default();
+                made[number as usize] = Some(page_form(pdf, page_id, content));
             }
             doc.max_id = pdf.max_id;
             doc.objects.append(&mut pdf.objects);
@@ -257,7 +272,7 @@ impl Problem {
 /// Parses an order PDF, refusing one that needs a password to open or has no readable page.
 /// A PDF with only an owner password (one that restricts editing) opens without one and is
 /// used: it is the person's own court order.
-fn open_pdf(bytes: &[u8]) -> Result<Document, Problem> {
+fn open_pdf(bytes: &[u8]) -> Result<(Document, Vec<Vec<u8>>), Problem> {
     let parsed = catch_unwind(AssertUnwindSafe(|| Document::load_mem(bytes)))
         .map_err(|_| Problem::Damaged("it could not be parsed".into()))?;
     let doc = match parsed {
@@ -279,18 +294,19 @@ fn open_pdf(bytes: &[u8]) -> Result<Document, Problem> {
             "it has more than {MAX_PAGES} pages"
         )));
     }
-    // Every page's content must decompress now, so a bad page is found before anything is
-    // laid out rather than halfway through.
+    // Every page's content is decompressed now, so a bad page is found before anything is
+    // laid out rather than halfway through; it is kept for drawing the page later.
+    let mut contents = Vec::with_capacity(pages.len());
     for (&number, &page_id) in &pages {
-        let page_ok = catch_unwind(AssertUnwindSafe(|| {
+        let page = catch_unwind(AssertUnwindSafe(|| {
             doc.get_page_content_with_limit(page_id, MAX_PAGE_CONTENT)
         }));
-        match page_ok {
-            Ok(Ok(_)) => {}
+        match page {
+            Ok(Ok(content)) => contents.push(content),
             _ => return Err(Problem::Damaged(format!("page {number} cannot be read"))),
         }
     }
-    Ok(doc)
+    Ok((doc, contents))
 }
 
 fn plain_pdf_error(e: &lopdf::Error) -> String {
@@ -312,12 +328,10 @@ struct Form {
     quarter_turns: u8,
 }
 
-/// Turns page `page_id` of `pdf` into a form XObject added to `pdf`: its content in one
-/// stream, its resources (inherited ones too), and its printable annotations drawn in.
-fn page_form(pdf: &mut Document, page_id: ObjectId) -> Result<Form, String> {
-    let content = pdf
-        .get_page_content_with_limit(page_id, MAX_PAGE_CONTENT)
-        .map_err(|e| format!("a page cannot be read: {e}"))?;
+/// Turns page `page_id` of `pdf` into a form XObject added to `pdf`: its `content` (all its
+/// content streams, decompressed) in one stream, its resources (inherited ones too), and its
+/// printable annotations drawn in.
+fn page_form(pdf: &mut Document, page_id: ObjectId, content: Vec<u8>) -> Form {
     let bbox = inherited(pdf, page_id, b"CropBox")
         .or_else(|| inherited(pdf, page_id, b"MediaBox"))
         .and_then(|o| rectangle(pdf, &o))
@@ -368,11 +382,11 @@ fn page_form(pdf: &mut Document, page_id: ObjectId) -> Result<Form, String> {
     // A stream that will not shrink is kept as it is; either way it is a valid stream.
     let _ = form.compress();
     let id = pdf.add_object(form);
-    Ok(Form {
+    Form {
         id,
         bbox,
         quarter_turns,
-    })
+    }
 }
 
 /// The printable annotations of a page that have a normal appearance, each with the matrix
