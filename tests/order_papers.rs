@@ -492,7 +492,17 @@ fn a_school_notice_names_the_children_and_the_school_and_nothing_of_home() {
     );
     assert!(!text.contains("Lily") && !text.contains("school"), "{text}");
 
-    // With the order's pages after it.
+    // With the order's pages after it, for a person described at length: the photo shrinks
+    // so that the notice stays one page.
+    t.ok(
+        &["person", "edit", &respondent, "--json", "-"],
+        &json!({
+            "aliases": ["Marc", "M.J."],
+            "description": "Male, 6'1\", about 210 lb, short dark hair, beard, tattoo of a compass on left forearm, walks with a slight limp, often wears a grey hooded jacket",
+            "vehicle": "Black 2018 Ford F-150 pickup, CA plate 8KXR412, dent in rear bumper, ladder rack"
+        })
+        .to_string(),
+    );
     let seal = scan_with_gps(&t, "seal.jpg", 3);
     let pdf = order_pdf(&t, &seal);
     t.ok(&["order", "attach", &order, p(&pdf)], "");

@@ -8,12 +8,16 @@
 
 use chrono::{DateTime, Utc};
 
-use super::layout::{DocInfo, Layout, LayoutError, PaperSize, Style};
+use super::layout::{DocInfo, Image, Layout, LayoutError, PaperSize, Style};
 use super::officer_sheet::{finish_with_order, respondent_photo, SheetError};
 use super::order_pages::OrderPages;
 use super::redact::{Profile, Redactor};
 use crate::journal::{Journal, JournalError};
 use crate::model::{Order, Person, TermKind};
+
+/// Photo heights tried in turn: large enough to recognise a face across a front desk, and
+/// shrinking before anything else gives way so the notice stays one page.
+const PHOTO_HEIGHTS: [f32; 4] = [150.0, 120.0, 90.0, 60.0];
 
 /// The place a notice is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +117,27 @@ pub fn render(journal: &Journal, options: &NoticeOptions) -> Result<Vec<u8>, She
         true => Some(OrderPages::read(journal, &order)?),
         false => None,
     };
-    let layout = lay_out(journal, &order, options, order_pages.as_ref())?;
+    // The photo is decrypted once; it shrinks until the page fits, as on the officer sheet.
+    let photo = respondent_photo(journal, &order)?;
+    let mut fitted = None;
+    for height in PHOTO_HEIGHTS {
+        let layout = lay_out(
+            journal,
+            &order,
+            options,
+            order_pages.as_ref(),
+            (photo.as_ref(), height),
+        )?;
+        if layout.page_count() <= 1 {
+            fitted = Some(layout);
+            break;
+        }
+    }
+    let layout = fitted.ok_or_else(|| {
+        SheetError::Layout(LayoutError::Pdf(
+            "the notice does not fit on one page; shorten the person's description or the order's terms".into(),
+        ))
+    })?;
     Ok(match order_pages {
         Some(pages) => finish_with_order(layout, pages)?,
         None => {
@@ -128,6 +152,7 @@ fn lay_out(
     order: &Order,
     options: &NoticeOptions,
     order_pages: Option<&OrderPages>,
+    (photo, photo_height): (Option<&Option<Image>>, f32),
 ) -> Result<Layout, SheetError> {
     let people = journal.people()?;
     // Every profile leaves out the protected person's addresses and phone numbers, wherever
@@ -209,8 +234,8 @@ fn lay_out(
 
     l.heading(&format!("Who to watch for: {}", clean(&restrained_name)), 3);
     if let Some(respondent) = respondent {
-        match respondent_photo(journal, order)? {
-            Some(Some(image)) => l.image(&image, Some(150.0)),
+        match photo {
+            Some(Some(image)) => l.image(image, Some(photo_height)),
             Some(None) => l.paragraph("(The photo on file could not be shown.)", Style::small()),
             None => {}
         }
@@ -292,11 +317,6 @@ fn lay_out(
         "Prepared by the protected person from the order on file; not a court document and not legal advice.",
         Style::small(),
     );
-    if l.page_count() > 1 {
-        return Err(SheetError::Layout(LayoutError::Pdf(
-            "the notice does not fit on one page; shorten the person's description or the order's terms".into(),
-        )));
-    }
     Ok(l)
 }
 
