@@ -509,3 +509,86 @@ fn a_second_command_during_a_long_import_is_refused_and_the_import_completes() {
         "{verify}"
     );
 }
+
+/// Set in a child run of this test binary: the folder of journal copies its threads open.
+const FIRST_OPENINGS_DIR: &str = "DAYBOOK_TEST_FIRST_OPENINGS";
+const FIRST_OPENINGS_KEY: &str = "DAYBOOK_TEST_FIRST_OPENINGS_KEY";
+const FIRST_OPENINGS_THREADS: usize = 8;
+
+/// SQLite counts itself started before SQLCipher has finished its own start-up, so a thread
+/// opening a journal while another thread's first opening was still under way was refused with
+/// "An error occurred with PRAGMA key" (seen in CI: two tests creating journals at once; about
+/// one process in a hundred here). It can only happen at a process's first opening, so this
+/// starts fresh processes - this test binary again, running only the test below - each opening
+/// eight copies of a journal on eight threads at once, with the recovery key (no slow KDF).
+#[test]
+fn journals_opened_on_several_threads_at_a_process_start_all_open() {
+    let t = TestDir::new();
+    let passphrase = secrecy::SecretString::from(PASSPHRASE.to_string());
+    let (journal, recovery) =
+        daybook::Journal::create(&t.journal, &passphrase, daybook::KdfCost::LogN(17)).unwrap();
+    drop(journal);
+    for run in 0..100 {
+        let dir = t.path(&format!("run{run}"));
+        for i in 0..FIRST_OPENINGS_THREADS {
+            copy_folder(&t.journal, &dir.join(i.to_string()));
+        }
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "first_openings_on_several_threads",
+                "--ignored",
+                "--test-threads=1",
+            ])
+            .env(FIRST_OPENINGS_DIR, &dir)
+            .env(FIRST_OPENINGS_KEY, recovery.expose())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "run {run}:\n{text}");
+        assert!(text.contains("1 passed"), "run {run} ran no test:\n{text}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The child half of the test above, run only by it (it opens the copies it is pointed at).
+#[test]
+#[ignore = "run by journals_opened_on_several_threads_at_a_process_start_all_open"]
+fn first_openings_on_several_threads() {
+    let dir = std::path::PathBuf::from(std::env::var_os(FIRST_OPENINGS_DIR).unwrap());
+    let key = std::env::var(FIRST_OPENINGS_KEY).unwrap();
+    let start = std::sync::Arc::new(std::sync::Barrier::new(FIRST_OPENINGS_THREADS));
+    let handles: Vec<_> = (0..FIRST_OPENINGS_THREADS)
+        .map(|i| {
+            let start = start.clone();
+            let root = dir.join(i.to_string());
+            let recovery = daybook::RecoveryKey::parse(&key).unwrap();
+            std::thread::spawn(move || {
+                start.wait();
+                daybook::Journal::open(&root, daybook::Unlock::RecoveryKey(&recovery))
+                    .map(drop)
+                    .map_err(|e| format!("thread {i}: {e}"))
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap().unwrap();
+    }
+}

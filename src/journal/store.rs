@@ -14,12 +14,26 @@ static MIGRATIONS_DIR: Dir = include_dir!("$CARGO_MANIFEST_DIR/migrations");
 static MIGRATIONS: LazyLock<Result<Migrations<'static>, rusqlite_migration::Error>> =
     LazyLock::new(|| Migrations::from_directory(&MIGRATIONS_DIR));
 
+/// SQLite marks itself started before SQLCipher's own start-up (run right after, outside
+/// SQLite's lock) has finished, and until it has, `PRAGMA key` fails on every connection with
+/// "An error occurred with PRAGMA key or rekey" - so a thread opening a journal while another
+/// thread's first-ever opening was still starting SQLCipher up was refused (about one process in
+/// a hundred with eight threads; tests/vault.rs). The first connection is made here, once, and
+/// every opening waits for it.
+static SQLCIPHER_STARTED: LazyLock<Result<(), String>> = LazyLock::new(|| {
+    Connection::open_in_memory()
+        .map(drop)
+        .map_err(|e| e.to_string())
+});
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The key is known to be right (age authenticated it), so a database that will not open
     /// with it has been damaged or replaced.
     #[error("journal.db is damaged or is not this journal's database ({0}).")]
     Damaged(String),
+    #[error("Could not start the journal's database engine (SQLCipher): {0}")]
+    NotStarted(String),
     #[error("Could not update the journal's layout: {0}")]
     Migration(String),
     #[error(transparent)]
@@ -28,6 +42,9 @@ pub enum StoreError {
 
 /// Opens (or creates) `journal.db` with the raw data key and applies every migration.
 pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection, StoreError> {
+    SQLCIPHER_STARTED
+        .as_ref()
+        .map_err(|e| StoreError::NotStarted(e.clone()))?;
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
