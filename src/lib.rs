@@ -9,6 +9,7 @@ pub mod fsutil;
 pub mod journal;
 pub mod media;
 pub mod packet;
+pub mod phone;
 pub mod report;
 
 pub use evidence::{Attachment, AttachmentKind, EvidenceError};

@@ -55,6 +55,35 @@ pub enum Command {
         #[arg(long)]
         caption: Option<String>,
     },
+    /// Import texts and calls from phone backups (SMS Backup & Restore XML from Android,
+    /// recognised by content); prints what each file held and how many were new
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Imported texts and calls in time order, local time and zone on every line
+    Messages {
+        /// Only those with this number, or with a person's numbers (their id)
+        #[arg(long, value_name = "NUMBER|PERSON_ID")]
+        with: Option<String>,
+        /// First day (YYYY-MM-DD, in --zone)
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day (YYYY-MM-DD)
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// Only calls
+        #[arg(long, conflicts_with = "texts")]
+        calls: bool,
+        /// Only texts (SMS and MMS)
+        #[arg(long)]
+        texts: bool,
+        /// Time zone to show times in (IANA name); by default the latest incident's
+        #[arg(long)]
+        zone: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Captions, transcripts and export of single attachments
     #[command(subcommand)]
     Attachment(AttachmentCommand),

@@ -3,6 +3,7 @@
 
 mod args;
 mod output;
+mod phone;
 
 use std::io::{self, IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -27,6 +28,8 @@ pub enum CliError {
     Journal(#[from] JournalError),
     #[error(transparent)]
     Evidence(#[from] EvidenceError),
+    #[error(transparent)]
+    Import(#[from] crate::journal::ImportError),
     #[error("{0}")]
     Usage(String),
     #[error("The JSON in {source_name} is not valid: {error}")]
@@ -226,6 +229,27 @@ pub fn run(cli: Cli) -> Result<()> {
                 None => Ok(()),
             }
         }
+        Command::Import { files } => phone::import(&config, &files),
+        Command::Messages {
+            with,
+            from,
+            to,
+            calls,
+            texts,
+            zone,
+            json,
+        } => phone::messages(
+            &config,
+            phone::MessagesArgs {
+                with,
+                from,
+                to,
+                calls,
+                texts,
+                zone,
+                json,
+            },
+        ),
         Command::Attachment(AttachmentCommand::Describe {
             id,
             caption,

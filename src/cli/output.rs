@@ -347,7 +347,7 @@ pub fn people(people: &[Person], json: bool) -> Result<()> {
     emit(&out)
 }
 
-fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value).map_err(|error| CliError::Json {
         source_name: "output".into(),
         error,

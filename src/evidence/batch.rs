@@ -126,6 +126,7 @@ impl<'p> Checked<'p> {
             incident_id: None,
             person_id: None,
             order_id: None,
+            phone_import_id: None,
             sha256,
             size,
             original_name: display_name(self.path),

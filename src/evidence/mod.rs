@@ -8,6 +8,7 @@
 //! files go through `attach_files` (batch.rs), which does the durable steps once per batch.
 
 mod batch;
+pub(crate) mod blob_writer;
 mod exif_block;
 mod metadata;
 mod order_papers;
@@ -88,6 +89,10 @@ pub struct Attachment {
     /// attachment lists inside incident revisions keep their exact bytes (and hashes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
+    /// Set for a phone backup kept as the source of its texts and calls, and for the pictures
+    /// read out of it (journal::communications). Left out of JSON when unset, like `order_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_import_id: Option<String>,
     /// Hex SHA-256 of the original bytes.
     pub sha256: String,
     pub size: u64,
@@ -514,7 +519,7 @@ impl Journal {
         let sql = format!(
             "SELECT a.id, a.incident_id, a.person_id, a.sha256, a.size, a.original_name, a.mime,
                  a.kind, a.width, a.height, a.captured_at, a.duration_ms, a.file_modified_at,
-                 a.imported_at, a.caption, a.transcript, a.reveals, a.order_id
+                 a.imported_at, a.caption, a.transcript, a.reveals, a.order_id, a.phone_import_id
              FROM attachments a {tail}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -525,6 +530,7 @@ impl Journal {
                 incident_id: r.get(1)?,
                 person_id: r.get(2)?,
                 order_id: r.get(17)?,
+                phone_import_id: r.get(18)?,
                 sha256: r.get(3)?,
                 size: r.get::<_, i64>(4)? as u64,
                 original_name: r.get(5)?,
@@ -556,21 +562,21 @@ pub(crate) fn insert_attachment_row(
 ) -> rusqlite::Result<()> {
     let position: i64 = tx.query_row(
         "SELECT COALESCE(MAX(position), 0) + 1 FROM attachments
-         WHERE incident_id IS ?1 AND person_id IS ?2 AND order_id IS ?3",
-        params![a.incident_id, a.person_id, a.order_id],
+         WHERE incident_id IS ?1 AND person_id IS ?2 AND order_id IS ?3 AND phone_import_id IS ?4",
+        params![a.incident_id, a.person_id, a.order_id, a.phone_import_id],
         |r| r.get(0),
     )?;
     tx.execute(
         "INSERT INTO attachments (id, incident_id, person_id, sha256, size, original_name, mime, kind,
              width, height, captured_at, duration_ms, file_modified_at, imported_at, caption, transcript, position,
-             reveals, order_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+             reveals, order_id, phone_import_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
         params![
             a.id, a.incident_id, a.person_id, a.sha256, a.size as i64, a.original_name, a.mime, a.kind.key(),
             a.width, a.height, a.captured_at, a.duration_ms.map(|d| d as i64), a.file_modified_at,
             a.imported_at, a.caption, a.transcript, position,
             a.reveals.as_ref().and_then(|r| serde_json::to_string(r).ok()),
-            a.order_id
+            a.order_id, a.phone_import_id
         ],
     )?;
     Ok(())

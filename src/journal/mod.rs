@@ -7,6 +7,11 @@ pub mod model;
 pub mod revisions;
 pub mod time;
 
+mod communications;
+pub use communications::{
+    Communication, CommunicationFilter, ImportError, PartRef, Participant, PhoneImport, SourceRef,
+    Stopped,
+};
 mod incidents;
 mod orders;
 pub use orders::Renewal;
@@ -438,10 +443,15 @@ impl Journal {
             let entry = entry.map_err(io_err(blobs))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
+            // A phone import names its blobs after its own id: `<id>.age`, `<id>-<n>.age`.
             let interrupted = name.starts_with(fsutil::TEMP_PREFIX)
-                || name
-                    .strip_suffix(".age")
-                    .is_some_and(|id| pending.iter().any(|p| p == id) && !saved.contains(id));
+                || name.strip_suffix(".age").is_some_and(|id| {
+                    !saved.contains(id)
+                        && pending.iter().any(|p| {
+                            id.strip_prefix(p.as_str())
+                                .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
+                        })
+                });
             if interrupted {
                 fs::remove_file(&path).map_err(io_err(&path))?;
                 removed += 1;

@@ -21,6 +21,8 @@ pub enum Entity {
     Order,
     Person,
     Incident,
+    /// One phone backup read into the journal (journal::communications).
+    PhoneImport,
 }
 
 impl Entity {
@@ -29,6 +31,7 @@ impl Entity {
             Entity::Order => "order",
             Entity::Person => "person",
             Entity::Incident => "incident",
+            Entity::PhoneImport => "phone_import",
         }
     }
 }

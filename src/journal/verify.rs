@@ -56,6 +56,7 @@ impl Journal {
             ("order", "orders"),
             ("person", "people"),
             ("incident", "incidents"),
+            ("phone_import", "phone_imports"),
         ] {
             let sql = format!("SELECT id, body FROM {table}");
             let mut stmt = self.conn.prepare(&sql)?;
@@ -66,13 +67,13 @@ impl Journal {
                 match latest.get(&(entity.to_string(), id.clone())) {
                     None => {
                         return Ok(Err(VerifyProblem::Unrecorded {
-                            entity: entity.into(),
+                            entity: entity.replace('_', " "),
                             id,
                         }))
                     }
                     Some(rev) if rev.body != body => {
                         return Ok(Err(VerifyProblem::StateMismatch {
-                            entity: entity.into(),
+                            entity: entity.replace('_', " "),
                             id,
                         }))
                     }
@@ -119,6 +120,18 @@ impl Journal {
                 id,
             }));
         }
+        // And every phone import's records are the ones its revision recorded.
+        let import_bodies: HashMap<String, String> = latest
+            .iter()
+            .filter(|((entity, _), _)| entity == "phone_import")
+            .map(|((_, id), rev)| (id.clone(), rev.body.clone()))
+            .collect();
+        if let Some(id) = self.phone_import_mismatch(&import_bodies)? {
+            return Ok(Err(VerifyProblem::StateMismatch {
+                entity: "phone import".into(),
+                id,
+            }));
+        }
         let mut attachments = 0;
         let mut attachment_bytes = 0;
         for attachment in self.all_attachments()? {
@@ -126,11 +139,15 @@ impl Journal {
                 &attachment.incident_id,
                 &attachment.person_id,
                 &attachment.order_id,
+                &attachment.phone_import_id,
             ) {
-                (Some(incident), _, _) => latest.get(&("incident".to_string(), incident.clone())),
-                (None, Some(person), _) => latest.get(&("person".to_string(), person.clone())),
-                (None, None, Some(order)) => latest.get(&("order".to_string(), order.clone())),
-                (None, None, None) => None,
+                (Some(incident), ..) => latest.get(&("incident".to_string(), incident.clone())),
+                (None, Some(person), ..) => latest.get(&("person".to_string(), person.clone())),
+                (None, None, Some(order), _) => latest.get(&("order".to_string(), order.clone())),
+                (None, None, None, Some(import)) => {
+                    latest.get(&("phone_import".to_string(), import.clone()))
+                }
+                (None, None, None, None) => None,
             };
             let chained =
                 owner.is_some_and(|rev| rev.attachments.split(',').any(|s| s == attachment.sha256));

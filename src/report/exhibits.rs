@@ -201,6 +201,7 @@ mod tests {
             incident_id: None,
             person_id: None,
             order_id: None,
+            phone_import_id: None,
             sha256: String::new(),
             size: 1,
             original_name: name.into(),

@@ -2,6 +2,8 @@
 //! command already pointed at that journal with a scripted passphrase.
 #![allow(dead_code)]
 
+pub mod sms_backup;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

@@ -1,0 +1,251 @@
+//! `daybook import` and `daybook messages`: texts and calls from the phone's backups.
+
+use std::path::PathBuf;
+
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+
+use super::{output, CliError, Config, Result};
+use crate::journal::{time, CommunicationFilter, IncidentFilter, Journal, PhoneImport};
+use crate::phone::numbers;
+use crate::phone::RecordKind;
+
+pub fn import(config: &Config, files: &[PathBuf]) -> Result<()> {
+    let mut journal = config.unlock()?;
+    for file in files {
+        let report = journal.import_phone_backup(file, &mut |_, _| true)?;
+        print_import(&report)?;
+    }
+    Ok(())
+}
+
+fn print_import(r: &PhoneImport) -> Result<()> {
+    let held = format!(
+        "{} and {}",
+        count(r.messages, "message", "messages"),
+        count(r.calls, "call", "calls")
+    );
+    let news = format!(
+        "{} new, {} already in the journal",
+        r.added, r.already_there
+    );
+    let kept = match &r.id {
+        Some(id) => format!("kept as {id}, SHA-256 {}", r.sha256),
+        None => match &r.same_file_as {
+            Some(first) => {
+                format!("this exact file was imported before ({first}), so it was not kept again")
+            }
+            None => "nothing new, so the file was not kept".to_string(),
+        },
+    };
+    output::emit(&format!(
+        "{}: {}: {held}; {news}; {kept}\n",
+        r.path.display(),
+        r.format.describe()
+    ))?;
+    if let Some(stopped) = &r.stopped {
+        eprintln!(
+            "Note: {} stops at line {} ({}); the {} whole records before it were imported. If the backup was copied from the phone, copy it again and import it: nothing is added twice.",
+            r.path.display(),
+            stopped.line,
+            stopped.what,
+            r.messages + r.calls
+        );
+    }
+    if r.unreadable > 0 {
+        eprintln!(
+            "Note: {} in {} could not be read and {} left out: {}",
+            count(r.unreadable, "record", "records"),
+            r.path.display(),
+            if r.unreadable == 1 { "was" } else { "were" },
+            r.problems.join("; ")
+        );
+    }
+    if r.parts_missing > 0 {
+        eprintln!(
+            "Note: {} in {} had no data in the backup (saved without pictures?) or could not be read; the messages are imported without them.",
+            count(r.parts_missing, "picture or other attachment", "pictures or other attachments"),
+            r.path.display()
+        );
+    }
+    Ok(())
+}
+
+fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+pub struct MessagesArgs {
+    pub with: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub calls: bool,
+    pub texts: bool,
+    pub zone: Option<String>,
+    pub json: bool,
+}
+
+pub fn messages(config: &Config, args: MessagesArgs) -> Result<()> {
+    let journal = config.unlock()?;
+    let zone = display_zone(&journal, args.zone.as_deref())?;
+    let mut filter = CommunicationFilter::default();
+    if let Some(with) = &args.with {
+        filter.numbers = numbers_of(&journal, with)?;
+    }
+    filter.from_ms = args.from.map(|d| day_start_ms(d, zone)).transpose()?;
+    filter.to_ms = args
+        .to
+        .map(|d| day_start_ms(d.succ_opt().unwrap_or(d), zone))
+        .transpose()?;
+    if args.calls {
+        filter.kinds = Some(vec![RecordKind::Call]);
+    } else if args.texts {
+        filter.kinds = Some(vec![RecordKind::Sms, RecordKind::Mms]);
+    }
+    let list = journal.communications(&filter)?;
+    if args.json {
+        return output::print_json(&list);
+    }
+    let restrained = journal.restrained_numbers()?;
+    let mut text = String::new();
+    for c in &list {
+        text.push_str(&line(c, zone, &restrained));
+        text.push('\n');
+    }
+    if list.is_empty() {
+        text.push_str(
+            "No texts or calls match. Import a phone backup with `daybook import FILE`.\n",
+        );
+    }
+    output::emit(&text)
+}
+
+/// One communication: `2026-03-02 03:14 PST  missed call from +1 509-555-0123 (restrained person)`.
+fn line(c: &crate::journal::Communication, zone: Tz, restrained: &[String]) -> String {
+    let when = chrono::DateTime::from_timestamp_millis(c.at_ms)
+        .map(|t| {
+            t.with_timezone(&zone)
+                .format("%Y-%m-%d %H:%M:%S %Z")
+                .to_string()
+        })
+        .unwrap_or_else(|| c.at.clone());
+    let who = |numbers: &[String]| -> String {
+        if c.hidden && numbers.is_empty() {
+            return "a hidden number".into();
+        }
+        let shown: Vec<String> = numbers
+            .iter()
+            .map(|n| {
+                let mark = if restrained.contains(n) {
+                    " (restrained person)"
+                } else {
+                    ""
+                };
+                format!("{}{mark}", numbers::display(n))
+            })
+            .collect();
+        if shown.is_empty() {
+            "an unknown number".into()
+        } else {
+            shown.join(", ")
+        }
+    };
+    let label = c
+        .contact_name
+        .as_deref()
+        .map(|n| format!(" [\"{n}\" in the phone's contacts]"))
+        .unwrap_or_default();
+    let what = if c.kind.is_call() {
+        let duration = c
+            .duration_s
+            .filter(|d| *d > 0)
+            .map(|d| format!(", {}:{:02}", d / 60, d % 60))
+            .unwrap_or_default();
+        let direction = if c.incoming { "from" } else { "to" };
+        format!(
+            "{} {direction} {}{label}{duration}",
+            c.status.label(),
+            who(&c.numbers)
+        )
+    } else {
+        let direction = if c.incoming { "from" } else { "to" };
+        let parties = if c.incoming {
+            match &c.sender {
+                Some(sender) if c.numbers.len() > 1 => format!(
+                    "{} (group with {})",
+                    who(std::slice::from_ref(sender)),
+                    who(&c.numbers)
+                ),
+                _ => who(&c.numbers),
+            }
+        } else {
+            who(&c.numbers)
+        };
+        let status = match c.status {
+            crate::phone::Status::Received | crate::phone::Status::Sent => String::new(),
+            other => format!(" ({})", other.label()),
+        };
+        let pictures = match c.parts.len() {
+            0 => String::new(),
+            1 => " [1 attachment]".into(),
+            n => format!(" [{n} attachments]"),
+        };
+        format!(
+            "text {direction} {parties}{label}{status}: {}{pictures}",
+            c.body.as_deref().unwrap_or("")
+        )
+    };
+    format!("{when}  {what}")
+}
+
+/// The numbers `with` names: a person's phones (by id), or one number.
+fn numbers_of(journal: &Journal, with: &str) -> Result<Vec<String>> {
+    if let Ok(person) = journal.person(with) {
+        let numbers: Vec<String> = person
+            .details
+            .phones
+            .iter()
+            .filter_map(|p| journal.normalise_number(p).ok().flatten())
+            .collect();
+        if numbers.is_empty() {
+            return Err(CliError::Usage(format!(
+                "{} has no phone numbers on record. Add them with `daybook person edit {with} --json` (\"phones\").",
+                person.details.name
+            )));
+        }
+        return Ok(numbers);
+    }
+    match journal.normalise_number(with)? {
+        Some(number) => Ok(vec![number]),
+        None => Err(CliError::Usage(format!(
+            "{with} is neither a phone number nor a person's id."
+        ))),
+    }
+}
+
+/// The zone asked for, else the latest incident's, else UTC.
+fn display_zone(journal: &Journal, asked: Option<&str>) -> Result<Tz> {
+    if let Some(name) = asked {
+        return Ok(time::parse_zone(name).map_err(crate::journal::JournalError::from)?);
+    }
+    let latest = journal
+        .incidents(&IncidentFilter::default())?
+        .into_iter()
+        .last()
+        .map(|i| i.occurred.timezone);
+    Ok(latest
+        .and_then(|name| time::parse_zone(&name).ok())
+        .unwrap_or(Tz::UTC))
+}
+
+fn day_start_ms(day: NaiveDate, zone: Tz) -> Result<i64> {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    zone.from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.timestamp_millis())
+        .ok_or_else(|| CliError::Usage(format!("{day} has no midnight in {zone}.")))
+}

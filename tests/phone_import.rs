@@ -1,0 +1,366 @@
+//! Texts and calls imported from SMS Backup & Restore files (issue 14): every field read from
+//! the right place, the backup kept byte for byte, duplicates across overlapping backups
+//! recognised, a cut file imported up to where it stops, and the records in the hash chain.
+//! The backups are written here (tests/util/sms_backup.rs) the way the Android app writes them.
+
+mod util;
+
+use serde_json::{json, Value};
+use util::sms_backup::{call, calls_file, messages_file, mms, sms};
+use util::{p, TestDir};
+
+/// 2026-03-02 03:14:07.250 in Los Angeles (PST), as UTC milliseconds.
+const T0: i64 = 1_772_450_047_250;
+const MINUTE: i64 = 60_000;
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// A journal with an order from California whose restrained person has one number on record.
+fn journal() -> TestDir {
+    let t = TestDir::new();
+    t.init();
+    t.ok(
+        &["order", "add", "--json", "-"],
+        &json!({
+            "kind": "after_hearing", "court": "Superior Court of California, County of Alameda",
+            "state": "CA", "case_number": "HF26-014327", "issued_on": "2026-01-15",
+            "expires_on": "2099-01-15", "petitioner": "Dana Ellison",
+            "respondent": {"name": "Marcus Ellison", "phones": ["(510) 555-0100"]},
+            "protected_persons": [{"name": "Dana Ellison"}],
+            "terms": [{"type": "no_contact"}]
+        })
+        .to_string(),
+    );
+    t
+}
+
+fn messages_json(t: &TestDir, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["messages", "--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&t.ok(&all, "")).unwrap()
+}
+
+fn blob_count(t: &TestDir) -> usize {
+    std::fs::read_dir(t.journal.join("blobs")).unwrap().count()
+}
+
+/// The first backup: texts both ways (one with an emoji the app writes as two surrogate
+/// references), a group MMS with a picture, a text from a family member, and calls of every
+/// type, one from a withheld number.
+fn first_backups(t: &TestDir) -> (std::path::PathBuf, std::path::PathBuf, Vec<u8>) {
+    let picture = daybook::demo::sample_png(5);
+    let texts = messages_file(&[
+        sms(
+            "(510) 555-0100",
+            T0,
+            1,
+            "I know where you are \u{1F600}",
+            "Marcus",
+        ),
+        sms(
+            "510-555-0100",
+            T0 + MINUTE,
+            2,
+            "Stop contacting me.",
+            "Marcus",
+        ),
+        mms(
+            "+15105550100~+15105550177",
+            T0 + 2 * MINUTE,
+            1,
+            Some("Look who I'm with"),
+            Some(("image/png", Some(&picture))),
+            &[
+                ("+15105550100", 137),
+                ("+15105550199", 151),
+                ("+15105550177", 151),
+            ],
+        ),
+        sms(
+            "+15105550142",
+            T0 + 3 * MINUTE,
+            1,
+            "Mom: dinner at 6?",
+            "null",
+        ),
+    ]);
+    let calls = calls_file(&[
+        call("5105550100", T0 + 10 * MINUTE, 1, 42, 1, "Marcus"),
+        call("5105550100", T0 + 11 * MINUTE, 2, 5, 1, "Marcus"),
+        call("5105550100", T0 + 12 * MINUTE, 3, 0, 1, "Marcus"),
+        call("5105550100", T0 + 13 * MINUTE, 4, 31, 1, "Marcus"),
+        call("5105550100", T0 + 14 * MINUTE, 5, 0, 1, "Marcus"),
+        call("5105550100", T0 + 15 * MINUTE, 6, 0, 1, "Marcus"),
+        call("5105550100", T0 + 16 * MINUTE, 7, 12, 1, "Marcus"),
+        call("", T0 + 17 * MINUTE, 3, 0, 2, "null"),
+    ]);
+    let texts_path = t.path("sms-20260303091244.xml");
+    let calls_path = t.path("calls-20260303091244.xml");
+    std::fs::write(&texts_path, texts).unwrap();
+    std::fs::write(&calls_path, calls).unwrap();
+    (texts_path, calls_path, picture)
+}
+
+#[test]
+fn a_backup_is_read_field_by_field_kept_byte_for_byte_and_verified() {
+    let t = journal();
+    let (texts, calls, picture) = first_backups(&t);
+    let out = t.ok(&["import", p(&texts), p(&calls)], "");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].contains("SMS Backup & Restore (Android): 4 messages and 0 calls; 4 new, 0 already in the journal; kept as"),
+        "{out}"
+    );
+    assert!(lines[1].contains("0 messages and 8 calls; 8 new"), "{out}");
+
+    let all = messages_json(&t, &[]);
+    assert_eq!(all.len(), 12);
+    // The instant is the `date` field (UTC ms), never the French readable_date.
+    assert_eq!(all[0]["at"], "2026-03-02T11:14:07.250Z");
+    assert_eq!(all[0]["body"], "I know where you are \u{1F600}");
+    assert_eq!(all[0]["numbers"], json!(["+15105550100"]));
+    assert_eq!(all[0]["number_raw"], "(510) 555-0100");
+    assert_eq!(all[0]["status"], "received");
+    assert_eq!(all[0]["contact_name"], "Marcus");
+    assert_eq!(all[1]["status"], "sent");
+    assert_eq!(all[1]["incoming"], false);
+    // The group MMS: both other members, its sender, the text, the picture kept as sent.
+    let group = &all[2];
+    assert_eq!(group["kind"], "mms");
+    assert_eq!(group["numbers"], json!(["+15105550100", "+15105550177"]));
+    assert_eq!(group["sender"], "+15105550100");
+    assert_eq!(group["body"], "Look who I'm with");
+    assert_eq!(group["participants"].as_array().unwrap().len(), 3);
+    assert_eq!(group["parts"][0]["sha256"], sha256_hex(&picture));
+    let part_id = group["parts"][0]["attachment_id"].as_str().unwrap();
+    let exported = t.path("picture.png");
+    t.ok(
+        &["attachment", "export", part_id, "--out", p(&exported)],
+        "",
+    );
+    assert_eq!(std::fs::read(&exported).unwrap(), picture);
+    // `null` is no contact name.
+    assert_eq!(all[3]["contact_name"], Value::Null);
+    let statuses: Vec<&str> = all[4..]
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "incoming",
+            "outgoing",
+            "missed",
+            "voicemail",
+            "rejected",
+            "blocked",
+            "answered_elsewhere",
+            "missed"
+        ]
+    );
+    assert_eq!(all[4]["duration_s"], 42);
+    assert_eq!(all[11]["hidden"], true);
+    assert_eq!(all[11]["numbers"], json!([]));
+    // Every record says where it came from: the kept file, its place and line in it.
+    assert_eq!(all[2]["source"]["position"], 3);
+    assert_eq!(all[2]["source"]["line"], 7);
+    let import_id = all[0]["source"]["import_id"].as_str().unwrap();
+    let kept = t.path("kept.xml");
+    t.ok(&["attachment", "export", import_id, "--out", p(&kept)], "");
+    assert_eq!(
+        std::fs::read(&kept).unwrap(),
+        std::fs::read(&texts).unwrap()
+    );
+
+    // The restrained person's texts and calls, and the lines people read.
+    let with = messages_json(&t, &["--with", "510.555.0100"]);
+    assert_eq!(
+        with.len(),
+        10,
+        "the family member's text and the hidden call are not his"
+    );
+    assert_eq!(messages_json(&t, &["--calls"]).len(), 8);
+    let text = t.ok(
+        &["messages", "--texts", "--zone", "America/Los_Angeles"],
+        "",
+    );
+    assert!(
+        text.contains("2026-03-02 03:14:07 PST  text from +1 510-555-0100 (restrained person) [\"Marcus\" in the phone's contacts]: I know where you are \u{1F600}"),
+        "{text}"
+    );
+    let calls_text = t.ok(
+        &["messages", "--calls", "--zone", "America/Los_Angeles"],
+        "",
+    );
+    assert!(
+        calls_text.contains("missed call from a hidden number"),
+        "{calls_text}"
+    );
+    assert!(calls_text.contains("incoming call from +1 510-555-0100 (restrained person) [\"Marcus\" in the phone's contacts], 0:42"), "{calls_text}");
+
+    let verified = t.ok(&["verify"], "");
+    assert!(verified.starts_with("OK:"), "{verified}");
+}
+
+#[test]
+fn overlapping_backups_add_nothing_twice() {
+    let t = journal();
+    let (texts, calls, _) = first_backups(&t);
+    t.ok(&["import", p(&texts), p(&calls)], "");
+    let blobs = blob_count(&t);
+    // The same file again: nothing new, nothing kept twice.
+    let again = t.ok(&["import", p(&texts)], "");
+    assert!(
+        again.contains("0 new, 4 already in the journal; this exact file was imported before"),
+        "{again}"
+    );
+    assert_eq!(blob_count(&t), blobs);
+    // A later backup: the same messages with other milliseconds and number formats, the SMS
+    // saved as an MMS, the group picture without its data, and two new ones.
+    let later = t.path("sms-later.xml");
+    std::fs::write(
+        &later,
+        messages_file(&[
+            sms(
+                "+1 510 555 0100",
+                T0 + 400,
+                1,
+                "I know where you are \u{1F600}",
+                "Marcus E",
+            ),
+            mms(
+                "5105550100",
+                T0 + MINUTE - 250,
+                2,
+                Some("Stop contacting me."),
+                None,
+                &[],
+            ),
+            mms(
+                "+15105550100~+15105550177",
+                T0 + 2 * MINUTE,
+                1,
+                Some("Look who I'm with"),
+                Some(("image/png", None)),
+                &[("+15105550100", 137)],
+            ),
+            sms(
+                "+15105550142",
+                T0 + 3 * MINUTE,
+                1,
+                "Mom: dinner at 6?",
+                "Mom",
+            ),
+            sms("+15105550100", T0 + 60 * MINUTE, 1, "Answer me", "Marcus"),
+            sms("+15105550100", T0 + 61 * MINUTE, 1, "Answer me", "Marcus"),
+        ]),
+    )
+    .unwrap();
+    let out = t.ok(&["import", p(&later)], "");
+    assert!(
+        out.contains("6 messages and 0 calls; 2 new, 4 already in the journal; kept as"),
+        "{out}"
+    );
+    assert_eq!(messages_json(&t, &[]).len(), 14);
+    assert!(t.ok(&["verify"], "").starts_with("OK:"));
+}
+
+#[test]
+fn a_cut_backup_imports_what_is_whole_and_says_where_it_stopped() {
+    let t = journal();
+    let whole = messages_file(&[
+        sms("5105550100", T0, 1, "one", "Marcus"),
+        sms("5105550100", T0 + MINUTE, 1, "two", "Marcus"),
+        sms("5105550100", T0 + 2 * MINUTE, 1, "three", "Marcus"),
+    ]);
+    let cut_at = whole.find("body=\"three").unwrap() + 9;
+    let cut = t.path("cut.xml");
+    std::fs::write(&cut, &whole[..cut_at]).unwrap();
+    let out = t
+        .cmd()
+        .args(["import", p(&cut)])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("2 messages and 0 calls; 2 new"), "{stdout}");
+    assert!(
+        stderr.contains("stops at line 7 (the file ends in the middle of a record); the 2 whole records before it were imported"),
+        "{stderr}"
+    );
+    assert_eq!(messages_json(&t, &[]).len(), 2);
+
+    // Cut before the first whole record: refused, nothing changed.
+    let t = journal();
+    let blobs = blob_count(&t);
+    let early = t.path("early.xml");
+    std::fs::write(&early, &whole[..whole.find("body=\"one").unwrap()]).unwrap();
+    let err = t.fails(&["import", p(&early)], "");
+    assert!(
+        err.contains("stops at line 5, before its first whole message or call"),
+        "{err}"
+    );
+    assert!(err.contains("Nothing was imported"), "{err}");
+    assert_eq!(blob_count(&t), blobs);
+    assert!(messages_json(&t, &[]).is_empty());
+    assert!(t.ok(&["verify"], "").starts_with("OK:"));
+}
+
+#[test]
+fn files_are_recognised_by_content_and_others_refused_without_change() {
+    let t = journal();
+    let renamed = t.path("backup.txt");
+    std::fs::write(
+        &renamed,
+        calls_file(&[call("5105550100", T0, 3, 0, 1, "Marcus")]),
+    )
+    .unwrap();
+    let out = t.ok(&["import", p(&renamed)], "");
+    assert!(out.contains("0 messages and 1 call; 1 new"), "{out}");
+
+    let picture = t.path("sms.xml");
+    std::fs::write(&picture, daybook::demo::sample_png(2)).unwrap();
+    let err = t.fails(&["import", p(&picture)], "");
+    assert!(
+        err.contains("is not a phone backup Daybook can read"),
+        "{err}"
+    );
+    let empty = t.path("empty.xml");
+    std::fs::write(&empty, messages_file(&[])).unwrap();
+    let err = t.fails(&["import", p(&empty)], "");
+    assert!(err.contains("holds no messages or calls"), "{err}");
+    assert_eq!(messages_json(&t, &[]).len(), 1);
+}
+
+#[test]
+fn a_changed_imported_record_fails_verify() {
+    let t = journal();
+    let (texts, _, _) = first_backups(&t);
+    t.ok(&["import", p(&texts)], "");
+    let wrapped = std::fs::read(t.journal.join("unlock/passphrase.age")).unwrap();
+    let key = daybook::journal::keys::unwrap_with_passphrase(
+        &wrapped,
+        &age::secrecy::SecretString::from(util::PASSPHRASE.to_string()),
+    )
+    .unwrap();
+    let conn = rusqlite::Connection::open(t.journal.join("journal.db")).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA key = \"{}\";",
+        key.sqlcipher_literal().as_str()
+    ))
+    .unwrap();
+    conn.execute(
+        "UPDATE communications SET body = 'I never said that' WHERE body LIKE 'Stop%'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let err = t.fails(&["verify"], "");
+    assert!(err.contains("phone import"), "{err}");
+}
