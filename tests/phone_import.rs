@@ -364,3 +364,49 @@ fn a_changed_imported_record_fails_verify() {
     let err = t.fails(&["verify"], "");
     assert!(err.contains("phone import"), "{err}");
 }
+
+#[test]
+fn the_report_prints_his_texts_and_calls_day_by_day_with_their_source_and_nothing_else() {
+    let t = journal();
+    t.add_incident(&util::incident(
+        "2026-03-02T03:30",
+        "He texted and called all night after the order was served.",
+    ));
+    let (texts, calls, _) = first_backups(&t);
+    t.ok(&["import", p(&texts), p(&calls)], "");
+    let pdf = t.path("report.pdf");
+    t.ok(&["export", "report", "--out", p(&pdf)], "");
+    if let Some(dir) = std::env::var_os("DAYBOOK_LOOK_DIR") {
+        std::fs::copy(
+            &pdf,
+            std::path::Path::new(&dir).join("communications-report.pdf"),
+        )
+        .unwrap();
+    }
+    let text = util::run("pdftotext", &[p(&pdf), "-"]);
+    let section = text
+        .split("Communications with the restrained person")
+        .nth(1)
+        .expect("the section follows the incidents");
+    let section = section.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "Monday, March 2, 2026",
+        "03:14:07 PST Text received from +1 510-555-0100",
+        "I know where you are",
+        "Source: record 1, line 5 of backup file",
+        "Missed call from a withheld number",
+        "Incoming call from +1 510-555-0100",
+        "0 min 42 s",
+        "Call rejected from +1 510-555-0100",
+        "sms-20260303091244.xml",
+        "Look who I'm with",
+    ] {
+        assert!(
+            section.contains(expected),
+            "{expected:?} not in:\n{section}"
+        );
+    }
+    // A conversation with someone else stays in the journal.
+    assert!(!text.contains("dinner at 6"), "{text}");
+    assert!(!text.contains("555-0142"), "{text}");
+}

@@ -7,6 +7,7 @@
 //! when a pass lands everything where it said it would. A report over the cap is cut into
 //! volumes (see `volumes`); volume 1 then opens with the master index.
 
+mod communications;
 mod exhibit_pages;
 mod plan;
 mod volume_parts;
@@ -28,8 +29,8 @@ use crate::journal::revisions::{Entity, Revision};
 use crate::journal::{Journal, JournalError};
 use crate::model::{Incident, IncidentKind, Order, Person};
 use plan::{
-    Plan, Section, AMENDMENTS, COVER, DECLARATION, EXHIBITS, EXHIBIT_INDEX, INCIDENTS, INTEGRITY,
-    MASTER_INDEX, SUMMARY,
+    Plan, Section, AMENDMENTS, COMMUNICATIONS, COVER, DECLARATION, EXHIBITS, EXHIBIT_INDEX,
+    INCIDENTS, INTEGRITY, MASTER_INDEX, SUMMARY,
 };
 
 /// Layout passes before giving up on page numbers that keep moving. Two or three are usual.
@@ -202,6 +203,8 @@ struct Context<'a> {
     histories: HashMap<String, Vec<Revision>>,
     /// Each picture and video exhibit prepared once for all passes.
     images: HashMap<usize, Prepared>,
+    /// Texts and calls with the restrained person in the period.
+    communications: communications::Communications,
 }
 
 struct Pass {
@@ -256,6 +259,18 @@ impl<'a> Context<'a> {
             }
         }
         let images = prepare_pictures(journal, &selection)?;
+        let zone = selection
+            .incidents
+            .last()
+            .and_then(|i| i.occurred.timezone.parse::<chrono_tz::Tz>().ok())
+            .unwrap_or(chrono_tz::Tz::UTC);
+        let communications = communications::Communications::load(
+            journal,
+            &redactor,
+            options.scope.from,
+            options.scope.to,
+            zone,
+        )?;
         let public_key = hex::encode(journal.signing_key()?.verifying_key().as_bytes());
         Ok(Self {
             selection,
@@ -266,6 +281,7 @@ impl<'a> Context<'a> {
             public_key,
             histories,
             images,
+            communications,
         })
     }
 
@@ -324,6 +340,11 @@ impl<'a> Context<'a> {
         self.summary(&mut pass.layout);
         pass.section(INCIDENTS);
         self.entries(&mut pass.layout, plan, &pass.anchors);
+        if !self.communications.is_empty() {
+            pass.section(COMMUNICATIONS);
+            self.communications
+                .lay_out(&mut pass.layout, COMMUNICATIONS);
+        }
         if !plan.split() && !self.selection.exhibits.is_empty() {
             pass.section(EXHIBIT_INDEX);
             self.exhibit_index(&mut pass.layout, plan, 1);

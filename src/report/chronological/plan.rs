@@ -126,6 +126,7 @@ pub(super) const COVER: &str = "Cover";
 pub(super) const MASTER_INDEX: &str = "Master index";
 pub(super) const SUMMARY: &str = "Summary";
 pub(super) const INCIDENTS: &str = "Incidents";
+pub(super) const COMMUNICATIONS: &str = "Communications with the restrained person";
 pub(super) const EXHIBIT_INDEX: &str = "Exhibit index";
 pub(super) const EXHIBITS: &str = "Exhibits";
 pub(super) const AMENDMENTS: &str = "Amendments";

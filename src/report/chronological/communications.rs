@@ -1,0 +1,215 @@
+//! "Communications with the restrained person": the texts and calls imported from the phone's
+//! backups (journal::communications) in the report's period, day by day, each with its local
+//! time and zone, direction, number, text exactly as received, and where it came from (its
+//! place and line in a backup file kept unchanged in the journal, named with its SHA-256).
+//!
+//! Only the restrained person's numbers on record are printed, and calls from a withheld
+//! number (listed as such: the backup cannot say who called). The rest of a backup (family,
+//! friends, an attorney) never leaves the journal through a report.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+
+use super::super::layout::{Layout, Style};
+use super::super::redact::Redactor;
+use crate::evidence::human_size;
+use crate::journal::{Communication, CommunicationFilter, Journal, JournalError};
+use crate::phone::numbers;
+
+/// What the section prints, loaded once (and redacted) for all layout passes.
+pub(super) struct Communications {
+    zone: Tz,
+    numbers: Vec<String>,
+    records: Vec<Communication>,
+    /// The kept backups (file name, size, SHA-256), numbered in the order the records first
+    /// cite them, and each import's number.
+    sources: Vec<(String, u64, String)>,
+    file_no: HashMap<String, usize>,
+}
+
+impl Communications {
+    pub(super) fn load(
+        journal: &Journal,
+        redactor: &Redactor,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        zone: Tz,
+    ) -> Result<Self, JournalError> {
+        let numbers = journal.restrained_numbers()?;
+        let bound = |day: NaiveDate| {
+            zone.from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+                .earliest()
+                .map(|t| t.timestamp_millis())
+        };
+        let mut filter = CommunicationFilter {
+            from_ms: from.and_then(bound),
+            to_ms: to.and_then(|d| d.succ_opt()).and_then(bound),
+            ..CommunicationFilter::default()
+        };
+        let mut records = Vec::new();
+        if !numbers.is_empty() {
+            filter.numbers = numbers.clone();
+            records = journal.communications(&filter)?;
+        }
+        filter.numbers.clear();
+        filter.kinds = Some(vec![crate::phone::RecordKind::Call]);
+        records.extend(
+            journal
+                .communications(&filter)?
+                .into_iter()
+                .filter(|c| c.hidden && c.numbers.is_empty()),
+        );
+        records.sort_by_key(|c| c.at_ms);
+        let mut sources = Vec::new();
+        let mut file_no = HashMap::new();
+        for record in &mut records {
+            record.body = record.body.as_deref().map(|b| redactor.text(b));
+            record.subject = record.subject.as_deref().map(|s| redactor.text(s));
+            record.contact_name = record.contact_name.as_deref().map(|n| redactor.text(n));
+            if !file_no.contains_key(&record.source.import_id) {
+                let kept = journal.attachment(&record.source.import_id).map_err(|e| {
+                    JournalError::Damaged(format!("the kept backup of a message: {e}"))
+                })?;
+                sources.push((kept.original_name, kept.size, kept.sha256));
+                file_no.insert(record.source.import_id.clone(), sources.len());
+            }
+        }
+        Ok(Self {
+            zone,
+            numbers,
+            records,
+            sources,
+            file_no,
+        })
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    pub(super) fn lay_out(&self, l: &mut Layout, title: &str) {
+        l.bookmark(title, 1);
+        l.heading(title, 1);
+        let shown: Vec<String> = self.numbers.iter().map(|n| numbers::display(n)).collect();
+        l.paragraph(
+            &format!(
+                "Texts and calls with the restrained person's number{} on record ({}), and calls from a withheld number, read from the protected person's phone backups. Times come from each record's own clock field and are shown in {}. A contact name is the label saved in the protected person's phone, not proof of who wrote. Each entry names its source: its record number and line in a backup file kept unchanged in the journal (listed at the end of this section with its SHA-256).",
+                if shown.len() == 1 { "" } else { "s" },
+                if shown.is_empty() { "none".to_string() } else { shown.join(", ") },
+                self.zone
+            ),
+            Style::body(),
+        );
+        let mut day: Option<NaiveDate> = None;
+        for c in &self.records {
+            let Some(at) = chrono::DateTime::from_timestamp_millis(c.at_ms) else {
+                continue;
+            };
+            let local = at.with_timezone(&self.zone);
+            let date = local.date_naive();
+            if day != Some(date) {
+                day = Some(date);
+                let heading = date.format("%A, %B %-d, %Y").to_string();
+                l.heading(&heading, 2);
+            }
+            let time = local.format("%H:%M:%S %Z").to_string();
+            l.paragraph(&format!("{time}  {}", self.describe(c)), Style::bold());
+            if let Some(body) = c.body.as_deref().filter(|b| !b.is_empty()) {
+                l.quote(&format!("\u{201c}{body}\u{201d}"));
+            }
+            if !c.parts.is_empty() {
+                let parts: Vec<String> = c
+                    .parts
+                    .iter()
+                    .map(|p| format!("{} (SHA-256 {})", p.mime, p.sha256))
+                    .collect();
+                l.paragraph(&format!("Attached: {}", parts.join("; ")), Style::small());
+            }
+            let number = self.file_no[&c.source.import_id];
+            let (name, _, _) = &self.sources[number - 1];
+            l.paragraph(
+                &format!(
+                    "Source: record {}, line {} of backup file {number} ({name})",
+                    c.source.position, c.source.line
+                ),
+                Style::small(),
+            );
+            l.space(4.0);
+        }
+        l.heading("Backup files", 2);
+        for (i, (name, size, sha)) in self.sources.iter().enumerate() {
+            l.paragraph(
+                &format!(
+                    "{}. {name}, {}, SHA-256 {sha}. Kept byte for byte in the journal.",
+                    i + 1,
+                    human_size(*size)
+                ),
+                Style::body(),
+            );
+        }
+        l.new_page();
+    }
+
+    fn describe(&self, c: &Communication) -> String {
+        let party = |n: &String| numbers::display(n);
+        let label = c
+            .contact_name
+            .as_deref()
+            .map(|n| format!(" (saved in the phone as \u{201c}{n}\u{201d})"))
+            .unwrap_or_default();
+        if c.kind.is_call() {
+            if c.hidden && c.numbers.is_empty() {
+                return format!(
+                    "{} from a withheld number (caller ID hidden; the backup does not say who called)",
+                    capitalise(c.status.label())
+                );
+            }
+            let direction = if c.incoming { "from" } else { "to" };
+            let duration = c
+                .duration_s
+                .filter(|d| *d > 0)
+                .map(|d| format!(", {} min {:02} s", d / 60, d % 60))
+                .unwrap_or_default();
+            let who: Vec<String> = c.numbers.iter().map(party).collect();
+            return format!(
+                "{} {direction} {}{label}{duration}",
+                capitalise(c.status.label()),
+                who.join(", ")
+            );
+        }
+        let kind = if c.kind == crate::phone::RecordKind::Mms {
+            "Picture/group message"
+        } else {
+            "Text"
+        };
+        let who: Vec<String> = c.numbers.iter().map(party).collect();
+        let mut text = if c.incoming {
+            let from = c
+                .sender
+                .as_ref()
+                .map(party)
+                .unwrap_or_else(|| who.join(", "));
+            format!("{kind} received from {from}{label}")
+        } else {
+            format!("{kind} sent to {}{label}", who.join(", "))
+        };
+        if c.numbers.len() > 1 {
+            text.push_str(&format!(" (group of {})", who.join(", ")));
+        }
+        match c.status {
+            crate::phone::Status::Received | crate::phone::Status::Sent => {}
+            other => text.push_str(&format!(" — {}", other.label())),
+        }
+        text
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
