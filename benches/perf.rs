@@ -331,6 +331,7 @@ fn incident_input(rng: &mut StdRng, day: NaiveDate, order_id: &str) -> IncidentI
         term: None,
         police,
         impact: None,
+        communications: Vec::new(),
     }
 }
 

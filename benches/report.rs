@@ -151,6 +151,7 @@ fn fill(
             term: None,
             police: None,
             impact: None,
+            communications: Vec::new(),
         })?;
         // Screenshots spread evenly over the incidents.
         if n * screenshots / incidents != (n + 1) * screenshots / incidents {

@@ -166,6 +166,7 @@ pub fn fill(journal: &mut Journal, seed: u64) -> Result<DemoSummary, EvidenceErr
             term: order.term(template.term).map(|t| t.id.clone()),
             police,
             impact: template.impact.map(str::to_string),
+            communications: Vec::new(),
         };
         let incident = journal.add_incident(&input)?;
         summary.incidents += 1;

@@ -410,3 +410,104 @@ fn the_report_prints_his_texts_and_calls_day_by_day_with_their_source_and_nothin
     assert!(!text.contains("dinner at 6"), "{text}");
     assert!(!text.contains("555-0142"), "{text}");
 }
+
+#[test]
+fn a_day_of_his_texts_and_calls_becomes_one_incident_that_cites_them() {
+    let t = journal();
+    let (texts, calls, _) = first_backups(&t);
+    t.ok(&["import", p(&texts), p(&calls)], "");
+    let id = t.ok(
+        &[
+            "incident",
+            "from-messages",
+            "--day",
+            "2026-03-02",
+            "--zone",
+            "America/Los_Angeles",
+        ],
+        "",
+    );
+    let incident: Value =
+        serde_json::from_str(&t.ok(&["incident", "show", id.trim(), "--json"], "")).unwrap();
+    // His ten: three texts (one a group picture message) and seven calls; not the family
+    // member's text, not the call from a withheld number.
+    assert_eq!(
+        incident["communications"].as_array().unwrap().len(),
+        10,
+        "{incident}"
+    );
+    assert_eq!(incident["occurred"]["local"], "2026-03-02T03:14:07");
+    assert_eq!(incident["ended"]["local"], "2026-03-02T03:30:07");
+    assert_eq!(
+        incident["kinds"],
+        json!(["phone_call", "text_message", "voicemail"])
+    );
+    assert_eq!(
+        incident["quotes"],
+        json!(["I know where you are \u{1F600}", "Look who I'm with"])
+    );
+    let description = incident["description"].as_str().unwrap();
+    assert!(
+        description.starts_with("2 texts received, 1 text sent, 6 calls received, 1 call made between 03:14 and 03:30 PST on Monday, March 2, 2026 (America/Los_Angeles) with +1 510-555-0100, +1 510-555-0177; 3 of the calls missed, rejected or blocked."),
+        "{description}"
+    );
+    assert!(incident["order_id"].is_string());
+
+    // The family member's text added to an incident recorded by hand, once.
+    let other = t.add_incident(&util::incident("2026-03-02T03:40", "Called my mother."));
+    let family = messages_json(&t, &["--with", "+15105550142"]);
+    let family_id = family[0]["id"].as_str().unwrap();
+    t.ok(
+        &[
+            "incident",
+            "from-messages",
+            family_id,
+            "--add-to",
+            other.trim(),
+        ],
+        "",
+    );
+    let shown: Value =
+        serde_json::from_str(&t.ok(&["incident", "show", other.trim(), "--json"], "")).unwrap();
+    assert_eq!(shown["communications"], json!([family_id]));
+    let err = t.fails(
+        &[
+            "incident",
+            "from-messages",
+            family_id,
+            "--add-to",
+            other.trim(),
+        ],
+        "",
+    );
+    assert!(err.contains("changes nothing"), "{err}");
+    let err = t.fails(&["incident", "from-messages", "no-such-id"], "");
+    assert!(
+        err.contains("There is no message or call with id no-such-id"),
+        "{err}"
+    );
+    let err = t.fails(
+        &[
+            "incident",
+            "from-messages",
+            "--day",
+            "2026-03-05",
+            "--zone",
+            "America/Los_Angeles",
+        ],
+        "",
+    );
+    assert!(err.contains("no imported texts or calls"), "{err}");
+
+    let pdf = t.path("report.pdf");
+    t.ok(&["export", "report", "--out", p(&pdf)], "");
+    let text = util::run("pdftotext", &[p(&pdf), "-"])
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("Cites 10 texts and calls from the phone's backup"),
+        "{text}"
+    );
+    assert!(t.ok(&["verify"], "").starts_with("OK:"));
+}

@@ -433,6 +433,23 @@ pub enum IncidentCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Record an incident citing imported texts and calls (ids from `daybook messages --json`,
+    /// and/or all of a day's with the restrained person); prints its id
+    FromMessages {
+        ids: Vec<String>,
+        /// Every text and call with the restrained person (or --with) on this day (YYYY-MM-DD)
+        #[arg(long)]
+        day: Option<chrono::NaiveDate>,
+        /// Another number, or a person's id, instead of the restrained person's numbers
+        #[arg(long, value_name = "NUMBER|PERSON_ID", requires = "day")]
+        with: Option<String>,
+        /// Time zone of --day and of the incident (IANA name); by default the latest incident's
+        #[arg(long)]
+        zone: Option<String>,
+        /// Add them to this incident (id or number) instead of recording a new one
+        #[arg(long, value_name = "INCIDENT")]
+        add_to: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -410,6 +410,22 @@ fn read_patch(path: &Path) -> Result<serde_json::Value> {
 
 fn incident(config: &Config, command: IncidentCommand) -> Result<()> {
     match command {
+        IncidentCommand::FromMessages {
+            ids,
+            day,
+            with,
+            zone,
+            add_to,
+        } => {
+            let args = phone::FromMessagesArgs {
+                ids,
+                day,
+                with,
+                zone,
+                add_to,
+            };
+            return phone::from_messages(config, args);
+        }
         IncidentCommand::Add { json } => {
             let input: IncidentInput = read_json(&json)?;
             let incident = config.unlock()?.add_incident(&input)?;

@@ -202,6 +202,58 @@ fn line(c: &crate::journal::Communication, zone: Tz, restrained: &[String]) -> S
     format!("{when}  {what}")
 }
 
+pub struct FromMessagesArgs {
+    pub ids: Vec<String>,
+    pub day: Option<NaiveDate>,
+    pub with: Option<String>,
+    pub zone: Option<String>,
+    pub add_to: Option<String>,
+}
+
+/// `daybook incident from-messages`: a new incident citing them, or more cited by one.
+pub fn from_messages(config: &Config, args: FromMessagesArgs) -> Result<()> {
+    if args.ids.is_empty() && args.day.is_none() {
+        return Err(CliError::Usage(
+            "Give the ids of texts and calls (from `daybook messages --json`), or --day DATE for all of a day's with the restrained person.".into(),
+        ));
+    }
+    let mut journal = config.unlock()?;
+    let zone = display_zone(&journal, args.zone.as_deref())?;
+    let mut ids = args.ids.clone();
+    if let Some(day) = args.day {
+        let numbers = match &args.with {
+            Some(with) => numbers_of(&journal, with)?,
+            None => journal.restrained_numbers()?,
+        };
+        if numbers.is_empty() {
+            return Err(CliError::Usage(
+                "The restrained person has no phone numbers on record. Add them to his record (`daybook person edit ID --json`, \"phones\"), or give --with NUMBER.".into(),
+            ));
+        }
+        let filter = CommunicationFilter {
+            numbers,
+            from_ms: Some(day_start_ms(day, zone)?),
+            to_ms: Some(day_start_ms(day.succ_opt().unwrap_or(day), zone)?),
+            kinds: None,
+        };
+        let found = journal.communications(&filter)?;
+        if found.is_empty() {
+            return Err(CliError::Usage(format!(
+                "There are no imported texts or calls with those numbers on {day} ({zone})."
+            )));
+        }
+        ids.extend(found.into_iter().map(|c| c.id));
+    }
+    let incident = match &args.add_to {
+        Some(reference) => {
+            let id = journal.resolve_incident_ref(reference)?;
+            journal.cite_communications(&id, &ids)?
+        }
+        None => journal.incident_from_communications(&ids, zone.name())?,
+    };
+    output::emit(&format!("{}\n", incident.id))
+}
+
 /// The numbers `with` names: a person's phones (by id), or one number.
 fn numbers_of(journal: &Journal, with: &str) -> Result<Vec<String>> {
     if let Ok(person) = journal.person(with) {

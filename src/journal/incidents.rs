@@ -42,6 +42,9 @@ pub(crate) struct IncidentBody {
     pub police: Option<PoliceContact>,
     pub impact: Option<String>,
     pub attachments: Vec<AttachmentRef>,
+    /// Left out when empty, so incidents recorded before imports keep their exact bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub communications: Vec<String>,
 }
 
 /// What of an attachment the chain covers: which file (by hash) and the words the user gave it.
@@ -332,6 +335,7 @@ fn to_incident(
         police: body.police,
         impact: body.impact,
         attachments,
+        communications: body.communications,
         deleted: None,
     }
 }
@@ -616,6 +620,7 @@ fn build_body(
         }
         None => None,
     };
+    let communications = cited_communications(tx, &input.communications)?;
     Ok(IncidentBody {
         number,
         occurred,
@@ -632,7 +637,35 @@ fn build_body(
         police,
         impact,
         attachments,
+        communications,
     })
+}
+
+/// Most texts and calls one incident cites (a night of them is a few hundred).
+const MAX_CITED: usize = 5_000;
+
+/// The cited ids, each once, in the order given; every one must be an imported record.
+fn cited_communications(tx: &Transaction<'_>, ids: &[String]) -> Result<Vec<String>> {
+    if ids.len() > MAX_CITED {
+        return Err(JournalError::Invalid(format!(
+            "An incident can cite at most {MAX_CITED} texts and calls; split them over several incidents."
+        )));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(ids.len());
+    let mut exists = tx.prepare_cached("SELECT 1 FROM communications WHERE id = ?1")?;
+    for id in ids {
+        let id = id.trim();
+        if out.iter().any(|o| o == id) {
+            continue;
+        }
+        if !exists.exists([id])? {
+            return Err(JournalError::Invalid(format!(
+                "There is no imported text or call with id {id}."
+            )));
+        }
+        out.push(id.to_string());
+    }
+    Ok(out)
 }
 
 /// A short optional field (names, numbers, places): trimmed, blank means absent.

@@ -378,6 +378,9 @@ pub struct IncidentInput {
     pub police: Option<PoliceContact>,
     /// How it affected you (optional; some courts weigh it, some do not).
     pub impact: Option<String>,
+    /// Imported texts and calls this incident cites (their ids; `daybook messages --json`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub communications: Vec<String>,
 }
 
 /// A wall-clock time resolved to an instant, keeping what the user saw on their clock.
@@ -418,6 +421,9 @@ pub struct Incident {
     pub police: Option<PoliceContact>,
     pub impact: Option<String>,
     pub attachments: Vec<Attachment>,
+    /// Imported texts and calls it cites, by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub communications: Vec<String>,
     /// Set when the incident was deleted (it stays in the history, with the reason).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<Deletion>,
@@ -449,6 +455,7 @@ impl Incident {
             term: self.term.clone(),
             police: self.police.clone(),
             impact: self.impact.clone(),
+            communications: self.communications.clone(),
         }
     }
 }

@@ -622,6 +622,16 @@ impl<'a> Context<'a> {
             for quote in &incident.quotes {
                 l.quote(&format!("\u{201c}{quote}\u{201d}"));
             }
+            match incident.communications.len() {
+                0 => {}
+                n => l.paragraph(
+                    &format!(
+                        "Cites {} from the phone's backup, each listed with its source under \u{201c}{COMMUNICATIONS}\u{201d}.",
+                        if n == 1 { "1 text or call".to_string() } else { format!("{n} texts and calls") }
+                    ),
+                    Style::italic(),
+                ),
+            }
             let exhibits: Vec<&Exhibit> = self.selection.exhibits_of(&incident.id).collect();
             for e in exhibits {
                 // In a split report the volume is always named, so the words do not depend

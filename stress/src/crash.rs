@@ -228,6 +228,7 @@ fn incident_input(rng: &mut StdRng, description: &str) -> IncidentInput {
         term: None,
         police: None,
         impact: None,
+        communications: Vec::new(),
     }
 }
 

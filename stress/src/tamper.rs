@@ -101,6 +101,7 @@ fn build(root: &Path) -> Result<Fixture> {
             term: None,
             police: None,
             impact: None,
+            communications: Vec::new(),
         };
         incident_ids.push(j.add_incident(&input)?.id);
     }
