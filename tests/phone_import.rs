@@ -511,3 +511,83 @@ fn a_day_of_his_texts_and_calls_becomes_one_incident_that_cites_them() {
     );
     assert!(t.ok(&["verify"], "").starts_with("OK:"));
 }
+
+#[test]
+fn a_packet_holds_an_extract_of_the_printed_records_and_the_whole_backup_only_when_asked() {
+    let t = journal();
+    t.add_incident(&util::incident(
+        "2026-03-02T03:30",
+        "Texts and calls all night.",
+    ));
+    let (texts, calls, _) = first_backups(&t);
+    t.ok(&["import", p(&texts), p(&calls)], "");
+    let packet = t.path("packet");
+    t.ok(&["export", "packet", "--out", p(&packet)], "");
+    let original = std::fs::read_to_string(&texts).unwrap();
+    let extract_path = packet.join("communications/sms-20260303091244-extract.xml");
+    let extract = std::fs::read_to_string(&extract_path).unwrap();
+    // His two texts and the group message, each element exactly as in the original; not the
+    // family member's text.
+    let elements: Vec<&str> = extract
+        .lines()
+        .filter(|l| l.trim_start().starts_with("<sms ") || l.trim_start().starts_with("<mms "))
+        .collect();
+    assert_eq!(elements.len(), 3, "{extract}");
+    assert!(extract.contains("<smses count=\"3\">"), "{extract}");
+    let mms_start = original.find("<mms ").unwrap();
+    let mms_end = original.find("</mms>").unwrap() + "</mms>".len();
+    assert!(
+        extract.contains(&original[mms_start..mms_end]),
+        "the MMS is copied whole, picture data included"
+    );
+    for element in &elements[..2] {
+        assert!(original.contains(element), "{element}");
+    }
+    assert!(!extract.contains("dinner"), "{extract}");
+    assert!(!packet
+        .join("communications/sms-20260303091244.xml")
+        .exists());
+    let calls_extract =
+        std::fs::read_to_string(packet.join("communications/calls-20260303091244-extract.xml"))
+            .unwrap();
+    assert_eq!(
+        calls_extract.matches("<call ").count(),
+        8,
+        "his seven and the withheld one"
+    );
+
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(packet.join("manifest.json")).unwrap())
+            .unwrap();
+    let backups = manifest["phone_backups"].as_array().unwrap();
+    assert_eq!(backups.len(), 2);
+    assert_eq!(
+        backups[0]["original_sha256"],
+        sha256_hex(original.as_bytes())
+    );
+    assert_eq!(backups[0]["records"], 3);
+    assert!(t.ok(&["verify", p(&packet)], "").starts_with("OK"));
+
+    // The extract is itself a backup that reads back (here into a fresh journal).
+    let other = journal();
+    let out = other.ok(&["import", p(&extract_path)], "");
+    assert!(out.contains("3 messages and 0 calls; 3 new"), "{out}");
+
+    // Asked for: the whole backup too, byte for byte.
+    let full = t.path("full-packet");
+    t.ok(
+        &[
+            "export",
+            "packet",
+            "--include-source-backups",
+            "--out",
+            p(&full),
+        ],
+        "",
+    );
+    assert_eq!(
+        std::fs::read(full.join("communications/sms-20260303091244.xml")).unwrap(),
+        original.as_bytes()
+    );
+    assert!(t.ok(&["verify", p(&full)], "").starts_with("OK"));
+}

@@ -90,6 +90,8 @@ CREATE TABLE communications (
     import_id     TEXT NOT NULL REFERENCES phone_imports (id),
     position      INTEGER NOT NULL,   -- the record's place in the kept file (1 = first record)
     line          INTEGER NOT NULL,   -- the line of the kept file it starts on
+    byte_start    INTEGER NOT NULL,   -- its element's bytes in the kept file: [start, end)
+    byte_end      INTEGER NOT NULL,
     kind          TEXT NOT NULL CHECK (kind IN ('sms', 'mms', 'call')),
     at_ms         INTEGER NOT NULL,
     status        TEXT NOT NULL,      -- received, sent, draft, ...; incoming, missed, ... for calls

@@ -480,10 +480,17 @@ pub async fn export_packet(
                 &reports,
                 &target,
                 &encryption,
-                originals,
+                daybook::packet::Contents {
+                    originals,
+                    include_source_backups: false,
+                },
             )
         } else {
-            daybook::packet::export_packet(journal, &selection, &reports, &target, originals)
+            let contents = daybook::packet::Contents {
+                originals,
+                include_source_backups: false,
+            };
+            daybook::packet::export_packet(journal, &selection, &reports, &target, contents)
         }
         .map_err(|e| match e {
             // The files changed since the question (an import in between): ask again, in the

@@ -265,6 +265,11 @@ pub enum ExportCommand {
         /// Asked for when any exhibit records a location; nothing is written until you choose.
         #[arg(long, value_enum)]
         originals: Option<OriginalsArg>,
+        /// Also put in the whole phone backup files the report's texts and calls come from.
+        /// Each holds every conversation on the phone (family, friends, your attorney); without
+        /// this, the packet holds an extract with only the printed ones.
+        #[arg(long)]
+        include_source_backups: bool,
         #[command(flatten)]
         scope: ScopeArgs,
     },

@@ -519,6 +519,7 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
             encrypt_to,
             encrypt_passphrase,
             originals,
+            include_source_backups,
             scope,
         } => packet(
             config,
@@ -526,7 +527,10 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
             zip,
             &encrypt_to,
             encrypt_passphrase,
-            originals.map(Into::into),
+            crate::packet::Contents {
+                originals: originals.map(Into::into),
+                include_source_backups,
+            },
             &scope,
         )?,
     }
@@ -581,7 +585,7 @@ fn packet(
     zip: bool,
     encrypt_to: &[String],
     encrypt_passphrase: bool,
-    originals: Option<crate::packet::Originals>,
+    contents: crate::packet::Contents,
     scope: &ScopeArgs,
 ) -> Result<()> {
     use crate::packet::{archive, Encryption};
@@ -606,7 +610,7 @@ fn packet(
     }
     let (journal, journal_passphrase) = config.unlock_keeping_passphrase()?;
     let options = report_options(scope);
-    if originals.is_none() {
+    if contents.originals.is_none() {
         // Asked before a packet passphrase is asked for or a report is made.
         let selection = crate::report::exhibits::select(&journal, &options.scope)?;
         let located = crate::packet::exhibits_recording_location(&journal, &selection)?;
@@ -635,14 +639,14 @@ fn packet(
     warn_over_cap(&report);
     let reports = crate::packet::ReportFile::volumes_of(report);
     let summary = match &target {
-        None => crate::packet::export_packet(&journal, &selection, &reports, out, originals)?,
+        None => crate::packet::export_packet(&journal, &selection, &reports, out, contents)?,
         Some(path) => crate::packet::export_packet_archive(
             &journal,
             &selection,
             &reports,
             path,
             &encryption,
-            originals,
+            contents,
         )?,
     };
     let shown = summary.path.display();

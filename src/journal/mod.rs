@@ -9,8 +9,8 @@ pub mod time;
 
 mod communications;
 pub use communications::{
-    Communication, CommunicationFilter, ImportError, PartRef, Participant, PhoneImport, SourceRef,
-    Stopped,
+    Communication, CommunicationFilter, Extract, ImportError, PartRef, Participant, PhoneImport,
+    SourceRef, Stopped,
 };
 mod incidents;
 mod orders;

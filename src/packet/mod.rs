@@ -74,6 +74,16 @@ pub enum Originals {
     WithoutLocation,
 }
 
+/// What a packet holds beyond the report and its exhibits, as the person chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Contents {
+    /// See [`Originals`]; `None` only when no exhibit records a location.
+    pub originals: Option<Originals>,
+    /// The whole phone backups the printed texts and calls come from, besides the extracts
+    /// of them. Each holds every conversation on the phone, so only when asked.
+    pub include_source_backups: bool,
+}
+
 /// An exhibit whose original records where it was taken.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocatedExhibit {
@@ -155,6 +165,23 @@ pub struct Manifest {
     pub public_key: String,
     pub files: Vec<ManifestFile>,
     pub exhibits: Vec<ManifestExhibit>,
+    /// The phone backups the report's texts and calls come from: an extract of each holding
+    /// only the printed records, and the whole file only when the person asked for it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phone_backups: Vec<ManifestBackup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestBackup {
+    /// The extract in the packet: the printed records, each element copied byte for byte.
+    pub extract: String,
+    pub records: usize,
+    pub original_name: String,
+    pub original_size: u64,
+    pub original_sha256: String,
+    /// The whole original in the packet, when included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_file: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,12 +239,12 @@ pub fn export_packet(
     selection: &Selection,
     reports: &[ReportFile],
     out: &Path,
-    originals: Option<Originals>,
+    contents: Contents,
 ) -> Result<PacketSummary, PacketError> {
-    let plans = settle_originals(journal, selection, originals)?;
+    let plans = settle_originals(journal, selection, contents.originals)?;
     prepare_folder(out)?;
     let mut sink = FolderSink { root: out };
-    match write_packet(journal, selection, reports, &mut sink, &plans) {
+    match write_packet(journal, selection, reports, &mut sink, &plans, contents) {
         Ok(summary) => {
             // A packet without attachments has no exhibits/ folder (found by `stress crash`).
             if !selection.exhibits.is_empty() {
@@ -244,12 +271,14 @@ pub fn export_packet_archive(
     reports: &[ReportFile],
     archive: &Path,
     encryption: &Encryption,
-    originals: Option<Originals>,
+    contents: Contents,
 ) -> Result<PacketSummary, PacketError> {
-    let plans = settle_originals(journal, selection, originals)?;
+    let plans = settle_originals(journal, selection, contents.originals)?;
     let mut summary = None;
     archive::write_archive(archive, encryption, &mut |sink| {
-        summary = Some(write_packet(journal, selection, reports, sink, &plans)?);
+        summary = Some(write_packet(
+            journal, selection, reports, sink, &plans, contents,
+        )?);
         Ok(())
     })?;
     let summary =
@@ -425,6 +454,7 @@ fn write_packet(
     reports: &[ReportFile],
     sink: &mut dyn Sink,
     plans: &std::collections::HashMap<String, CopyPlan>,
+    contents: Contents,
 ) -> Result<PacketSummary, PacketError> {
     let target = sink.target().to_path_buf();
     let mut files = Vec::new();
@@ -498,6 +528,7 @@ fn write_packet(
             removed,
         });
     }
+    let phone_backups = write_phone_backups(journal, selection, sink, contents, &mut files)?;
     for report in reports {
         let relative = report.file_name.clone();
         put_bytes(sink, &relative, false, &report.bytes, &target)?;
@@ -538,6 +569,7 @@ fn write_packet(
         public_key,
         files,
         exhibits,
+        phone_backups,
     };
     let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| write_err(&target)(io::Error::other(e)))?;
@@ -567,6 +599,96 @@ fn write_packet(
         bytes: total,
         fingerprint,
     })
+}
+
+/// The extract of each phone backup the printed texts and calls come from (and the whole file
+/// when asked), in `communications/`.
+fn write_phone_backups(
+    journal: &Journal,
+    selection: &Selection,
+    sink: &mut dyn Sink,
+    contents: Contents,
+    files: &mut Vec<ManifestFile>,
+) -> Result<Vec<ManifestBackup>, PacketError> {
+    let mut imports: Vec<&str> = Vec::new();
+    for c in &selection.communications {
+        if !imports.contains(&c.source.import_id.as_str()) {
+            imports.push(&c.source.import_id);
+        }
+    }
+    let mut out = Vec::new();
+    let mut stems: Vec<String> = Vec::new();
+    for import_id in imports {
+        let kept = journal.attachment(import_id)?;
+        let mut stem = court_safe_stem(&kept.original_name);
+        // Two backups saved under one name (each phone calls it sms.xml) get their own files.
+        if stems.contains(&stem) {
+            stem = format!("{stem}-{}", stems.len() + 1);
+        }
+        stems.push(stem.clone());
+        let extract_path = format!("communications/{stem}-extract.xml");
+        let mut written = None;
+        sink.file(&extract_path, 0, true, &mut |w| {
+            written =
+                Some(journal.write_backup_extract(import_id, &selection.communications, w)?);
+            Ok(())
+        })?;
+        let extract = written.ok_or_else(|| {
+            write_err(sink.target())(io::Error::other("the extract was not written"))
+        })?;
+        files.push(ManifestFile {
+            path: extract_path.clone(),
+            role: "phone-backup-extract".into(),
+            size: extract.size,
+            sha256: extract.sha256.clone(),
+        });
+        let original_file = if contents.include_source_backups {
+            let path = format!("communications/{stem}.xml");
+            sink.file(&path, kept.size, true, &mut |w| {
+                journal.copy_attachment(&kept, w, &mut |_, _| true)?;
+                Ok(())
+            })?;
+            files.push(ManifestFile {
+                path: path.clone(),
+                role: "phone-backup".into(),
+                size: kept.size,
+                sha256: kept.sha256.clone(),
+            });
+            Some(path)
+        } else {
+            None
+        };
+        out.push(ManifestBackup {
+            extract: extract_path,
+            records: extract.records,
+            original_name: kept.original_name.clone(),
+            original_size: kept.size,
+            original_sha256: kept.sha256.clone(),
+            original_file,
+        });
+    }
+    Ok(out)
+}
+
+/// A file name's stem that any court system takes: ASCII letters, digits, '-', '_', at most 40.
+fn court_safe_stem(name: &str) -> String {
+    let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name);
+    let safe: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    if safe.is_empty() {
+        "backup".into()
+    } else {
+        safe
+    }
 }
 
 fn put_bytes(

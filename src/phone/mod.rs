@@ -247,6 +247,9 @@ pub struct PhoneRecord {
     pub position: u64,
     /// The line of the file its element starts on.
     pub line: u64,
+    /// Its element's bytes in the file, `start..end` (an extract copies exactly these).
+    pub start: u64,
+    pub end: u64,
     pub kind: RecordKind,
     /// UTC milliseconds since 1970, from the phone's clock field (never from the locale text
     /// beside it).

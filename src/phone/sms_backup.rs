@@ -166,6 +166,8 @@ impl<R: BufRead> PhoneReader for SmsBackupReader<R> {
                     self.skip_element(&start.name, start.line)?;
                 }
             }
+            record.start = start.offset;
+            record.end = self.xml.offset();
             return Ok(Some(record));
         }
     }
@@ -199,6 +201,8 @@ fn message(
     Ok(PhoneRecord {
         position,
         line: start.line,
+        start: start.offset,
+        end: start.offset,
         kind,
         at_ms: date(start)?,
         status,
@@ -247,6 +251,8 @@ fn call(start: &Start<PartResult>, position: u64) -> Result<PhoneRecord, ReadErr
     Ok(PhoneRecord {
         position,
         line: start.line,
+        start: start.offset,
+        end: start.offset,
         kind: RecordKind::Call,
         at_ms: date(start)?,
         status,

@@ -33,6 +33,8 @@ pub struct Start<S> {
     pub attrs: Vec<(String, Value<S>)>,
     pub empty: bool,
     pub line: u64,
+    /// Byte offset of its `<` in the file.
+    pub offset: u64,
 }
 
 impl<S> Start<S> {
@@ -192,6 +194,7 @@ impl<R: BufRead> XmlReader<R> {
                 return Ok(Event::Eof);
             }
             let line = self.line;
+            let offset = self.offset - 1;
             match self.peek()? {
                 None => return Err(XmlError::Truncated { line }),
                 Some(b'?') => {
@@ -218,7 +221,7 @@ impl<R: BufRead> XmlReader<R> {
                     }
                     return Ok(Event::End { name });
                 }
-                Some(_) => return self.start_tag(line, streamer).map(Event::Start),
+                Some(_) => return self.start_tag(line, offset, streamer).map(Event::Start),
             }
         }
     }
@@ -226,6 +229,7 @@ impl<R: BufRead> XmlReader<R> {
     fn start_tag<S: Streamer>(
         &mut self,
         line: u64,
+        offset: u64,
         streamer: &mut S,
     ) -> Result<Start<S::Out>, XmlError> {
         let name = self.name(line)?;
@@ -240,6 +244,7 @@ impl<R: BufRead> XmlReader<R> {
                         attrs,
                         empty: false,
                         line,
+                        offset,
                     });
                 }
                 Some(b'/') => {
@@ -251,6 +256,7 @@ impl<R: BufRead> XmlReader<R> {
                                 attrs,
                                 empty: true,
                                 line,
+                                offset,
                             })
                         }
                         None => return Err(XmlError::Truncated { line }),

@@ -264,13 +264,8 @@ impl<'a> Context<'a> {
             .last()
             .and_then(|i| i.occurred.timezone.parse::<chrono_tz::Tz>().ok())
             .unwrap_or(chrono_tz::Tz::UTC);
-        let communications = communications::Communications::load(
-            journal,
-            &redactor,
-            options.scope.from,
-            options.scope.to,
-            zone,
-        )?;
+        let communications =
+            communications::Communications::load(journal, &selection.communications, zone)?;
         let public_key = hex::encode(journal.signing_key()?.verifying_key().as_bytes());
         Ok(Self {
             selection,
@@ -863,6 +858,11 @@ fn redact_selection(redactor: &Redactor, selection: &Selection) -> Result<Select
     }
     for order in &mut out.orders {
         *order = redactor.record(order).map_err(ReportError::Redaction)?;
+    }
+    for communication in &mut out.communications {
+        *communication = redactor
+            .record(communication)
+            .map_err(ReportError::Redaction)?;
     }
     Ok(out)
 }

@@ -41,6 +41,8 @@ pub struct Selection {
     pub incidents: Vec<Incident>,
     pub exhibits: Vec<Exhibit>,
     pub orders: Vec<Order>,
+    /// The texts and calls the report prints (see `Journal::printed_communications`).
+    pub communications: Vec<crate::journal::Communication>,
 }
 
 impl Selection {
@@ -94,10 +96,17 @@ pub fn select(journal: &Journal, scope: &Scope) -> Result<Selection, JournalErro
             });
         }
     }
+    // Days are read in the zone the latest incident happened in, as the report prints them.
+    let zone = incidents
+        .last()
+        .and_then(|i| i.occurred.timezone.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or(chrono_tz::Tz::UTC);
+    let communications = journal.printed_communications(scope.from, scope.to, zone)?;
     Ok(Selection {
         incidents,
         exhibits,
         orders,
+        communications,
     })
 }
 

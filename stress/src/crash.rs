@@ -167,8 +167,14 @@ pub fn child(journal: &Path, work: &Path, seed: u64, first_op: u64) -> Result<()
                         bytes: v.pdf,
                     })
                     .collect();
-                daybook::packet::export_packet(&j, &selection, &reports, &out, None)
-                    .map_err(|e| HarnessError::Other(e.to_string()))?;
+                daybook::packet::export_packet(
+                    &j,
+                    &selection,
+                    &reports,
+                    &out,
+                    daybook::packet::Contents::default(),
+                )
+                .map_err(|e| HarnessError::Other(e.to_string()))?;
                 say(&format!("ACK {n} packet {}", out.display()));
             }
         }

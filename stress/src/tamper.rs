@@ -153,8 +153,14 @@ fn build(root: &Path) -> Result<Fixture> {
             bytes: v.pdf,
         })
         .collect();
-    daybook::packet::export_packet(&j, &selection, &reports, &packet, None)
-        .map_err(|e| crate::common::HarnessError::Other(e.to_string()))?;
+    daybook::packet::export_packet(
+        &j,
+        &selection,
+        &reports,
+        &packet,
+        daybook::packet::Contents::default(),
+    )
+    .map_err(|e| crate::common::HarnessError::Other(e.to_string()))?;
     let expected = snapshot(&j, &incident_ids)
         .map_err(|e| crate::common::HarnessError::Other(format!("fixture unreadable: {e}")))?;
     drop(j);

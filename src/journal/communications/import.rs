@@ -352,6 +352,8 @@ fn to_communication(record: &PhoneRecord, import_id: &str, numbers: &mut Numbers
             import_id: import_id.to_string(),
             position: record.position,
             line: record.line,
+            byte_start: record.start,
+            byte_end: record.end,
         },
     }
 }
@@ -412,8 +414,9 @@ fn store_communication(
     tx.prepare_cached(
         "INSERT INTO communications (id, import_id, position, line, kind, at_ms, status, incoming,
              number_raw, thread, sender, hidden, contact_name, body, subject, duration_s,
-             participants, content_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+             participants, content_key, byte_start, byte_end)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             ?19, ?20)",
     )?
     .execute(params![
         comm.id,
@@ -435,6 +438,8 @@ fn store_communication(
         (!comm.participants.is_empty())
             .then(|| serde_json::to_string(&comm.participants).unwrap_or_default()),
         content_key(&comm),
+        comm.source.byte_start as i64,
+        comm.source.byte_end as i64,
     ])?;
     let mut position = 0;
     for part in &record.parts {

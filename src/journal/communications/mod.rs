@@ -21,6 +21,8 @@
 //! the same key is already there.
 
 mod cite;
+mod extract;
+pub use extract::Extract;
 mod import;
 
 use std::collections::HashMap;
@@ -124,6 +126,9 @@ pub struct SourceRef {
     pub import_id: String,
     pub position: u64,
     pub line: u64,
+    /// Its element's bytes in the kept file, `[start, end)`.
+    pub byte_start: u64,
+    pub byte_end: u64,
 }
 
 /// What one import did, for the line printed after it.
@@ -177,7 +182,8 @@ impl Journal {
     ) -> Result<Vec<Communication>, JournalError> {
         let mut sql = String::from(
             "SELECT id, import_id, position, line, kind, at_ms, status, incoming, number_raw,
-                 thread, sender, hidden, contact_name, body, subject, duration_s, participants
+                 thread, sender, hidden, contact_name, body, subject, duration_s, participants,
+                 byte_start, byte_end
              FROM communications WHERE 1 = 1",
         );
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
@@ -225,6 +231,43 @@ impl Journal {
                 .collect::<rusqlite::Result<_>>()?;
         }
         Ok(out)
+    }
+
+    /// The texts and calls a report (and its packet) prints for the days `from`..=`to` read in
+    /// `zone`: those with the restrained person's numbers on record, and calls from a withheld
+    /// number (listed as such). Nothing else of a backup leaves the journal through a report.
+    pub fn printed_communications(
+        &self,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+        zone: chrono_tz::Tz,
+    ) -> Result<Vec<Communication>, JournalError> {
+        use chrono::TimeZone;
+        let bound = |day: chrono::NaiveDate| {
+            zone.from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+                .earliest()
+                .map(|t| t.timestamp_millis())
+        };
+        let mut filter = CommunicationFilter {
+            from_ms: from.and_then(bound),
+            to_ms: to.and_then(|d| d.succ_opt()).and_then(bound),
+            ..CommunicationFilter::default()
+        };
+        let numbers = self.restrained_numbers()?;
+        let mut records = Vec::new();
+        if !numbers.is_empty() {
+            filter.numbers = numbers;
+            records = self.communications(&filter)?;
+        }
+        filter.numbers.clear();
+        filter.kinds = Some(vec![RecordKind::Call]);
+        records.extend(
+            self.communications(&filter)?
+                .into_iter()
+                .filter(|c| c.hidden && c.numbers.is_empty()),
+        );
+        records.sort_by_key(|c| c.at_ms);
+        Ok(records)
     }
 
     /// The restrained person's numbers, normalised as imports normalise them.
@@ -299,7 +342,8 @@ impl Journal {
     pub fn communication(&self, id: &str) -> Result<Communication, JournalError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, import_id, position, line, kind, at_ms, status, incoming, number_raw,
-                 thread, sender, hidden, contact_name, body, subject, duration_s, participants
+                 thread, sender, hidden, contact_name, body, subject, duration_s, participants,
+                 byte_start, byte_end
              FROM communications WHERE id = ?1",
         )?;
         let mut comm =
@@ -360,6 +404,8 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
             import_id: r.get(1)?,
             position: r.get::<_, i64>(2)? as u64,
             line: r.get::<_, i64>(3)? as u64,
+            byte_start: r.get::<_, i64>(17)? as u64,
+            byte_end: r.get::<_, i64>(18)? as u64,
         },
     })
 }
@@ -384,6 +430,7 @@ fn chain_value(comm: &Communication) -> Value {
         "parts": comm.parts.iter().map(|p| json!([p.attachment_id, p.sha256, p.mime])).collect::<Vec<_>>(),
         "position": comm.source.position,
         "line": comm.source.line,
+        "bytes": [comm.source.byte_start, comm.source.byte_end],
     })
 }
 

@@ -9,13 +9,12 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::super::layout::{Layout, Style};
-use super::super::redact::Redactor;
 use crate::evidence::human_size;
-use crate::journal::{Communication, CommunicationFilter, Journal, JournalError};
+use crate::journal::{Communication, Journal, JournalError};
 use crate::phone::numbers;
 
 /// What the section prints, loaded once (and redacted) for all layout passes.
@@ -30,44 +29,16 @@ pub(super) struct Communications {
 }
 
 impl Communications {
+    /// `records` are the selection's (already redacted); their kept backups are looked up.
     pub(super) fn load(
         journal: &Journal,
-        redactor: &Redactor,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
+        records: &[Communication],
         zone: Tz,
     ) -> Result<Self, JournalError> {
         let numbers = journal.restrained_numbers()?;
-        let bound = |day: NaiveDate| {
-            zone.from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-                .earliest()
-                .map(|t| t.timestamp_millis())
-        };
-        let mut filter = CommunicationFilter {
-            from_ms: from.and_then(bound),
-            to_ms: to.and_then(|d| d.succ_opt()).and_then(bound),
-            ..CommunicationFilter::default()
-        };
-        let mut records = Vec::new();
-        if !numbers.is_empty() {
-            filter.numbers = numbers.clone();
-            records = journal.communications(&filter)?;
-        }
-        filter.numbers.clear();
-        filter.kinds = Some(vec![crate::phone::RecordKind::Call]);
-        records.extend(
-            journal
-                .communications(&filter)?
-                .into_iter()
-                .filter(|c| c.hidden && c.numbers.is_empty()),
-        );
-        records.sort_by_key(|c| c.at_ms);
         let mut sources = Vec::new();
         let mut file_no = HashMap::new();
-        for record in &mut records {
-            record.body = record.body.as_deref().map(|b| redactor.text(b));
-            record.subject = record.subject.as_deref().map(|s| redactor.text(s));
-            record.contact_name = record.contact_name.as_deref().map(|n| redactor.text(n));
+        for record in records {
             if !file_no.contains_key(&record.source.import_id) {
                 let kept = journal.attachment(&record.source.import_id).map_err(|e| {
                     JournalError::Damaged(format!("the kept backup of a message: {e}"))
@@ -79,7 +50,7 @@ impl Communications {
         Ok(Self {
             zone,
             numbers,
-            records,
+            records: records.to_vec(),
             sources,
             file_no,
         })
