@@ -365,8 +365,8 @@ fn a_changed_imported_record_fails_verify() {
     assert!(err.contains("phone import"), "{err}");
 }
 
-#[test]
-fn the_report_prints_his_texts_and_calls_day_by_day_with_their_source_and_nothing_else() {
+/// A journal with an incident that night and both first backups imported; the texts file.
+fn imported_with_an_incident() -> (TestDir, std::path::PathBuf) {
     let t = journal();
     t.add_incident(&util::incident(
         "2026-03-02T03:30",
@@ -374,6 +374,12 @@ fn the_report_prints_his_texts_and_calls_day_by_day_with_their_source_and_nothin
     ));
     let (texts, calls, _) = first_backups(&t);
     t.ok(&["import", p(&texts), p(&calls)], "");
+    (t, texts)
+}
+
+#[test]
+fn the_report_prints_his_texts_and_calls_day_by_day_with_their_source_and_nothing_else() {
+    let (t, _) = imported_with_an_incident();
     let pdf = t.path("report.pdf");
     t.ok(&["export", "report", "--out", p(&pdf)], "");
     if let Some(dir) = std::env::var_os("DAYBOOK_LOOK_DIR") {
@@ -514,13 +520,7 @@ fn a_day_of_his_texts_and_calls_becomes_one_incident_that_cites_them() {
 
 #[test]
 fn a_packet_holds_an_extract_of_the_printed_records_and_the_whole_backup_only_when_asked() {
-    let t = journal();
-    t.add_incident(&util::incident(
-        "2026-03-02T03:30",
-        "Texts and calls all night.",
-    ));
-    let (texts, calls, _) = first_backups(&t);
-    t.ok(&["import", p(&texts), p(&calls)], "");
+    let (t, texts) = imported_with_an_incident();
     let packet = t.path("packet");
     t.ok(&["export", "packet", "--out", p(&packet)], "");
     let original = std::fs::read_to_string(&texts).unwrap();

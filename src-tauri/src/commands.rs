@@ -25,6 +25,9 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::state::{AppState, Session, UnlockedWith};
 
+// The "Messages and calls" commands live in messages.rs; registered from here with the rest.
+pub use crate::messages::*;
+
 /// Errors reach the window as plain sentences.
 pub(crate) type Answer<T> = Result<T, String>;
 

@@ -7,6 +7,7 @@
 
 mod commands;
 mod export;
+mod messages;
 mod state;
 mod watch;
 
@@ -198,6 +199,13 @@ fn main() -> ExitCode {
             commands::add_person,
             commands::edit_person,
             commands::pick_person_photo,
+            commands::pick_phone_backups,
+            commands::import_dropped_backups,
+            commands::message_threads,
+            commands::message_thread,
+            commands::mark_restrained_number,
+            commands::incident_from_messages,
+            commands::cite_messages,
             export::export_report,
             export::export_officer_sheet,
             export::export_notice,

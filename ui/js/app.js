@@ -7,6 +7,7 @@ import { showSetup } from './views/setup.js'
 import { showUnlock } from './views/unlock.js'
 import { showTimeline, resetTimeline } from './views/timeline.js'
 import { showOrders } from './views/orders.js'
+import { showMessages, resetMessages } from './views/messages.js'
 import { showExport } from './views/export.js'
 import { showSettings } from './views/settings.js'
 import { openQuickAdd } from './views/quickadd.js'
@@ -19,6 +20,7 @@ export const app = {
 
 const screens = {
   timeline: ['Timeline', showTimeline],
+  messages: ['Messages and calls', showMessages],
   orders: ['Orders and people', showOrders],
   export: ['Export', showExport],
   settings: ['Settings', showSettings],
@@ -61,6 +63,7 @@ export async function start(notice) {
     return go('timeline')
   }
   resetTimeline()
+  resetMessages()
   revokeAllUrls()
   document.querySelectorAll('dialog').forEach((d) => d.remove())
   if (app.status.journal_exists) {

@@ -137,6 +137,7 @@ function form(incident, orders, prefill = {}) {
       h('button', { type: 'button', class: 'link', onclick: () => go('timeline') }, 'Back to the timeline')),
     incident ? h('p', { class: 'meta' }, `First recorded ${incident.recorded_at.replace('T', ' ').slice(0, 16)} UTC`,
       incident.amended ? `, last changed ${incident.updated_at.replace('T', ' ').slice(0, 16)} UTC` : '', '. Every earlier version is kept.') : null,
+    incident?.communications?.length ? h('p', { class: 'meta', id: 'cited-messages' }, `Cites ${incident.communications.length === 1 ? '1 text or call' : `${incident.communications.length} texts and calls`} from a phone backup (see Messages and calls).`) : null,
     h('fieldset', {}, h('legend', {}, 'When'),
       h('div', { class: 'row' }, field('Date', date), field('Time', time), field('Time zone', zone, 'Where it happened, e.g. America/Chicago.')),
       h('p', { class: 'check' }, approximate, h('label', { for: 'approximate' }, 'The time is approximate')),
@@ -283,6 +284,8 @@ async function remove(incident) {
 
 // Files dropped on the window go to the incident open in the editor.
 on('files-dropped', async (names) => {
+  // On "Messages and calls" dropped files are phone backups (views/messages.js).
+  if (app.view.dataset.screen === 'messages') return
   if (!current || app.view.dataset.screen !== 'editor') {
     say(`To add ${names.join(', ')}, open an incident first, then drop the files on the window.`, 'warning')
     return

@@ -1,0 +1,734 @@
+//! "Messages and calls": texts and calls imported from the phone's backups (issue 14). Import
+//! (native dialog or drop, with progress and Cancel), threads by the other party with the
+//! restrained person's first, one thread's texts and calls with local time and zone, marking a
+//! number as the restrained person's, and incidents made from (or citing) chosen ones.
+//!
+//! Split from commands.rs by concept; the same rules hold (every name is in command_names.rs,
+//! paths come only from a dialog or a drop, answers are sentences a person can act on). The
+//! whole backup never crosses to the window at once: the thread list carries counts and the
+//! last time, and a thread's texts are sent only when the person opens it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use daybook::journal::{
+    time, Communication, CommunicationFilter, IncidentFilter, Journal, JournalError, PhoneImport,
+};
+use daybook::model::PersonRole;
+use daybook::phone::numbers;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::commands::{with_journal, Answer, ProgressEvent};
+use crate::state::AppState;
+
+// ---------------------------------------------------------------------------------------------
+// Import
+
+/// What importing one file did, in the words the CLI prints.
+#[derive(Serialize)]
+pub struct BackupImported {
+    file: String,
+    /// "sms-2026.xml: SMS Backup & Restore (Android): 4 messages and 8 calls; 4 new, 0
+    /// already in the journal", or why the file could not be imported.
+    line: String,
+    /// A cut file, unreadable records, pictures missing, the file kept or not: one sentence
+    /// each.
+    notes: Vec<String>,
+    imported: bool,
+}
+
+#[derive(Serialize)]
+pub struct BackupsImported {
+    files: Vec<BackupImported>,
+    /// New texts and calls in all the files together.
+    added: u64,
+    cancelled: bool,
+}
+
+/// Opens the native file dialog for phone backups and imports what the person picks. `None`
+/// when they chose nothing.
+#[tauri::command]
+pub async fn pick_phone_backups(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Answer<Option<BackupsImported>> {
+    // No filter by name: a backup is recognised by what it holds, and phones name them freely.
+    let picked = app
+        .dialog()
+        .file()
+        .set_title("Choose the phone backup (the .xml files of messages and calls)")
+        .blocking_pick_files();
+    let paths: Vec<PathBuf> = picked
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .collect();
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    import_backups(&app, &state, paths).map(Some)
+}
+
+/// Imports the files last dropped on the window as phone backups.
+#[tauri::command]
+pub async fn import_dropped_backups(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Answer<BackupsImported> {
+    let paths = std::mem::take(&mut *state.dropped.lock().unwrap_or_else(|e| e.into_inner()));
+    if paths.is_empty() {
+        return Err("No dropped files are waiting. Drop them on the window again.".into());
+    }
+    import_backups(&app, &state, paths)
+}
+
+fn import_backups(
+    app: &AppHandle,
+    state: &AppState,
+    paths: Vec<PathBuf>,
+) -> Answer<BackupsImported> {
+    state.start_work();
+    let mut result = BackupsImported {
+        files: Vec::new(),
+        added: 0,
+        cancelled: false,
+    };
+    for path in paths {
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        if state.cancelled() {
+            result.cancelled = true;
+            break;
+        }
+        let mut last = 0u64;
+        let mut progress = |done: u64, total: u64| {
+            if done == total || done == 0 || done.saturating_sub(last) >= (total / 100).max(1 << 20)
+            {
+                last = done;
+                state.touch();
+                let _ = app.emit(
+                    "progress",
+                    ProgressEvent {
+                        task: "import",
+                        file: file.clone(),
+                        done,
+                        total,
+                    },
+                );
+            }
+            !state.cancelled()
+        };
+        let outcome = with_journal(state, |journal| {
+            journal.import_phone_backup(&path, &mut progress)
+        });
+        match outcome {
+            Ok(report) => {
+                result.added += report.added;
+                result.files.push(described(&file, &report));
+            }
+            Err(sentence) => {
+                if state.cancelled() {
+                    result.cancelled = true;
+                }
+                result.files.push(BackupImported {
+                    line: format!("{file}: {sentence}"),
+                    file,
+                    notes: Vec::new(),
+                    imported: false,
+                });
+                if result.cancelled {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(result)
+}
+
+/// The CLI's line and notes (src/cli/phone.rs), with the file's name rather than its path.
+fn described(file: &str, r: &PhoneImport) -> BackupImported {
+    let line = format!(
+        "{file}: {}: {} and {}; {} new, {} already in the journal",
+        r.format.describe(),
+        count(r.messages, "message", "messages"),
+        count(r.calls, "call", "calls"),
+        r.added,
+        r.already_there
+    );
+    let mut notes = Vec::new();
+    match (&r.id, &r.same_file_as) {
+        (Some(_), _) => notes.push(format!(
+            "The file itself is kept, encrypted, as the source of these texts and calls (SHA-256 {}…).",
+            &r.sha256[..16.min(r.sha256.len())]
+        )),
+        (None, Some(_)) => notes.push(
+            "This exact file was imported before, so nothing was added and it was not kept again."
+                .into(),
+        ),
+        (None, None) => notes.push(
+            "Everything in it was already in the journal, so the file was not kept again.".into(),
+        ),
+    }
+    if let Some(stopped) = &r.stopped {
+        notes.push(format!(
+            "The file stops early, at line {} ({}). The {} whole texts and calls before that were imported. If you copied it from the phone, copy it again and import it: nothing is added twice.",
+            stopped.line,
+            stopped.what,
+            r.messages + r.calls
+        ));
+    }
+    if r.unreadable > 0 {
+        notes.push(format!(
+            "{} could not be read and {} left out: {}",
+            count(r.unreadable, "record", "records"),
+            if r.unreadable == 1 { "was" } else { "were" },
+            r.problems.join("; ")
+        ));
+    }
+    if r.parts_missing > 0 {
+        notes.push(format!(
+            "{} not in the backup (it may have been saved without pictures). The messages were imported without them.",
+            count(
+                r.parts_missing,
+                "picture or other attachment was",
+                "pictures or other attachments were"
+            )
+        ));
+    }
+    BackupImported {
+        file: file.to_string(),
+        line,
+        notes,
+        imported: true,
+    }
+}
+
+fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Threads
+
+/// The zone times are shown in: the latest incident's (the app records incidents in the zone
+/// where they happened), else the computer's, which the window sends.
+struct Zone {
+    name: String,
+    from_incidents: bool,
+}
+
+fn display_zone(journal: &Journal, computer: Option<&str>) -> Result<Zone, JournalError> {
+    let latest = journal
+        .incidents(&IncidentFilter::default())?
+        .into_iter()
+        .rfind(|i| i.deleted.is_none())
+        .map(|i| i.occurred.timezone);
+    if let Some(name) = latest.filter(|n| time::parse_zone(n).is_ok()) {
+        return Ok(Zone {
+            name,
+            from_incidents: true,
+        });
+    }
+    let name = computer
+        .filter(|n| time::parse_zone(n).is_ok())
+        .unwrap_or("UTC")
+        .to_string();
+    Ok(Zone {
+        name,
+        from_incidents: false,
+    })
+}
+
+impl Zone {
+    fn sentence(&self) -> String {
+        if self.from_incidents {
+            format!(
+                "Times are shown in {}, the time zone of your latest incident.",
+                self.name
+            )
+        } else {
+            format!(
+                "Times are shown in {}, this computer's time zone.",
+                self.name
+            )
+        }
+    }
+
+    /// ("Mon 2 Mar 2026", "03:14 PST") for an instant in milliseconds.
+    fn local(&self, at_ms: i64) -> (String, String) {
+        let (Ok(zone), Some(t)) = (
+            time::parse_zone(&self.name),
+            chrono::DateTime::from_timestamp_millis(at_ms),
+        ) else {
+            return (String::new(), String::new());
+        };
+        let t = t.with_timezone(&zone);
+        (
+            t.format("%a %-d %b %Y").to_string(),
+            t.format("%H:%M %Z").to_string(),
+        )
+    }
+}
+
+/// A restrained person, with their numbers as imports store them.
+struct Restrained {
+    id: String,
+    name: String,
+    numbers: Vec<String>,
+}
+
+fn restrained_people(journal: &Journal) -> Result<Vec<Restrained>, JournalError> {
+    let mut out = Vec::new();
+    for person in journal.people()? {
+        if person.role != PersonRole::Restrained {
+            continue;
+        }
+        let mut numbers = Vec::new();
+        for raw in &person.details.phones {
+            if let Some(n) = journal.normalise_number(raw)? {
+                if !numbers.contains(&n) {
+                    numbers.push(n);
+                }
+            }
+        }
+        out.push(Restrained {
+            id: person.id,
+            name: person.details.name,
+            numbers,
+        });
+    }
+    Ok(out)
+}
+
+/// Which thread a record belongs to: the first restrained person one of whose numbers is
+/// among its other parties; else, for a call from a withheld number, the first restrained
+/// person with a number on record (the report lists those calls with theirs); else its other
+/// parties.
+fn thread_key(c: &Communication, restrained: &[Restrained]) -> String {
+    if let Some(r) = restrained
+        .iter()
+        .find(|r| c.numbers.iter().any(|n| r.numbers.contains(n)))
+    {
+        return format!("person:{}", r.id);
+    }
+    if c.numbers.is_empty() {
+        if c.hidden && c.kind.is_call() {
+            if let Some(r) = restrained.iter().find(|r| !r.numbers.is_empty()) {
+                return format!("person:{}", r.id);
+            }
+            return "hidden".into();
+        }
+        return "unknown".into();
+    }
+    format!("numbers:{}", c.numbers.join(" "))
+}
+
+#[derive(Serialize)]
+pub struct ThreadSummary {
+    key: String,
+    /// The person's name for the restrained person's thread, else the numbers as printed.
+    title: String,
+    restrained: bool,
+    person_id: Option<String>,
+    /// The other parties, as printed ("+1 510-555-0100").
+    numbers: Vec<String>,
+    /// The names the phone's contacts gave these numbers: its owner's labels, not identity.
+    saved_as: Vec<String>,
+    texts: u64,
+    calls: u64,
+    hidden_calls: u64,
+    last_day: String,
+    last_time: String,
+    last_ms: i64,
+    /// How many of its texts and calls match the search, when there is one.
+    matches: Option<u64>,
+    /// A single phone number not yet the restrained person's: it can be marked as theirs.
+    can_mark: bool,
+    /// Normalised, for marking.
+    number: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Threads {
+    zone: String,
+    zone_note: String,
+    threads: Vec<ThreadSummary>,
+    /// Restrained people (id, name), for "This is the restrained person's number".
+    restrained: Vec<(String, String)>,
+    /// Whether any restrained person has a phone number on record.
+    numbers_on_record: bool,
+    total: usize,
+}
+
+/// Whether a record matches the search words (case-insensitive): its text, subject, the
+/// numbers as written, normalised or printed, and the phone's contact label.
+fn matches(c: &Communication, words: &[String]) -> bool {
+    if words.is_empty() {
+        return true;
+    }
+    let mut hay = String::new();
+    for part in [&c.body, &c.subject, &c.number_raw, &c.contact_name]
+        .into_iter()
+        .flatten()
+    {
+        hay.push_str(&part.to_lowercase());
+        hay.push('\n');
+    }
+    for n in &c.numbers {
+        hay.push_str(&n.to_lowercase());
+        hay.push('\n');
+        hay.push_str(&numbers::display(n).to_lowercase());
+        hay.push('\n');
+    }
+    let digits: String = hay.chars().filter(char::is_ascii_digit).collect();
+    words.iter().all(|w| {
+        // A number typed any way ("510 555 0100", "(510) 555-0100") finds it however stored.
+        let phone_like = w.chars().all(|c| c.is_ascii_digit() || "+-().".contains(c));
+        let wd: String = w.chars().filter(char::is_ascii_digit).collect();
+        hay.contains(w.as_str()) || (phone_like && wd.len() >= 3 && digits.contains(&wd))
+    })
+}
+
+fn search_words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_lowercase).collect()
+}
+
+/// The threads: the restrained person's first, then the others, latest first.
+#[tauri::command]
+pub async fn message_threads(
+    state: State<'_, AppState>,
+    text: Option<String>,
+    zone: Option<String>,
+) -> Answer<Threads> {
+    let words = search_words(text.as_deref().unwrap_or(""));
+    with_journal(&state, |journal| {
+        let zone = display_zone(journal, zone.as_deref())?;
+        let restrained = restrained_people(journal)?;
+        let all = journal.communications(&CommunicationFilter::default())?;
+        let total = all.len();
+        let mut by_key: BTreeMap<String, ThreadSummary> = BTreeMap::new();
+        for r in &restrained {
+            if !r.numbers.is_empty() {
+                by_key.insert(format!("person:{}", r.id), empty_thread(r));
+            }
+        }
+        for c in &all {
+            let key = thread_key(c, &restrained);
+            let thread = by_key.entry(key.clone()).or_insert_with(|| {
+                let shown: Vec<String> = c.numbers.iter().map(|n| numbers::display(n)).collect();
+                let title = match key.as_str() {
+                    "hidden" => "Calls from a hidden number".to_string(),
+                    "unknown" => "Unknown number".to_string(),
+                    _ => shown.join(", "),
+                };
+                let single = (c.numbers.len() == 1).then(|| c.numbers[0].clone());
+                ThreadSummary {
+                    key: key.clone(),
+                    title,
+                    restrained: false,
+                    person_id: None,
+                    numbers: shown,
+                    saved_as: Vec::new(),
+                    texts: 0,
+                    calls: 0,
+                    hidden_calls: 0,
+                    last_day: String::new(),
+                    last_time: String::new(),
+                    last_ms: i64::MIN,
+                    matches: None,
+                    can_mark: single.as_deref().is_some_and(|n| n.starts_with('+')),
+                    number: single,
+                }
+            });
+            if c.kind.is_call() {
+                thread.calls += 1;
+                if c.hidden && c.numbers.is_empty() {
+                    thread.hidden_calls += 1;
+                }
+            } else {
+                thread.texts += 1;
+            }
+            if let Some(name) = &c.contact_name {
+                if !thread.saved_as.contains(name) {
+                    thread.saved_as.push(name.clone());
+                }
+            }
+            if c.at_ms >= thread.last_ms {
+                thread.last_ms = c.at_ms;
+            }
+            if !words.is_empty() && matches(c, &words) {
+                *thread.matches.get_or_insert(0) += 1;
+            }
+        }
+        let mut threads: Vec<ThreadSummary> = by_key
+            .into_values()
+            .filter(|t| words.is_empty() || t.matches.is_some())
+            .map(|mut t| {
+                if t.last_ms != i64::MIN {
+                    (t.last_day, t.last_time) = zone.local(t.last_ms);
+                }
+                t
+            })
+            .collect();
+        threads.sort_by_key(|t| (!t.restrained, std::cmp::Reverse(t.last_ms)));
+        Ok::<_, JournalError>(Threads {
+            zone_note: zone.sentence(),
+            zone: zone.name,
+            threads,
+            numbers_on_record: restrained.iter().any(|r| !r.numbers.is_empty()),
+            restrained: restrained.into_iter().map(|r| (r.id, r.name)).collect(),
+            total,
+        })
+    })
+}
+
+fn empty_thread(r: &Restrained) -> ThreadSummary {
+    ThreadSummary {
+        key: format!("person:{}", r.id),
+        title: r.name.clone(),
+        restrained: true,
+        person_id: Some(r.id.clone()),
+        numbers: r.numbers.iter().map(|n| numbers::display(n)).collect(),
+        saved_as: Vec::new(),
+        texts: 0,
+        calls: 0,
+        hidden_calls: 0,
+        last_day: String::new(),
+        last_time: String::new(),
+        last_ms: i64::MIN,
+        matches: None,
+        can_mark: false,
+        number: None,
+    }
+}
+
+/// One text or call as the thread shows it.
+#[derive(Serialize)]
+pub struct ThreadItem {
+    #[serde(flatten)]
+    record: Communication,
+    status_label: &'static str,
+    day: String,
+    time: String,
+    /// The other parties as printed, and the sender of a group message.
+    shown_numbers: Vec<String>,
+    shown_sender: Option<String>,
+    /// "sms-2026.xml, line 12": where it came from.
+    source: String,
+}
+
+#[derive(Serialize)]
+pub struct ThreadView {
+    #[serde(flatten)]
+    summary: ThreadSummary,
+    zone: String,
+    zone_note: String,
+    items: Vec<ThreadItem>,
+}
+
+/// One thread's texts and calls, in time order.
+#[tauri::command]
+pub async fn message_thread(
+    state: State<'_, AppState>,
+    key: String,
+    zone: Option<String>,
+) -> Answer<ThreadView> {
+    with_journal(&state, |journal| {
+        let zone = display_zone(journal, zone.as_deref())?;
+        let restrained = restrained_people(journal)?;
+        let mut filter = CommunicationFilter::default();
+        if let Some(numbers) = key.strip_prefix("numbers:") {
+            filter.numbers = numbers.split(' ').map(str::to_string).collect();
+        } else if let Some(id) = key.strip_prefix("person:") {
+            filter.numbers = restrained
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.numbers.clone())
+                .unwrap_or_default();
+        }
+        // The numbers filter finds any record with one of them among its parties; the thread
+        // holds the records whose key is this one (a group with the restrained person is
+        // theirs, not the group's), plus calls from a withheld number for theirs.
+        let mut records: Vec<Communication> =
+            if filter.numbers.is_empty() && key != "hidden" && key != "unknown" {
+                Vec::new()
+            } else if filter.numbers.is_empty() {
+                journal.communications(&filter)?
+            } else {
+                let mut found = journal.communications(&filter)?;
+                if key.starts_with("person:") {
+                    filter.numbers.clear();
+                    filter.kinds = Some(vec![daybook::phone::RecordKind::Call]);
+                    found.extend(
+                        journal
+                            .communications(&filter)?
+                            .into_iter()
+                            .filter(|c| c.hidden && c.numbers.is_empty()),
+                    );
+                    found.sort_by_key(|c| c.at_ms);
+                }
+                found
+            };
+        records.retain(|c| thread_key(c, &restrained) == key);
+        let mut summary = match restrained
+            .iter()
+            .find(|r| format!("person:{}", r.id) == key)
+        {
+            Some(r) => empty_thread(r),
+            None => {
+                let first = records.first().ok_or_else(|| {
+                    JournalError::Invalid(
+                        "These texts and calls are no longer in the journal.".into(),
+                    )
+                })?;
+                let single = (first.numbers.len() == 1).then(|| first.numbers[0].clone());
+                let shown: Vec<String> =
+                    first.numbers.iter().map(|n| numbers::display(n)).collect();
+                ThreadSummary {
+                    key: key.clone(),
+                    title: match key.as_str() {
+                        "hidden" => "Calls from a hidden number".into(),
+                        "unknown" => "Unknown number".into(),
+                        _ => shown.join(", "),
+                    },
+                    restrained: false,
+                    person_id: None,
+                    numbers: shown,
+                    saved_as: Vec::new(),
+                    texts: 0,
+                    calls: 0,
+                    hidden_calls: 0,
+                    last_day: String::new(),
+                    last_time: String::new(),
+                    last_ms: i64::MIN,
+                    matches: None,
+                    can_mark: single.as_deref().is_some_and(|n| n.starts_with('+')),
+                    number: single,
+                }
+            }
+        };
+        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        let mut items = Vec::with_capacity(records.len());
+        for c in records {
+            if c.kind.is_call() {
+                summary.calls += 1;
+                if c.hidden && c.numbers.is_empty() {
+                    summary.hidden_calls += 1;
+                }
+            } else {
+                summary.texts += 1;
+            }
+            if let Some(name) = &c.contact_name {
+                if !summary.saved_as.contains(name) {
+                    summary.saved_as.push(name.clone());
+                }
+            }
+            summary.last_ms = summary.last_ms.max(c.at_ms);
+            let file = match names.get(&c.source.import_id) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = journal
+                        .attachment(&c.source.import_id)
+                        .map(|a| a.original_name)
+                        .unwrap_or_else(|_| "the kept backup".into());
+                    names.insert(c.source.import_id.clone(), name.clone());
+                    name
+                }
+            };
+            let (day, time) = zone.local(c.at_ms);
+            items.push(ThreadItem {
+                status_label: c.status.label(),
+                day,
+                time,
+                shown_numbers: c.numbers.iter().map(|n| numbers::display(n)).collect(),
+                shown_sender: c.sender.as_deref().map(numbers::display),
+                source: format!("{file}, line {}", c.source.line),
+                record: c,
+            });
+        }
+        if summary.last_ms != i64::MIN {
+            (summary.last_day, summary.last_time) = zone.local(summary.last_ms);
+        }
+        Ok::<_, JournalError>(ThreadView {
+            summary,
+            zone_note: zone.sentence(),
+            zone: zone.name,
+            items,
+        })
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Marking a number, and incidents
+
+#[derive(Serialize)]
+pub struct Marked {
+    name: String,
+    number: String,
+}
+
+/// Adds `number` (normalised, from a thread) to the restrained person `person_id`'s phones.
+#[tauri::command(async)]
+pub fn mark_restrained_number(
+    state: State<'_, AppState>,
+    person_id: String,
+    number: String,
+) -> Answer<Marked> {
+    with_journal(&state, |journal| {
+        let person = journal.person(&person_id)?;
+        if person.role != PersonRole::Restrained {
+            return Err(JournalError::Invalid(format!(
+                "{} is not recorded as the restrained person. Nothing was changed.",
+                person.details.name
+            )));
+        }
+        let shown = numbers::display(&number);
+        let mut phones = person.details.phones.clone();
+        let already = phones.iter().any(|p| {
+            journal.normalise_number(p).ok().flatten().as_deref() == Some(number.as_str())
+        });
+        if !already {
+            phones.push(shown.clone());
+            journal.edit_person_patch(&person_id, &serde_json::json!({ "phones": phones }))?;
+        }
+        Ok(Marked {
+            name: person.details.name,
+            number: shown,
+        })
+    })
+}
+
+/// Records an incident citing the chosen texts and calls (core: `incident_from_communications`):
+/// from the first to the last in `zone`, their kinds, the other side's exact words as quotes,
+/// and the order in force. The window then opens it in the editor.
+#[tauri::command(async)]
+pub fn incident_from_messages(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+    zone: String,
+) -> Answer<daybook::model::Incident> {
+    with_journal(&state, |journal| {
+        journal.incident_from_communications(&ids, &zone)
+    })
+}
+
+/// Adds the chosen texts and calls to what an existing incident cites (an edit, kept in its
+/// history).
+#[tauri::command(async)]
+pub fn cite_messages(
+    state: State<'_, AppState>,
+    incident_id: String,
+    ids: Vec<String>,
+) -> Answer<daybook::model::Incident> {
+    with_journal(&state, |journal| {
+        journal.cite_communications(&incident_id, &ids)
+    })
+}

@@ -1,0 +1,364 @@
+// Messages and calls: phone backups imported (dialog or drop, with progress and Cancel), the
+// threads by the other party with the restrained person's first, and one thread's texts and
+// calls as bubbles, each with its local time and zone, selectable to make an incident.
+
+import { call, on } from '../api.js'
+import { h, field, input, say, clear, select, localZone, objectUrl, focusHeading, quickExitButton } from '../dom.js'
+import { app, showBusy, hideBusy } from '../app.js'
+import { openEditor } from './editor.js'
+
+// What the person last searched, and the last import's summary: forgotten on lock.
+const state = { text: '' }
+let lastImport = null
+
+export function resetMessages() {
+  state.text = ''
+  lastImport = null
+}
+
+export async function showMessages(view) {
+  const search = input({ type: 'search', id: 'message-search', value: state.text, placeholder: 'Words or a phone number…' })
+  const list = h('div', { id: 'threads', 'aria-live': 'polite' })
+  const count = h('p', { class: 'count', id: 'thread-count' })
+  const zoneNote = h('p', { class: 'hint', id: 'zone-note' })
+  const results = h('div', { id: 'import-result' }, lastImport ? importSummary(lastImport) : null)
+  view.append(
+    h('div', { class: 'title-row' },
+      h('h1', {}, 'Messages and calls'),
+      h('button', { type: 'button', class: 'primary', id: 'import-backup', onclick: () => importBackup(view) }, 'Import a phone backup…')),
+    h('p', { class: 'intro' }, 'Only the restrained person\'s texts and calls go into your reports; the rest of the backup (family, friends, your attorney) stays encrypted in this journal and is never printed unless you choose it.'),
+    h('p', { class: 'hint' }, 'Daybook reads the .xml files the Android app “SMS Backup & Restore” makes (one of messages, one of calls). You can also drop them on this window. Importing the same backup again adds nothing twice.'),
+    results,
+    h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() }, field('Search texts and numbers', search)),
+    count,
+    zoneNote,
+    list)
+
+  let timer
+  let asking = 0
+  const refresh = async () => {
+    state.text = search.value
+    const asked = ++asking
+    try {
+      const answer = await call('message_threads', { text: state.text, zone: localZone() })
+      if (asked !== asking) return
+      drawThreads(view, list, answer)
+      zoneNote.textContent = answer.total ? answer.zone_note : ''
+      count.textContent = state.text.trim()
+        ? `${plural(answer.threads.filter((t) => t.matches).length, 'conversation')} match`
+        : answer.total ? `${plural(answer.total, 'text or call', 'texts and calls')} in the journal` : ''
+    } catch (error) {
+      if (asked === asking) say(error.message, 'error')
+    }
+  }
+  search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(refresh, 150) })
+  await refresh()
+}
+
+function drawThreads(view, list, answer) {
+  clear(list)
+  if (!answer.total) {
+    list.append(h('p', { class: 'empty' }, 'No texts or calls yet. Import a phone backup to see them here.'))
+    return
+  }
+  if (!answer.numbers_on_record) {
+    list.append(h('p', { class: 'message warning', id: 'no-number' }, answer.restrained.length
+      ? 'No phone number of the restrained person is on record yet. Open a conversation below and choose “This is the restrained person\'s number”, or add it under Orders and people.'
+      : 'No restrained person is recorded yet. Add them under Orders and people (with their phone numbers) so their texts and calls are shown first.'))
+  }
+  if (!answer.threads.length) {
+    list.append(h('p', { class: 'empty' }, 'Nothing matches the search.'))
+    return
+  }
+  list.append(h('ul', { class: 'threads' }, answer.threads.map((t) => h('li', {},
+    h('button', { type: 'button', class: `thread${t.restrained ? ' restrained' : ''}`, dataset: { key: t.key }, onclick: () => openThread(view, t.key) },
+      h('span', { class: 'who' }, t.title,
+        t.restrained ? h('span', { class: 'badge restrained-mark' }, 'Restrained person') : null),
+      h('span', { class: 'last' }, t.last_day ? `Last: ${t.last_day}, ${t.last_time}` : 'Nothing imported yet'),
+      h('span', { class: 'sub' },
+        [
+          t.restrained ? t.numbers.join(', ') : null,
+          t.saved_as.length ? `saved in the phone as ${t.saved_as.map((n) => `“${n}”`).join(', ')}` : null,
+          counts(t),
+          t.matches ? `${plural(t.matches, 'match', 'matches')}` : null,
+        ].filter(Boolean).join(' · ')))))))
+}
+
+function counts(t) {
+  const parts = []
+  if (t.texts) parts.push(plural(t.texts, 'text'))
+  if (t.calls) parts.push(plural(t.calls, 'call'))
+  if (t.hidden_calls) parts.push(`${t.hidden_calls} from a hidden number`)
+  return parts.join(', ') || 'no texts or calls'
+}
+
+function plural(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`
+}
+
+async function openThread(view, key) {
+  say('')
+  clear(view)
+  await showThread(view, key)
+  focusHeading(view)
+}
+
+async function backToThreads(view) {
+  say('')
+  clear(view)
+  await showMessages(view)
+  focusHeading(view)
+}
+
+// ---------------------------------------------------------------------------------------------
+// One thread
+
+async function showThread(view, key) {
+  const thread = await call('message_thread', { key, zone: localZone() })
+  // Drawn only after the answer came: if the journal locked meanwhile, nothing is drawn.
+  clear(view)
+  const selected = new Set()
+  const filter = input({ type: 'search', id: 'thread-search', value: state.text, placeholder: 'Words in the texts…' })
+  const chosen = h('span', { class: 'chosen', id: 'selection-count', 'aria-live': 'polite' }, 'Nothing selected')
+  const make = h('button', { type: 'button', class: 'primary', id: 'make-incident', disabled: true, onclick: () => makeIncident(thread, [...selected]) }, 'Make an incident from the selection')
+  const cite = h('button', { type: 'button', id: 'cite-incident', disabled: true, onclick: () => addToIncident(thread, [...selected]) }, 'Add to an existing incident…')
+  const onPick = () => {
+    chosen.textContent = selected.size ? `${plural(selected.size, 'text or call', 'texts and calls')} selected` : 'Nothing selected'
+    make.disabled = cite.disabled = selected.size === 0
+  }
+  const list = h('div', { id: 'thread', class: 'conversation' })
+  let day = null
+  let ol = null
+  for (const item of thread.items) {
+    if (item.day !== day) {
+      day = item.day
+      ol = h('ol', { class: 'bubbles' })
+      list.append(h('section', { class: 'day' }, h('h2', {}, day), ol))
+    }
+    ol.append(itemRow(item, selected, onPick))
+  }
+  if (!thread.items.length) list.append(h('p', { class: 'empty' }, 'No texts or calls with these numbers have been imported yet.'))
+  const applyFilter = () => {
+    const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean)
+    for (const li of list.querySelectorAll('li.item')) {
+      li.hidden = words.length > 0 && !words.every((w) => li.dataset.search.includes(w))
+    }
+    for (const section of list.querySelectorAll('section.day')) {
+      section.hidden = !section.querySelector('li.item:not([hidden])')
+    }
+  }
+  filter.addEventListener('input', applyFilter)
+
+  const mark = thread.can_mark && !thread.restrained
+    ? h('button', { type: 'button', id: 'mark-number', onclick: () => markNumber(view, thread) }, 'This is the restrained person\'s number')
+    : null
+  // Element.append would write a left-out part as the word "null": leave those out first.
+  view.append(...[
+    h('div', { class: 'title-row' },
+      h('h1', {}, thread.title,
+        thread.restrained ? h('span', { class: 'badge restrained-mark' }, 'Restrained person') : null),
+      h('button', { type: 'button', class: 'link', id: 'back-to-threads', onclick: () => backToThreads(view) }, 'Back to all conversations')),
+    h('p', { class: 'meta' }, [
+      thread.numbers.join(', '),
+      counts(thread),
+    ].filter(Boolean).join(' · ')),
+    thread.saved_as.length
+      ? h('p', { class: 'hint' }, `Saved in the phone as ${thread.saved_as.map((n) => `“${n}”`).join(', ')} (the phone's own label, not proof of who wrote).`)
+      : null,
+    thread.restrained && thread.hidden_calls
+      ? h('p', { class: 'hint' }, 'Calls from a hidden number are shown here too, as in the report. The phone does not say who made them.')
+      : null,
+    h('p', { class: 'hint', id: 'thread-zone' }, thread.zone_note),
+    mark,
+    h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() }, field('Show only texts with these words', filter)),
+    list,
+    h('div', { class: 'actions sticky selection-bar' }, chosen, make, cite),
+  ].filter(Boolean))
+  applyFilter()
+  view.dataset.screen = 'messages'
+}
+
+function itemRow(item, selected, onPick) {
+  const call_ = item.kind === 'call'
+  const side = item.incoming ? 'in' : 'out'
+  const box = h('input', { type: 'checkbox', class: 'pick', value: item.id, 'aria-label': `Select the ${call_ ? 'call' : 'text'} at ${item.time}` })
+  box.addEventListener('change', () => {
+    if (box.checked) selected.add(item.id)
+    else selected.delete(item.id)
+    li.classList.toggle('selected', box.checked)
+    onPick()
+  })
+  const when = h('span', { class: 'when' }, item.time)
+  let content
+  if (call_) {
+    content = h('div', { class: 'call-line' },
+      h('span', { class: 'call-what' }, callWords(item)),
+      ' ', when)
+  } else {
+    const status = ['received', 'sent'].includes(item.status) ? '' : ` (${item.status_label})`
+    content = h('div', { class: `bubble ${side}` },
+      item.shown_sender && item.shown_numbers.length > 1 ? h('p', { class: 'sender' }, `From ${item.shown_sender}`) : null,
+      item.subject ? h('p', { class: 'subject' }, item.subject) : null,
+      item.body ? h('p', { class: 'body' }, item.body) : null,
+      (item.parts ?? []).map((p) => part(p)),
+      h('p', { class: 'stamp' }, when, item.incoming ? ' · received' : ' · sent', status))
+  }
+  const search = [item.body, item.subject, item.contact_name, item.number_raw, ...(item.shown_numbers ?? []), call_ ? callWords(item) : '']
+    .filter(Boolean).join('\n').toLowerCase()
+  const li = h('li', { class: `item ${call_ ? 'call' : 'text'} ${side}`, dataset: { id: item.id, search }, title: `From ${item.source}` },
+    h('label', { class: 'picker' }, box), content)
+  return li
+}
+
+function callWords(item) {
+  const names = {
+    incoming: 'Call', outgoing: 'Call', missed: 'Missed call', voicemail: 'Call to voicemail',
+    rejected: 'Rejected call', blocked: 'Blocked call', answered_elsewhere: 'Call answered on another device',
+  }
+  const what = names[item.status] ?? 'Call'
+  const who = item.hidden && !item.shown_numbers.length
+    ? 'from a hidden number'
+    : `${item.incoming ? 'from' : 'to'} ${item.shown_numbers.join(', ') || 'an unknown number'}`
+  const d = item.duration_s
+  const length = d > 0 ? `, ${Math.floor(d / 60)}:${String(d % 60).padStart(2, '0')}` : ''
+  return `${what} ${who}${length}`
+}
+
+function part(p) {
+  if (!p.mime.startsWith('image/')) return h('p', { class: 'hint' }, `Attachment (${p.mime}), kept encrypted; SHA-256 ${p.sha256.slice(0, 16)}…`)
+  const holder = h('div', { class: 'picture' }, h('span', { class: 'hint' }, 'Picture…'))
+  // Decrypted into the window's memory only (a blob URL, released on lock).
+  call('attachment_bytes', { id: p.attachment_id }).then((bytes) => {
+    const shownAs = ['image/heic', 'image/heif', 'image/avif', 'image/tiff'].includes(p.mime) ? 'image/jpeg' : p.mime
+    holder.replaceChildren(h('img', { src: objectUrl(bytes, shownAs), alt: 'Picture sent in the message' }))
+  }).catch((error) => holder.replaceChildren(h('span', { class: 'hint' }, error.message)))
+  return holder
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+
+async function markNumber(view, thread) {
+  const people = (await call('message_threads', { text: '', zone: localZone() })).restrained
+  if (!people.length) {
+    return say('No restrained person is recorded yet. Add them under Orders and people first, then come back here.', 'warning')
+  }
+  const number = thread.numbers[0]
+  const who = select(people.map(([id, name]) => [id, name]), people[0][0], { id: 'mark-person' })
+  const dialog = h('dialog', { id: 'mark-dialog', 'aria-labelledby': 'mark-title' },
+    h('form', { method: 'dialog' },
+      h('h2', { id: 'mark-title' }, `Is ${number} the restrained person's number?`),
+      h('p', {}, 'It is added to their phone numbers. Their texts and calls from it then come first here and go into your reports.'),
+      people.length > 1 ? field('Whose number', who) : null,
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit', class: 'primary', value: 'ok', id: 'mark-confirm' }, 'Yes, it is their number'),
+        h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel'),
+        quickExitButton())))
+  dialog.addEventListener('close', async () => {
+    dialog.remove()
+    if (dialog.returnValue !== 'ok') return
+    try {
+      const marked = await call('mark_restrained_number', { personId: who.value, number: thread.number })
+      await backToThreads(view)
+      say(`${marked.number} is now on record as ${marked.name}'s number.`, 'success')
+    } catch (error) {
+      say(error.message, 'error')
+    }
+  })
+  document.body.append(dialog)
+  dialog.showModal()
+}
+
+async function makeIncident(thread, ids) {
+  try {
+    const incident = await call('incident_from_messages', { ids, zone: thread.zone })
+    await openEditor(incident.id)
+    say(`Incident #${incident.number} made from ${plural(ids.length, 'text or call', 'texts and calls')}, with their exact words and times. Check it, and add what happened around it.`, 'success')
+  } catch (error) {
+    say(error.message, 'error')
+  }
+}
+
+async function addToIncident(thread, ids) {
+  let rows
+  try {
+    rows = await call('timeline', { query: {} })
+  } catch (error) {
+    return say(error.message, 'error')
+  }
+  if (!rows.length) return say('There is no incident yet. Use “Make an incident from the selection”.', 'warning')
+  const which = select(rows.slice().reverse().map((r) => [r.id, `#${r.number}, ${r.local.replace('T', ' ').slice(0, 16)} ${r.abbreviation}: ${(r.summary || '(no description)').slice(0, 60)}`]), rows[rows.length - 1].id, { id: 'cite-which' })
+  const dialog = h('dialog', { id: 'cite-dialog', 'aria-labelledby': 'cite-title' },
+    h('form', { method: 'dialog' },
+      h('h2', { id: 'cite-title' }, `Add ${plural(ids.length, 'text or call', 'texts and calls')} to an incident`),
+      field('Incident', which),
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit', class: 'primary', value: 'ok', id: 'cite-confirm' }, 'Add them'),
+        h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel'),
+        quickExitButton())))
+  dialog.addEventListener('close', async () => {
+    dialog.remove()
+    if (dialog.returnValue !== 'ok') return
+    try {
+      const incident = await call('cite_messages', { incidentId: which.value, ids })
+      await openEditor(incident.id)
+      say(`Added to incident #${incident.number}. The earlier version is kept.`, 'success')
+    } catch (error) {
+      say(error.message, 'error')
+    }
+  })
+  document.body.append(dialog)
+  dialog.showModal()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import
+
+async function importBackup(view) {
+  showBusy('Choose the backup files in the window that opens…')
+  let result
+  try {
+    result = await call('pick_phone_backups')
+  } catch (error) {
+    return say(error.message, 'error')
+  } finally {
+    hideBusy()
+  }
+  if (!result) return say('Nothing was imported: no file was chosen.')
+  await imported(view, result)
+}
+
+async function imported(view, result) {
+  lastImport = result
+  clear(view)
+  await showMessages(view)
+  focusHeading(view)
+  const failed = result.files.filter((f) => !f.imported).length
+  if (result.cancelled) say(`Cancelled. ${plural(result.added, 'new text or call was', 'new texts and calls were')} kept before that; nothing half-done was kept.`, 'warning')
+  else if (failed) say(`${plural(result.added, 'new text or call', 'new texts and calls')} imported. ${plural(failed, 'file', 'files')} could not be imported: see below.`, 'error')
+  else if (result.added === 0) say('Nothing new: everything in it was already in the journal.')
+  else say(`${plural(result.added, 'new text or call', 'new texts and calls')} imported.`, 'success')
+}
+
+function importSummary(result) {
+  return h('section', { class: 'card import-summary', 'aria-label': 'What the import did' },
+    h('h2', {}, 'Imported'),
+    h('ul', {}, result.files.map((f) => h('li', { class: f.imported ? 'ok' : 'failed' },
+      h('p', { class: 'line' }, f.line),
+      f.notes.map((n) => h('p', { class: 'hint' }, n))))))
+}
+
+// Files dropped on this screen are imported as phone backups (elsewhere the editor takes them).
+on('files-dropped', async (names) => {
+  if (app.view.dataset.screen !== 'messages') return
+  showBusy(`Importing ${names.join(', ')}…`)
+  let result
+  try {
+    result = await call('import_dropped_backups')
+  } catch (error) {
+    return say(error.message, 'error')
+  } finally {
+    hideBusy()
+  }
+  await imported(app.view, result)
+})
