@@ -422,32 +422,9 @@ pub async fn message_threads(
         }
         for c in &all {
             let key = thread_key(c, &restrained);
-            let thread = by_key.entry(key.clone()).or_insert_with(|| {
-                let shown: Vec<String> = c.numbers.iter().map(|n| numbers::display(n)).collect();
-                let title = match key.as_str() {
-                    "hidden" => "Calls from a hidden number".to_string(),
-                    "unknown" => "Unknown number".to_string(),
-                    _ => shown.join(", "),
-                };
-                let single = (c.numbers.len() == 1).then(|| c.numbers[0].clone());
-                ThreadSummary {
-                    key: key.clone(),
-                    title,
-                    restrained: false,
-                    person_id: None,
-                    numbers: shown,
-                    saved_as: Vec::new(),
-                    texts: 0,
-                    calls: 0,
-                    hidden_calls: 0,
-                    last_day: String::new(),
-                    last_time: String::new(),
-                    last_ms: i64::MIN,
-                    matches: None,
-                    can_mark: single.as_deref().is_some_and(|n| n.starts_with('+')),
-                    number: single,
-                }
-            });
+            let thread = by_key
+                .entry(key.clone())
+                .or_insert_with(|| number_thread(&key, c));
             if c.kind.is_call() {
                 thread.calls += 1;
                 if c.hidden && c.numbers.is_empty() {
@@ -488,6 +465,34 @@ pub async fn message_threads(
             total,
         })
     })
+}
+
+/// A conversation with numbers not on a restrained person's record, titled by them (or as the
+/// hidden or unknown caller), before its texts and calls are counted in.
+fn number_thread(key: &str, first: &Communication) -> ThreadSummary {
+    let shown: Vec<String> = first.numbers.iter().map(|n| numbers::display(n)).collect();
+    let single = (first.numbers.len() == 1).then(|| first.numbers[0].clone());
+    ThreadSummary {
+        key: key.to_string(),
+        title: match key {
+            "hidden" => "Calls from a hidden number".into(),
+            "unknown" => "Unknown number".into(),
+            _ => shown.join(", "),
+        },
+        restrained: false,
+        person_id: None,
+        numbers: shown,
+        saved_as: Vec::new(),
+        texts: 0,
+        calls: 0,
+        hidden_calls: 0,
+        last_day: String::new(),
+        last_time: String::new(),
+        last_ms: i64::MIN,
+        matches: None,
+        can_mark: single.as_deref().is_some_and(|n| n.starts_with('+')),
+        number: single,
+    }
 }
 
 fn empty_thread(r: &Restrained) -> ThreadSummary {
@@ -589,30 +594,7 @@ pub async fn message_thread(
                         "These texts and calls are no longer in the journal.".into(),
                     )
                 })?;
-                let single = (first.numbers.len() == 1).then(|| first.numbers[0].clone());
-                let shown: Vec<String> =
-                    first.numbers.iter().map(|n| numbers::display(n)).collect();
-                ThreadSummary {
-                    key: key.clone(),
-                    title: match key.as_str() {
-                        "hidden" => "Calls from a hidden number".into(),
-                        "unknown" => "Unknown number".into(),
-                        _ => shown.join(", "),
-                    },
-                    restrained: false,
-                    person_id: None,
-                    numbers: shown,
-                    saved_as: Vec::new(),
-                    texts: 0,
-                    calls: 0,
-                    hidden_calls: 0,
-                    last_day: String::new(),
-                    last_time: String::new(),
-                    last_ms: i64::MIN,
-                    matches: None,
-                    can_mark: single.as_deref().is_some_and(|n| n.starts_with('+')),
-                    number: single,
-                }
+                number_thread(&key, first)
             }
         };
         let mut names: BTreeMap<String, String> = BTreeMap::new();
