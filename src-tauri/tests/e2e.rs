@@ -569,7 +569,7 @@ async fn phone_backup_imported_threads_shown_number_marked_incident_made() {
             at("03:40:00"),
             1,
             Some("Nice car."),
-            Some(("image/jpeg", photo.as_slice())),
+            Some(("image/jpeg", Some(photo.as_slice()))),
             &[("5105550142", 137)],
         ),
         sms_backup::sms(
@@ -808,119 +808,6 @@ async fn phone_backup_imported_threads_shown_number_marked_incident_made() {
     app.close().await;
 }
 
-/// SMS Backup & Restore files as the Android app writes them (tests/util/sms_backup.rs has
-/// the full writer the core's tests use; this is the part this test needs).
-mod sms_backup {
-    fn escape(text: &str) -> String {
-        let mut out = String::new();
-        for c in text.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&apos;"),
-                c => out.push(c),
-            }
-        }
-        out
-    }
-
-    /// `kind`: 1 received, 2 sent.
-    pub fn sms(address: &str, date_ms: i64, kind: u8, body: &str, contact: &str) -> String {
-        format!(
-            "  <sms protocol=\"0\" address=\"{}\" date=\"{date_ms}\" type=\"{kind}\" subject=\"null\" body=\"{}\" toa=\"null\" sc_toa=\"null\" service_center=\"null\" read=\"1\" status=\"-1\" locked=\"0\" date_sent=\"{date_ms}\" sub_id=\"1\" readable_date=\"2 mars 2026 03:14:07\" contact_name=\"{}\" />\n",
-            escape(address),
-            escape(body),
-            escape(contact)
-        )
-    }
-
-    /// An MMS with a text and a picture; `addrs` as (address, 137 from / 151 to).
-    pub fn mms(
-        address: &str,
-        date_ms: i64,
-        msg_box: u8,
-        text: Option<&str>,
-        picture: Option<(&str, &[u8])>,
-        addrs: &[(&str, u16)],
-    ) -> String {
-        let mut parts = String::new();
-        if let Some((ct, bytes)) = picture {
-            parts.push_str(&format!(
-                "      <part seq=\"0\" ct=\"{ct}\" name=\"image000000.jpg\" chset=\"null\" cd=\"null\" fn=\"null\" cid=\"&lt;image000000&gt;\" cl=\"image000000.jpg\" ctt_s=\"null\" ctt_t=\"null\" text=\"null\" data=\"{}\" />\n",
-                base64(bytes)
-            ));
-        }
-        if let Some(text) = text {
-            parts.push_str(&format!(
-                "      <part seq=\"0\" ct=\"text/plain\" name=\"null\" chset=\"106\" cd=\"null\" fn=\"null\" cid=\"&lt;text000001&gt;\" cl=\"text000001.txt\" ctt_s=\"null\" ctt_t=\"null\" text=\"{}\" />\n",
-                escape(text)
-            ));
-        }
-        let addrs: String = addrs
-            .iter()
-            .map(|(a, t)| {
-                format!(
-                    "      <addr address=\"{}\" type=\"{t}\" charset=\"106\" />\n",
-                    escape(a)
-                )
-            })
-            .collect();
-        format!(
-            "  <mms date=\"{date_ms}\" rr=\"null\" sub=\"null\" ct_t=\"application/vnd.wap.multipart.related\" read_status=\"null\" seen=\"1\" msg_box=\"{msg_box}\" address=\"{}\" sub_cs=\"null\" text_only=\"0\" locked=\"0\" m_id=\"mid{date_ms}\" date_sent=\"0\" read=\"1\" sub_id=\"1\" m_type=\"132\" readable_date=\"2 mars 2026 03:40:00\" contact_name=\"null\">\n    <parts>\n{parts}    </parts>\n    <addrs>\n{addrs}    </addrs>\n  </mms>\n",
-            escape(address)
-        )
-    }
-
-    /// `kind`: 1 incoming, 2 outgoing, 3 missed; `presentation` 1 allowed, 2 hidden.
-    pub fn call(
-        number: &str,
-        date_ms: i64,
-        kind: u8,
-        duration_s: u32,
-        presentation: u8,
-        contact: &str,
-    ) -> String {
-        format!(
-            "  <call number=\"{}\" duration=\"{duration_s}\" date=\"{date_ms}\" type=\"{kind}\" presentation=\"{presentation}\" subscription_id=\"null\" post_dial_digits=\"\" readable_date=\"2 mars 2026 03:20:00\" contact_name=\"{}\" />\n",
-            escape(number),
-            escape(contact)
-        )
-    }
-
-    pub fn messages_file(records: &[String]) -> String {
-        format!(
-            "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<!--File Created By SMS Backup & Restore v10.22.004 on 03/03/2026 09:12:44-->\n<smses count=\"{}\" backup_set=\"e2e\" backup_date=\"1772528000000\" type=\"full\">\n{}</smses>\n",
-            records.len(),
-            records.concat()
-        )
-    }
-
-    pub fn calls_file(records: &[String]) -> String {
-        format!(
-            "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<!--File Created By SMS Backup & Restore v10.22.004 on 03/03/2026 09:12:44-->\n<calls count=\"{}\" backup_set=\"e2e\" backup_date=\"1772528000000\" type=\"full\">\n{}</calls>\n",
-            records.len(),
-            records.concat()
-        )
-    }
-
-    fn base64(bytes: &[u8]) -> String {
-        const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-        for chunk in bytes.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-            for i in 0..4 {
-                if i <= chunk.len() {
-                    out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
-                } else {
-                    out.push('=');
-                }
-            }
-        }
-        out
-    }
-}
+/// SMS Backup & Restore files as the Android app writes them: the writer the core's tests use.
+#[path = "../../tests/util/sms_backup.rs"]
+mod sms_backup;
