@@ -3,7 +3,7 @@
 //! temp file in the same folder, fsync, rename over the target, fsync of the folder.
 
 use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 /// Every temp file we write starts with this, so the unlock-time sweeps can tell a leftover of
@@ -63,4 +63,19 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
         return Err(e);
     }
     Ok(())
+}
+
+/// Reads until `buf` is full or the input ends (a short read is not the end); returns how many
+/// bytes it holds. For looking at a file's first bytes to tell what it is.
+pub fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }

@@ -372,6 +372,15 @@ pub(crate) struct ProgressEvent {
     pub(crate) total: u64,
 }
 
+/// The local paths of what the file dialog returned (nothing when it was closed).
+pub(crate) fn picked_paths(picked: Option<Vec<tauri_plugin_dialog::FilePath>>) -> Vec<PathBuf> {
+    picked
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .collect()
+}
+
 /// Opens the native file dialog and imports what the user picks into `incident_id`.
 #[tauri::command]
 pub async fn pick_attachments(
@@ -384,11 +393,7 @@ pub async fn pick_attachments(
         .file()
         .set_title("Choose screenshots, photos, recordings or documents")
         .blocking_pick_files();
-    let paths: Vec<PathBuf> = picked
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|p| p.into_path().ok())
-        .collect();
+    let paths = picked_paths(picked);
     import_files(&app, &state, &incident_id, paths)
 }
 
@@ -672,11 +677,7 @@ pub async fn pick_order_papers(
             ],
         )
         .blocking_pick_files();
-    let paths: Vec<PathBuf> = picked
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|p| p.into_path().ok())
-        .collect();
+    let paths = picked_paths(picked);
     if paths.is_empty() {
         return Ok(None);
     }

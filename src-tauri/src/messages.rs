@@ -60,11 +60,7 @@ pub async fn pick_phone_backups(
         .file()
         .set_title("Choose the phone backup (the .xml files of messages and calls)")
         .blocking_pick_files();
-    let paths: Vec<PathBuf> = picked
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|p| p.into_path().ok())
-        .collect();
+    let paths = crate::commands::picked_paths(picked);
     if paths.is_empty() {
         return Ok(None);
     }
@@ -425,22 +421,7 @@ pub async fn message_threads(
             let thread = by_key
                 .entry(key.clone())
                 .or_insert_with(|| number_thread(&key, c));
-            if c.kind.is_call() {
-                thread.calls += 1;
-                if c.hidden && c.numbers.is_empty() {
-                    thread.hidden_calls += 1;
-                }
-            } else {
-                thread.texts += 1;
-            }
-            if let Some(name) = &c.contact_name {
-                if !thread.saved_as.contains(name) {
-                    thread.saved_as.push(name.clone());
-                }
-            }
-            if c.at_ms >= thread.last_ms {
-                thread.last_ms = c.at_ms;
-            }
+            thread.count(c);
             if !words.is_empty() && matches(c, &words) {
                 *thread.matches.get_or_insert(0) += 1;
             }
@@ -469,6 +450,27 @@ pub async fn message_threads(
 
 /// A conversation with numbers not on a restrained person's record, titled by them (or as the
 /// hidden or unknown caller), before its texts and calls are counted in.
+impl ThreadSummary {
+    /// Counts one text or call into the conversation: kind, hidden caller, the phone's label
+    /// and the latest time.
+    fn count(&mut self, c: &Communication) {
+        if c.kind.is_call() {
+            self.calls += 1;
+            if c.hidden && c.numbers.is_empty() {
+                self.hidden_calls += 1;
+            }
+        } else {
+            self.texts += 1;
+        }
+        if let Some(name) = &c.contact_name {
+            if !self.saved_as.contains(name) {
+                self.saved_as.push(name.clone());
+            }
+        }
+        self.last_ms = self.last_ms.max(c.at_ms);
+    }
+}
+
 fn number_thread(key: &str, first: &Communication) -> ThreadSummary {
     let shown: Vec<String> = first.numbers.iter().map(|n| numbers::display(n)).collect();
     let single = (first.numbers.len() == 1).then(|| first.numbers[0].clone());
@@ -600,20 +602,7 @@ pub async fn message_thread(
         let mut names: BTreeMap<String, String> = BTreeMap::new();
         let mut items = Vec::with_capacity(records.len());
         for c in records {
-            if c.kind.is_call() {
-                summary.calls += 1;
-                if c.hidden && c.numbers.is_empty() {
-                    summary.hidden_calls += 1;
-                }
-            } else {
-                summary.texts += 1;
-            }
-            if let Some(name) = &c.contact_name {
-                if !summary.saved_as.contains(name) {
-                    summary.saved_as.push(name.clone());
-                }
-            }
-            summary.last_ms = summary.last_ms.max(c.at_ms);
+            summary.count(&c);
             let file = match names.get(&c.source.import_id) {
                 Some(name) => name.clone(),
                 None => {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::{output, CliError, Config, Result};
@@ -295,9 +295,6 @@ fn display_zone(journal: &Journal, asked: Option<&str>) -> Result<Tz> {
 }
 
 fn day_start_ms(day: NaiveDate, zone: Tz) -> Result<i64> {
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    zone.from_local_datetime(&midnight)
-        .earliest()
-        .map(|t| t.timestamp_millis())
+    crate::journal::day_start_ms(day, zone)
         .ok_or_else(|| CliError::Usage(format!("{day} has no midnight in {zone}.")))
 }

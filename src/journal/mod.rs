@@ -9,8 +9,8 @@ pub mod time;
 
 mod communications;
 pub use communications::{
-    Communication, CommunicationFilter, Extract, ImportError, PartRef, Participant, PhoneImport,
-    SourceRef, Stopped,
+    day_start_ms, Communication, CommunicationFilter, Extract, ImportError, PartRef, Participant,
+    PhoneImport, SourceRef, Stopped,
 };
 mod incidents;
 mod orders;

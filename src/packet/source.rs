@@ -39,7 +39,7 @@ pub fn packet_kind(path: &Path) -> PacketKind {
     }
     let mut head = [0u8; 32];
     let n = File::open(path)
-        .and_then(|mut f| read_up_to(&mut f, &mut head))
+        .and_then(|mut f| crate::fsutil::read_up_to(&mut f, &mut head))
         .unwrap_or(0);
     let head = &head[..n];
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
@@ -53,17 +53,6 @@ pub fn packet_kind(path: &Path) -> PacketKind {
     } else {
         PacketKind::Unknown
     }
-}
-
-fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    Ok(filled)
 }
 
 /// What opens an encrypted packet.

@@ -39,7 +39,7 @@ impl Journal {
         ranges.dedup();
         let mut reader = self.plaintext_reader(&kept)?;
         let mut head = vec![0u8; 4096];
-        let n = read_up_to(&mut reader, &mut head).map_err(EvidenceError::Output)?;
+        let n = crate::fsutil::read_up_to(&mut reader, &mut head).map_err(EvidenceError::Output)?;
         head.truncate(n);
         let root = root_element(&head);
         let mut input = Cursor::new(head).chain(reader);
@@ -94,19 +94,6 @@ fn root_element(head: &[u8]) -> &'static str {
         (None, Some(_)) => "calls",
         _ => "smses",
     }
-}
-
-fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 struct Hashing<'a> {

@@ -19,7 +19,7 @@ use crate::evidence::{self, Attachment, AttachmentKind};
 use crate::fsutil;
 use crate::journal::revisions::{self, Entity, NewRevision, Op};
 use crate::journal::{time, Journal};
-use crate::phone::numbers::{self, Numbers};
+use crate::phone::numbers::Numbers;
 use crate::phone::{self, Format, PartStore, PhoneRecord, ReadError, RecordKind, Role, StoredPart};
 
 /// Records of two imports this close together (and alike) are one record.
@@ -42,15 +42,12 @@ impl Journal {
         };
         let mut file = File::open(path).map_err(read_err)?;
         let mut head = vec![0u8; phone::SNIFF_BYTES];
-        let n = read_up_to(&mut file, &mut head).map_err(read_err)?;
+        let n = fsutil::read_up_to(&mut file, &mut head).map_err(read_err)?;
         let format = phone::detect(&head[..n]).ok_or_else(|| ImportError::NotABackup {
             path: path.to_path_buf(),
         })?;
         drop(file);
-        let region = self
-            .orders()?
-            .iter()
-            .find_map(|o| numbers::region_for_state(&o.state));
+        let region = self.number_region()?;
 
         let import_id = uuid::Uuid::new_v4().to_string();
         self.conn.execute(
@@ -502,19 +499,6 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "backup".into())
-}
-
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// The blobs an import has written, by file name, so a failed or cancelled import (or a

@@ -180,12 +180,7 @@ impl Journal {
         &self,
         filter: &CommunicationFilter,
     ) -> Result<Vec<Communication>, JournalError> {
-        let mut sql = String::from(
-            "SELECT id, import_id, position, line, kind, at_ms, status, incoming, number_raw,
-                 thread, sender, hidden, contact_name, body, subject, duration_s, participants,
-                 byte_start, byte_end
-             FROM communications WHERE 1 = 1",
-        );
+        let mut sql = format!("{SELECT_COMMUNICATIONS} WHERE 1 = 1");
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
         if let Some(from) = filter.from_ms {
             args.push(Box::new(from));
@@ -214,21 +209,8 @@ impl Journal {
             read_row,
         )?;
         let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut parts = self.conn.prepare_cached(
-            "SELECT p.attachment_id, a.sha256, a.mime FROM message_parts p
-             JOIN attachments a ON a.id = p.attachment_id
-             WHERE p.communication_id = ?1 ORDER BY p.position",
-        )?;
         for comm in &mut out {
-            comm.parts = parts
-                .query_map([&comm.id], |r| {
-                    Ok(PartRef {
-                        attachment_id: r.get(0)?,
-                        sha256: r.get(1)?,
-                        mime: r.get(2)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
+            comm.parts = self.parts_of(&comm.id)?;
         }
         Ok(out)
     }
@@ -242,12 +224,7 @@ impl Journal {
         to: Option<chrono::NaiveDate>,
         zone: chrono_tz::Tz,
     ) -> Result<Vec<Communication>, JournalError> {
-        use chrono::TimeZone;
-        let bound = |day: chrono::NaiveDate| {
-            zone.from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-                .earliest()
-                .map(|t| t.timestamp_millis())
-        };
+        let bound = |day| day_start_ms(day, zone);
         let mut filter = CommunicationFilter {
             from_ms: from.and_then(bound),
             to_ms: to.and_then(|d| d.succ_opt()).and_then(bound),
@@ -270,12 +247,17 @@ impl Journal {
         Ok(records)
     }
 
-    /// The restrained person's numbers, normalised as imports normalise them.
-    pub fn restrained_numbers(&self) -> Result<Vec<String>, JournalError> {
-        let region = self
+    /// The country of numbers written without a country code: the orders' (their state).
+    pub(crate) fn number_region(&self) -> Result<Option<phonenumber::country::Id>, JournalError> {
+        Ok(self
             .orders()?
             .iter()
-            .find_map(|o| numbers::region_for_state(&o.state));
+            .find_map(|o| numbers::region_for_state(&o.state)))
+    }
+
+    /// The restrained person's numbers, normalised as imports normalise them.
+    pub fn restrained_numbers(&self) -> Result<Vec<String>, JournalError> {
+        let region = self.number_region()?;
         let mut out: Vec<String> = self
             .people()?
             .iter()
@@ -290,10 +272,7 @@ impl Journal {
 
     /// A number as imports would store it (E.164 with the order's country), for filters.
     pub fn normalise_number(&self, raw: &str) -> Result<Option<String>, JournalError> {
-        let region = self
-            .orders()?
-            .iter()
-            .find_map(|o| numbers::region_for_state(&o.state));
+        let region = self.number_region()?;
         Ok(numbers::normalise(raw, region))
     }
 
@@ -340,12 +319,9 @@ impl Journal {
     }
 
     pub fn communication(&self, id: &str) -> Result<Communication, JournalError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, import_id, position, line, kind, at_ms, status, incoming, number_raw,
-                 thread, sender, hidden, contact_name, body, subject, duration_s, participants,
-                 byte_start, byte_end
-             FROM communications WHERE id = ?1",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT_COMMUNICATIONS} WHERE id = ?1"))?;
         let mut comm =
             stmt.query_row([id], read_row)
                 .optional()?
@@ -353,23 +329,41 @@ impl Journal {
                     what: "message or call",
                     id: id.to_string(),
                 })?;
+        comm.parts = self.parts_of(id)?;
+        Ok(comm)
+    }
+
+    /// An MMS's parts, in order.
+    fn parts_of(&self, communication_id: &str) -> Result<Vec<PartRef>, JournalError> {
         let mut parts = self.conn.prepare_cached(
             "SELECT p.attachment_id, a.sha256, a.mime FROM message_parts p
              JOIN attachments a ON a.id = p.attachment_id
              WHERE p.communication_id = ?1 ORDER BY p.position",
         )?;
-        comm.parts = parts
-            .query_map([id], |r| {
-                Ok(PartRef {
-                    attachment_id: r.get(0)?,
-                    sha256: r.get(1)?,
-                    mime: r.get(2)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(comm)
+        let rows = parts.query_map([communication_id], |r| {
+            Ok(PartRef {
+                attachment_id: r.get(0)?,
+                sha256: r.get(1)?,
+                mime: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+/// The first instant of `day` in `zone` (UTC ms); `None` when the zone skips its midnight
+/// entirely (no zone in use does).
+pub fn day_start_ms(day: chrono::NaiveDate, zone: chrono_tz::Tz) -> Option<i64> {
+    use chrono::TimeZone;
+    zone.from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+        .earliest()
+        .map(|t| t.timestamp_millis())
+}
+
+/// The columns `read_row` reads, in its order.
+const SELECT_COMMUNICATIONS: &str = "SELECT id, import_id, position, line, kind, at_ms, status,
+    incoming, number_raw, thread, sender, hidden, contact_name, body, subject, duration_s,
+    participants, byte_start, byte_end FROM communications";
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
     let kind: String = r.get(4)?;
