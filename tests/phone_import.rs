@@ -591,3 +591,212 @@ fn a_packet_holds_an_extract_of_the_printed_records_and_the_whole_backup_only_wh
     );
     assert!(t.ok(&["verify", p(&full)], "").starts_with("OK"));
 }
+
+/// A picture he texted, taken with the phone's location on (exiftool writes GPS, as a phone
+/// does), and a text from a family member; imported into `journal()`.
+fn picture_with_a_location(t: &TestDir) -> (std::path::PathBuf, Vec<u8>) {
+    t.add_incident(&util::incident(
+        "2026-03-02T03:30",
+        "He texted me a picture of my new front door.",
+    ));
+    let photo_path = t.path("photo.jpg");
+    std::fs::write(
+        &photo_path,
+        daybook::demo::sample_photo(7, "2026:03:02 03:10:00"),
+    )
+    .unwrap();
+    util::run(
+        "exiftool",
+        &[
+            "-q",
+            "-overwrite_original",
+            "-GPSLatitude=37.8044",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=122.2712",
+            "-GPSLongitudeRef=W",
+            p(&photo_path),
+        ],
+    );
+    let photo = std::fs::read(&photo_path).unwrap();
+    let texts = messages_file(&[
+        mms(
+            "+15105550100",
+            T0,
+            1,
+            Some("Nice door"),
+            Some(("image/jpeg", Some(&photo))),
+            &[("+15105550100", 137), ("+15105550199", 151)],
+        ),
+        sms("+15105550142", T0 + MINUTE, 1, "Mom: dinner at 6?", "Mom"),
+    ]);
+    let path = t.path("sms-20260303.xml");
+    std::fs::write(&path, texts).unwrap();
+    t.ok(&["import", p(&path)], "");
+    (path, photo)
+}
+
+/// The base64 data of the first picture part in an XML extract, decoded.
+fn extract_picture(extract: &str) -> Vec<u8> {
+    use base64::Engine;
+    let at = extract.find("ct=\"image/jpeg\"").expect("a picture part");
+    let data = &extract[at..];
+    let start = data.find(" data=\"").unwrap() + " data=\"".len();
+    let end = start + data[start..].find('"').unwrap();
+    base64::engine::general_purpose::STANDARD
+        .decode(&data[start..end])
+        .unwrap()
+}
+
+fn has_gps(jpeg: &[u8]) -> bool {
+    exif::Reader::new()
+        .read_from_container(&mut std::io::Cursor::new(jpeg))
+        .map(|e| e.fields().any(|f| f.tag == exif::Tag::GPSLatitude))
+        .unwrap_or(false)
+}
+
+#[test]
+fn a_texted_picture_is_a_numbered_exhibit_and_its_location_leaves_only_as_chosen() {
+    let t = journal();
+    let (texts, photo) = picture_with_a_location(&t);
+    assert!(has_gps(&photo));
+
+    // The report: the picture is Exhibit 1, named in the message's entry and in the index,
+    // and printed (without its file metadata) on its own page.
+    let pdf = t.path("report.pdf");
+    t.ok(&["export", "report", "--out", p(&pdf)], "");
+    let text = util::run("pdftotext", &[p(&pdf), "-"]);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let pages: usize = util::run("pdfinfo", &[p(&pdf)])
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a page count");
+    let exhibit_page = (1..=pages)
+        .find(|n| {
+            let n = n.to_string();
+            util::run("pdftotext", &["-f", &n, "-l", &n, p(&pdf), "-"]).contains("Came with")
+        })
+        .unwrap_or_else(|| panic!("the exhibit has its own page: {pages} pages: {text}"));
+    assert!(
+        flat.contains(&format!(
+            "Attached: Exhibit 1, page {exhibit_page} (picture, image/jpeg), SHA-256"
+        )),
+        "{flat}"
+    );
+    assert!(
+        flat.contains("Text message of 2026-03-02 03:14:07 PST"),
+        "{flat}"
+    );
+    assert!(flat.contains("Came with"), "{flat}");
+    let images = util::run("pdfimages", &["-list", p(&pdf)]);
+    assert!(
+        images.lines().count() > 2,
+        "the picture is printed: {images}"
+    );
+    assert!(!flat.contains("dinner"), "{flat}");
+
+    // A packet asks first, and writes nothing until answered.
+    let asked = t.path("asked");
+    let err = t.fails(&["export", "packet", "--out", p(&asked)], "");
+    assert!(err.contains("--originals without-location"), "{err}");
+    assert!(!asked.join("manifest.json").exists());
+
+    // Without location: the exhibit and the extract's picture are the same copy, with no GPS;
+    // the rest of the message element is the original's, byte for byte.
+    let packet = t.path("packet");
+    t.ok(
+        &[
+            "export",
+            "packet",
+            "--out",
+            p(&packet),
+            "--originals",
+            "without-location",
+        ],
+        "",
+    );
+    let extract =
+        std::fs::read_to_string(packet.join("communications/sms-20260303-extract.xml")).unwrap();
+    let copied = extract_picture(&extract);
+    assert_ne!(copied, photo);
+    assert!(!has_gps(&copied));
+    assert_eq!(copied.len(), photo.len(), "blanked in place");
+    let exhibit = std::fs::read_dir(packet.join("exhibits"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("Exhibit-001_2026-03-02"))
+        .expect("the picture is exhibit 1 in the packet");
+    assert_eq!(std::fs::read(&exhibit).unwrap(), copied);
+    let original = std::fs::read_to_string(&texts).unwrap();
+    let head = &original[original.find("<mms ").unwrap()..original.find(" data=\"").unwrap()];
+    assert!(
+        extract.contains(head),
+        "the element up to the data is the original's"
+    );
+    assert!(
+        extract.contains("a copy with the place where it was taken"),
+        "{extract}"
+    );
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(packet.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["phone_backups"][0]["pictures_without_location"], 1);
+    let listed = &manifest["exhibits"][0];
+    assert!(listed["communication_id"].is_string(), "{listed}");
+    assert!(listed.get("incident_number").is_none(), "{listed}");
+    assert!(t.ok(&["verify", p(&packet)], "").starts_with("OK"));
+
+    // Exact originals, when chosen: the whole element byte for byte, location included.
+    let exact = t.path("exact");
+    t.ok(
+        &[
+            "export",
+            "packet",
+            "--out",
+            p(&exact),
+            "--originals",
+            "exact",
+        ],
+        "",
+    );
+    let extract =
+        std::fs::read_to_string(exact.join("communications/sms-20260303-extract.xml")).unwrap();
+    let element = &original[original.find("<mms ").unwrap()..original.find("</mms>").unwrap()];
+    assert!(extract.contains(element));
+    assert_eq!(extract_picture(&extract), photo);
+}
+
+#[test]
+fn another_conversation_is_printed_only_when_chosen() {
+    let t = journal();
+    picture_with_a_location(&t);
+    let plain = t.path("plain.pdf");
+    t.ok(&["export", "report", "--out", p(&plain)], "");
+    let text = util::run("pdftotext", &[p(&plain), "-"]);
+    assert!(
+        !text.contains("dinner") && !text.contains("555-0142"),
+        "{text}"
+    );
+
+    let chosen = t.path("chosen.pdf");
+    t.ok(
+        &[
+            "export",
+            "report",
+            "--thread",
+            "(510) 555-0142",
+            "--out",
+            p(&chosen),
+        ],
+        "",
+    );
+    let text = util::run("pdftotext", &[p(&chosen), "-"]);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let others = flat
+        .split("Other conversations the protected person chose to include")
+        .nth(1)
+        .expect("its own heading, after his");
+    assert!(others.contains("with +1 510-555-0142"), "{others}");
+    assert!(others.contains("Mom: dinner at 6?"), "{others}");
+    assert!(!others.contains("Nice door"), "{others}");
+}

@@ -51,6 +51,10 @@ pub struct ExportRequest {
     /// Packet: "exact" or "without-location", for exhibits that record where they were taken;
     /// left out until the person has answered the question `packet_locations` prompts.
     originals: Option<String>,
+    /// Court report and packet: other conversations (normalised numbers, as the message
+    /// threads list gives them) the person chose to include besides the restrained person's.
+    #[serde(default)]
+    threads: Vec<String>,
 }
 
 fn default_max_mb() -> u32 {
@@ -79,6 +83,7 @@ impl ExportRequest {
             to: self.to,
             order_id: self.order_id.clone().filter(|o| !o.is_empty()),
             exhibit_prefix: String::new(),
+            threads: self.threads.clone(),
         })
     }
 

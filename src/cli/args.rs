@@ -163,6 +163,10 @@ pub struct ScopeArgs {
     /// Put before exhibit numbers, e.g. "P-" for "Exhibit P-3"
     #[arg(long, default_value = "")]
     pub exhibit_prefix: String,
+    /// Also print the texts and calls with this number or person (id), besides the restrained
+    /// person's; repeat for more. Other conversations never leave the journal unless chosen
+    #[arg(long = "thread", value_name = "NUMBER|PERSON_ID")]
+    pub threads: Vec<String>,
     /// A4 paper instead of US Letter
     #[arg(long)]
     pub a4: bool,

@@ -472,7 +472,7 @@ fn export(config: &Config, command: ExportCommand) -> Result<()> {
                 return Err(CliError::Exists { path: out });
             }
             let journal = config.unlock()?;
-            let report = render(&journal, &report_options(&scope))?;
+            let report = render(&journal, &report_options(&journal, &scope)?)?;
             write_report(&out, &report)?;
         }
         ExportCommand::OfficerSheet {
@@ -609,7 +609,7 @@ fn packet(
         }
     }
     let (journal, journal_passphrase) = config.unlock_keeping_passphrase()?;
-    let options = report_options(scope);
+    let options = report_options(&journal, scope)?;
     if contents.originals.is_none() {
         // Asked before a packet passphrase is asked for or a report is made.
         let selection = crate::report::exhibits::select(&journal, &options.scope)?;
@@ -742,19 +742,27 @@ fn warn_over_cap(report: &crate::report::chronological::Report) {
     }
 }
 
-fn report_options(scope: &ScopeArgs) -> crate::report::chronological::ReportOptions {
-    crate::report::chronological::ReportOptions {
+fn report_options(
+    journal: &Journal,
+    scope: &ScopeArgs,
+) -> Result<crate::report::chronological::ReportOptions> {
+    let mut threads = Vec::new();
+    for thread in &scope.threads {
+        threads.extend(phone::numbers_of(journal, thread)?);
+    }
+    Ok(crate::report::chronological::ReportOptions {
         scope: crate::report::exhibits::Scope {
             from: scope.from,
             to: scope.to,
             order_id: scope.order.clone(),
             exhibit_prefix: scope.exhibit_prefix.clone(),
+            threads,
         },
         paper: paper(scope.a4),
         generated_at: chrono::Utc::now(),
         redaction: scope.redact,
         max_bytes: Some((scope.max_mb * 1_000_000.0) as u64),
-    }
+    })
 }
 
 fn paper(a4: bool) -> crate::report::layout::PaperSize {

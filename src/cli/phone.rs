@@ -255,7 +255,7 @@ pub fn from_messages(config: &Config, args: FromMessagesArgs) -> Result<()> {
 }
 
 /// The numbers `with` names: a person's phones (by id), or one number.
-fn numbers_of(journal: &Journal, with: &str) -> Result<Vec<String>> {
+pub(super) fn numbers_of(journal: &Journal, with: &str) -> Result<Vec<String>> {
     if let Ok(person) = journal.person(with) {
         let numbers: Vec<String> = person
             .details

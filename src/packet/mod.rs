@@ -182,6 +182,18 @@ pub struct ManifestBackup {
     /// The whole original in the packet, when included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_file: Option<String>,
+    /// Pictures whose data in the extract is the copy without location (the exhibits' copies),
+    /// the one way the extract's records differ from the original's.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pictures_without_location: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+fn is_zero_i64(n: &i64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,9 +209,16 @@ pub struct ManifestExhibit {
     pub exhibit: String,
     pub number: usize,
     pub file: String,
+    /// The incident it belongs to; left out for a picture of a text message.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub incident_id: String,
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub incident_number: i64,
+    /// The incident's (or the message's) local date.
     pub incident_date: String,
+    /// For a picture or other part of a text message: the message's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub communication_id: Option<String>,
     pub original_name: String,
     pub mime: String,
     pub size: u64,
@@ -511,6 +530,7 @@ fn write_packet(
             incident_id: exhibit.incident_id.clone(),
             incident_number: exhibit.incident_number,
             incident_date: exhibit.incident_date.clone(),
+            communication_id: exhibit.message.as_ref().map(|m| m.communication_id.clone()),
             original_name: a.original_name.clone(),
             mime: a.mime.clone(),
             size,
@@ -528,7 +548,7 @@ fn write_packet(
             removed,
         });
     }
-    let phone_backups = write_phone_backups(journal, selection, sink, contents, &mut files)?;
+    let phone_backups = write_phone_backups(journal, selection, sink, contents, plans, &mut files)?;
     for report in reports {
         let relative = report.file_name.clone();
         put_bytes(sink, &relative, false, &report.bytes, &target)?;
@@ -608,8 +628,10 @@ fn write_phone_backups(
     selection: &Selection,
     sink: &mut dyn Sink,
     contents: Contents,
+    plans: &std::collections::HashMap<String, CopyPlan>,
     files: &mut Vec<ManifestFile>,
 ) -> Result<Vec<ManifestBackup>, PacketError> {
+    let copies = |id: &str| plans.get(id).map(|p| p.patches.as_slice());
     let mut imports: Vec<&str> = Vec::new();
     for c in &selection.communications {
         if !imports.contains(&c.source.import_id.as_str()) {
@@ -629,8 +651,12 @@ fn write_phone_backups(
         let extract_path = format!("communications/{stem}-extract.xml");
         let mut written = None;
         sink.file(&extract_path, 0, true, &mut |w| {
-            written =
-                Some(journal.write_backup_extract(import_id, &selection.communications, w)?);
+            written = Some(journal.write_backup_extract(
+                import_id,
+                &selection.communications,
+                &copies,
+                w,
+            )?);
             Ok(())
         })?;
         let extract = written.ok_or_else(|| {
@@ -665,6 +691,7 @@ fn write_phone_backups(
             original_size: kept.size,
             original_sha256: kept.sha256.clone(),
             original_file,
+            pictures_without_location: extract.pictures_without_location,
         });
     }
     Ok(out)

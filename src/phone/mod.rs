@@ -238,6 +238,8 @@ pub struct Part {
     pub name: Option<String>,
     /// Its data: kept, unreadable (why), or absent from the backup.
     pub data: Option<Result<StoredPart, String>>,
+    /// Where its base64 text lies in the backup file (byte offsets, end exclusive).
+    pub data_range: Option<(u64, u64)>,
 }
 
 /// One message or call, as the backup has it.

@@ -75,13 +75,20 @@ impl<R: BufRead> SmsBackupReader<R> {
                         .attrs
                         .into_iter()
                         .find_map(|(attr, value)| match value {
-                            Value::Streamed(stored) if attr == "data" => Some(stored),
+                            Value::Streamed { out, range } if attr == "data" => Some((out, range)),
                             _ => None,
                         });
+                    let data_range = data.as_ref().map(|(_, range)| *range);
+                    let data = data.map(|(out, _)| out);
                     match (mime.as_str(), data) {
                         ("application/smil", _) => {}
                         ("text/plain", None) => bodies.extend(part_text),
-                        (_, data) => record.parts.push(Part { mime, name, data }),
+                        (_, data) => record.parts.push(Part {
+                            mime,
+                            name,
+                            data,
+                            data_range,
+                        }),
                     }
                 }
                 Event::Start(addr) if addr.name == "addr" => {

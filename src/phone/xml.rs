@@ -50,8 +50,13 @@ impl<S> Start<S> {
 #[derive(Debug)]
 pub enum Value<S> {
     Text(String),
-    /// What the caller's streamer returned for it.
-    Streamed(S),
+    /// What the caller's streamer returned for it, and where the raw value lies in the file
+    /// (from its first byte to its closing quote, exclusive): an extract that must put a
+    /// different value in its place (a picture without its location) finds it there.
+    Streamed {
+        out: S,
+        range: (u64, u64),
+    },
 }
 
 #[derive(Debug)]
@@ -287,6 +292,7 @@ impl<R: BufRead> XmlReader<R> {
                     };
                     self.bump()?;
                     let value = if streamer.wants(&name, &attr) {
+                        let value_start = self.offset;
                         let mut raw = RawValue {
                             xml: self,
                             quote,
@@ -298,7 +304,11 @@ impl<R: BufRead> XmlReader<R> {
                         if !raw.done {
                             return Err(XmlError::Truncated { line });
                         }
-                        Value::Streamed(out)
+                        // The closing quote has been consumed.
+                        Value::Streamed {
+                            out,
+                            range: (value_start, self.offset - 1),
+                        }
                     } else {
                         Value::Text(decode_text(&self.held_value(quote, line)?))
                     };
@@ -522,7 +532,12 @@ mod tests {
                         .iter()
                         .map(|(n, v)| match v {
                             Value::Text(t) => format!("{n}={t}"),
-                            Value::Streamed(b) => format!("{n}#{}", String::from_utf8_lossy(b)),
+                            Value::Streamed { out, range } => format!(
+                                "{n}#{}@{}..{}",
+                                String::from_utf8_lossy(out),
+                                range.0,
+                                range.1
+                            ),
                         })
                         .collect();
                     out.push(format!(
@@ -564,6 +579,8 @@ mod tests {
             <!--File Created By SMS Backup & Restore-->\n\
             <smses count=\"2\">\n  <sms body=\"a &gt; b\" date='1' />\n\
             <mms><parts><part ct=\"image/jpeg\" data=\"QUJD\" /></parts></mms>\n</smses>";
+        let at = xml.find("QUJD").expect("in the file");
+        let data = format!("part@5/[ct=image/jpeg,data#QUJD@{at}..{}]", at + 4);
         assert_eq!(
             events(xml),
             [
@@ -571,7 +588,7 @@ mod tests {
                 "sms@4/[body=a > b,date=1]",
                 "mms@5[]",
                 "parts@5[]",
-                "part@5/[ct=image/jpeg,data#QUJD]",
+                data.as_str(),
                 "/parts",
                 "/mms",
                 "/smses"

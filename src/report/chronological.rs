@@ -264,8 +264,12 @@ impl<'a> Context<'a> {
             .last()
             .and_then(|i| i.occurred.timezone.parse::<chrono_tz::Tz>().ok())
             .unwrap_or(chrono_tz::Tz::UTC);
-        let communications =
-            communications::Communications::load(journal, &selection.communications, zone)?;
+        let communications = communications::Communications::load(
+            journal,
+            &selection.communications,
+            &selection.exhibits,
+            zone,
+        )?;
         let public_key = hex::encode(journal.signing_key()?.verifying_key().as_bytes());
         Ok(Self {
             selection,
@@ -338,7 +342,7 @@ impl<'a> Context<'a> {
         if !self.communications.is_empty() {
             pass.section(COMMUNICATIONS);
             self.communications
-                .lay_out(&mut pass.layout, COMMUNICATIONS);
+                .lay_out(&mut pass.layout, COMMUNICATIONS, plan, &pass.anchors);
         }
         if !plan.split() && !self.selection.exhibits.is_empty() {
             pass.section(EXHIBIT_INDEX);

@@ -1,8 +1,10 @@
 //! What goes into an export, and the exhibit numbers shared by the report and the packet.
 //!
 //! Exhibits are numbered in the order a reader meets them: incidents in the order they
-//! occurred, and each incident's files in the order they were attached. The same number names
-//! the same file in the PDF, the packet folder and the manifest.
+//! occurred, and each incident's files in the order they were attached; then the pictures and
+//! other parts of the printed text messages, in time order (the report's communications
+//! section comes after the incidents). The same number names the same file in the PDF, the
+//! packet folder and the manifest.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -19,6 +21,10 @@ pub struct Scope {
     pub order_id: Option<String>,
     /// Put before exhibit numbers, e.g. "P-" gives "Exhibit P-3". Empty by default.
     pub exhibit_prefix: String,
+    /// Other people's conversations (numbers as imports normalise them, see
+    /// `Journal::normalise_number`) the person chose to include besides the restrained
+    /// person's. Empty by default: the rest of a phone backup never leaves the journal.
+    pub threads: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -28,11 +34,34 @@ pub struct Exhibit {
     pub label: String,
     /// Court-safe file name: ASCII letters, digits, '-', '_' and '.', at most 50 characters.
     pub file_name: String,
+    /// The incident it belongs to; empty (and number 0) for a part of a text message.
     pub incident_id: String,
     pub incident_number: i64,
-    /// Local date the incident occurred, YYYY-MM-DD.
+    /// Local date the incident occurred (or the message came), YYYY-MM-DD.
     pub incident_date: String,
+    /// For a picture or other part of a text message: which message, and when it came.
+    pub message: Option<ExhibitMessage>,
     pub attachment: Attachment,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExhibitMessage {
+    pub communication_id: String,
+    /// Local date and time with zone abbreviation, e.g. "2026-05-02 21:15:03 PDT".
+    pub when: String,
+}
+
+impl Exhibit {
+    /// Where the exhibit comes from, for the index and its own page.
+    pub fn origin(&self) -> String {
+        match &self.message {
+            Some(m) => format!("Text message of {}", m.when),
+            None => format!(
+                "Incident {} of {}",
+                self.incident_number, self.incident_date
+            ),
+        }
+    }
 }
 
 /// The incidents and exhibits an export covers, and the orders they refer to.
@@ -92,6 +121,7 @@ pub fn select(journal: &Journal, scope: &Scope) -> Result<Selection, JournalErro
                 incident_id: incident.id.clone(),
                 incident_number: incident.number,
                 incident_date: date.clone(),
+                message: None,
                 attachment: attachment.clone(),
             });
         }
@@ -101,7 +131,34 @@ pub fn select(journal: &Journal, scope: &Scope) -> Result<Selection, JournalErro
         .last()
         .and_then(|i| i.occurred.timezone.parse::<chrono_tz::Tz>().ok())
         .unwrap_or(chrono_tz::Tz::UTC);
-    let communications = journal.printed_communications(scope.from, scope.to, zone)?;
+    let communications =
+        journal.printed_communications(scope.from, scope.to, zone, &scope.threads)?;
+    for communication in &communications {
+        let Some(at) = chrono::DateTime::from_timestamp_millis(communication.at_ms) else {
+            continue;
+        };
+        let local = at.with_timezone(&zone);
+        let date = local.format("%Y-%m-%d").to_string();
+        for part in &communication.parts {
+            let attachment = journal
+                .attachment(&part.attachment_id)
+                .map_err(|e| JournalError::Damaged(format!("a picture of a text message: {e}")))?;
+            let number = exhibits.len() + 1;
+            exhibits.push(Exhibit {
+                number,
+                label: format!("Exhibit {}{number}", scope.exhibit_prefix),
+                file_name: exhibit_file_name(number, &date, &attachment),
+                incident_id: String::new(),
+                incident_number: 0,
+                incident_date: date.clone(),
+                message: Some(ExhibitMessage {
+                    communication_id: communication.id.clone(),
+                    when: local.format("%Y-%m-%d %H:%M:%S %Z").to_string(),
+                }),
+                attachment,
+            });
+        }
+    }
     Ok(Selection {
         incidents,
         exhibits,

@@ -92,6 +92,7 @@ fn fitted_sheet(
             to: None,
             order_id: Some(order.id.clone()),
             exhibit_prefix: String::new(),
+            threads: Vec::new(),
         },
     )?;
     // The photo is decrypted and prepared once, however many layouts are tried below.

@@ -472,9 +472,16 @@ fn store_communication(
         };
         evidence::insert_attachment_row(tx, &attachment)?;
         tx.prepare_cached(
-            "INSERT INTO message_parts (communication_id, position, attachment_id) VALUES (?1, ?2, ?3)",
+            "INSERT INTO message_parts (communication_id, position, attachment_id, data_start, data_end)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
-        .execute(params![comm.id, position, stored.blob_id])?;
+        .execute(params![
+            comm.id,
+            position,
+            stored.blob_id,
+            part.data_range.map(|r| r.0 as i64),
+            part.data_range.map(|r| r.1 as i64)
+        ])?;
         comm.parts.push(PartRef {
             attachment_id: stored.blob_id.clone(),
             sha256: stored.sha256.clone(),

@@ -216,13 +216,16 @@ impl Journal {
     }
 
     /// The texts and calls a report (and its packet) prints for the days `from`..=`to` read in
-    /// `zone`: those with the restrained person's numbers on record, and calls from a withheld
-    /// number (listed as such). Nothing else of a backup leaves the journal through a report.
+    /// `zone`: those with the restrained person's numbers on record, calls from a withheld
+    /// number (listed as such), and the conversations with `chosen_threads` (normalised
+    /// numbers) the person chose to include. Nothing else of a backup leaves the journal
+    /// through a report.
     pub fn printed_communications(
         &self,
         from: Option<chrono::NaiveDate>,
         to: Option<chrono::NaiveDate>,
         zone: chrono_tz::Tz,
+        chosen_threads: &[String],
     ) -> Result<Vec<Communication>, JournalError> {
         let bound = |day| day_start_ms(day, zone);
         let mut filter = CommunicationFilter {
@@ -230,7 +233,10 @@ impl Journal {
             to_ms: to.and_then(|d| d.succ_opt()).and_then(bound),
             ..CommunicationFilter::default()
         };
-        let numbers = self.restrained_numbers()?;
+        let mut numbers = self.restrained_numbers()?;
+        numbers.extend(chosen_threads.iter().cloned());
+        numbers.sort();
+        numbers.dedup();
         let mut records = Vec::new();
         if !numbers.is_empty() {
             filter.numbers = numbers;

@@ -5,14 +5,21 @@
 //!
 //! Only the restrained person's numbers on record are printed, and calls from a withheld
 //! number (listed as such: the backup cannot say who called). The rest of a backup (family,
-//! friends, an attorney) never leaves the journal through a report.
+//! friends, an attorney) never leaves the journal through a report, unless the person chooses
+//! a conversation (`Scope::threads`): those print after his, under their own heading.
+//!
+//! Pictures and other parts of the printed messages are numbered exhibits (report::exhibits),
+//! shown on their own pages without file metadata like every other exhibit; an entry names
+//! its exhibits and links to them.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use super::super::layout::{Layout, Style};
+use super::super::exhibits::Exhibit;
+use super::super::layout::{Anchor, Layout, Style};
+use super::plan::Plan;
 use crate::evidence::human_size;
 use crate::journal::{Communication, Journal, JournalError};
 use crate::phone::numbers;
@@ -21,7 +28,12 @@ use crate::phone::numbers;
 pub(super) struct Communications {
     zone: Tz,
     numbers: Vec<String>,
+    /// With the restrained person (and calls from a withheld number), in time order.
     records: Vec<Communication>,
+    /// Other conversations the person chose to include, in time order.
+    chosen: Vec<Communication>,
+    /// Each message's exhibits (number, label), from the selection.
+    exhibits: HashMap<String, Vec<(usize, String)>>,
     /// The kept backups (file name, size, SHA-256), numbered in the order the records first
     /// cite them, and each import's number.
     sources: Vec<(String, u64, String)>,
@@ -33,9 +45,19 @@ impl Communications {
     pub(super) fn load(
         journal: &Journal,
         records: &[Communication],
+        exhibits: &[Exhibit],
         zone: Tz,
     ) -> Result<Self, JournalError> {
         let numbers = journal.restrained_numbers()?;
+        let mut by_message: HashMap<String, Vec<(usize, String)>> = HashMap::new();
+        for e in exhibits {
+            if let Some(m) = &e.message {
+                by_message
+                    .entry(m.communication_id.clone())
+                    .or_default()
+                    .push((e.number, e.label.clone()));
+            }
+        }
         let mut sources = Vec::new();
         let mut file_no = HashMap::new();
         for record in records {
@@ -47,20 +69,31 @@ impl Communications {
                 file_no.insert(record.source.import_id.clone(), sources.len());
             }
         }
+        let (records, chosen) = records.iter().cloned().partition(|c: &Communication| {
+            (c.hidden && c.numbers.is_empty()) || c.numbers.iter().any(|n| numbers.contains(n))
+        });
         Ok(Self {
             zone,
             numbers,
-            records: records.to_vec(),
+            records,
+            chosen,
+            exhibits: by_message,
             sources,
             file_no,
         })
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.records.is_empty() && self.chosen.is_empty()
     }
 
-    pub(super) fn lay_out(&self, l: &mut Layout, title: &str) {
+    pub(super) fn lay_out(
+        &self,
+        l: &mut Layout,
+        title: &str,
+        plan: &Plan,
+        anchors: &HashMap<usize, Anchor>,
+    ) {
         l.bookmark(title, 1);
         l.heading(title, 1);
         let shown: Vec<String> = self.numbers.iter().map(|n| numbers::display(n)).collect();
@@ -73,8 +106,59 @@ impl Communications {
             ),
             Style::body(),
         );
+        if self.records.is_empty() {
+            l.paragraph(
+                "No texts or calls with these numbers in the period.",
+                Style::body(),
+            );
+        }
+        self.entries(l, &self.records, plan, anchors);
+        if !self.chosen.is_empty() {
+            let mut others: Vec<String> = self
+                .chosen
+                .iter()
+                .flat_map(|c| c.numbers.iter().map(|n| numbers::display(n)))
+                .collect();
+            others.sort();
+            others.dedup();
+            l.heading(
+                "Other conversations the protected person chose to include",
+                2,
+            );
+            l.paragraph(
+                &format!(
+                    "These texts and calls are not with the restrained person's numbers on record. The protected person chose to include the conversation{} with {}, from the same backups and printed the same way.",
+                    if others.len() == 1 { "" } else { "s" },
+                    others.join(", ")
+                ),
+                Style::body(),
+            );
+            self.entries(l, &self.chosen, plan, anchors);
+        }
+        l.heading("Backup files", 2);
+        for (i, (name, size, sha)) in self.sources.iter().enumerate() {
+            l.paragraph(
+                &format!(
+                    "{}. {name}, {}, SHA-256 {sha}. Kept byte for byte in the journal.",
+                    i + 1,
+                    human_size(*size)
+                ),
+                Style::body(),
+            );
+        }
+        l.new_page();
+    }
+
+    /// Day by day: a heading for each day, then each record with its time, text and source.
+    fn entries(
+        &self,
+        l: &mut Layout,
+        records: &[Communication],
+        plan: &Plan,
+        anchors: &HashMap<usize, Anchor>,
+    ) {
         let mut day: Option<NaiveDate> = None;
-        for c in &self.records {
+        for c in records {
             let Some(at) = chrono::DateTime::from_timestamp_millis(c.at_ms) else {
                 continue;
             };
@@ -90,14 +174,7 @@ impl Communications {
             if let Some(body) = c.body.as_deref().filter(|b| !b.is_empty()) {
                 l.quote(&format!("\u{201c}{body}\u{201d}"));
             }
-            if !c.parts.is_empty() {
-                let parts: Vec<String> = c
-                    .parts
-                    .iter()
-                    .map(|p| format!("{} (SHA-256 {})", p.mime, p.sha256))
-                    .collect();
-                l.paragraph(&format!("Attached: {}", parts.join("; ")), Style::small());
-            }
+            self.attached(l, c, plan, anchors);
             let number = self.file_no[&c.source.import_id];
             let (name, _, _) = &self.sources[number - 1];
             l.paragraph(
@@ -109,18 +186,47 @@ impl Communications {
             );
             l.space(4.0);
         }
-        l.heading("Backup files", 2);
-        for (i, (name, size, sha)) in self.sources.iter().enumerate() {
+    }
+
+    /// A message's pictures and other parts: the exhibits they are, linked to their pages.
+    fn attached(
+        &self,
+        l: &mut Layout,
+        c: &Communication,
+        plan: &Plan,
+        anchors: &HashMap<usize, Anchor>,
+    ) {
+        let exhibits = self
+            .exhibits
+            .get(&c.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for (part, (number, label)) in c.parts.iter().zip(exhibits) {
+            // As in the incident entries: the volume is always named in a split report, so
+            // the words do not depend on where this entry lands.
+            let place = match plan.exhibit(*number) {
+                Some((volume, page)) if plan.split() => format!(", volume {volume}, page {page}"),
+                Some((_, page)) => format!(", page {page}"),
+                None => String::new(),
+            };
+            let text = format!(
+                "Attached: {label}{place} ({}, {}), SHA-256 {}",
+                part_kind(&part.mime),
+                part.mime,
+                part.sha256
+            );
+            match anchors.get(number) {
+                Some(anchor) => l.link_text(&text, Style::small(), *anchor),
+                None => l.paragraph(&text, Style::small()),
+            }
+        }
+        // Parts that are not exhibits (none, unless the journal changed under the report).
+        for part in c.parts.iter().skip(exhibits.len()) {
             l.paragraph(
-                &format!(
-                    "{}. {name}, {}, SHA-256 {sha}. Kept byte for byte in the journal.",
-                    i + 1,
-                    human_size(*size)
-                ),
-                Style::body(),
+                &format!("Attached: {} (SHA-256 {})", part.mime, part.sha256),
+                Style::small(),
             );
         }
-        l.new_page();
     }
 
     fn describe(&self, c: &Communication) -> String {
@@ -174,6 +280,15 @@ impl Communications {
             other => text.push_str(&format!(" — {}", other.label())),
         }
         text
+    }
+}
+
+fn part_kind(mime: &str) -> &'static str {
+    match mime.split('/').next().unwrap_or_default() {
+        "image" => "picture",
+        "audio" => "audio",
+        "video" => "video",
+        _ => "file",
     }
 }
 

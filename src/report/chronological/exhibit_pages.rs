@@ -102,10 +102,7 @@ impl Context<'_> {
                 if let Some(c) = &a.caption {
                     description.push_str(&format!("\n{c}"));
                 }
-                description.push_str(&format!(
-                    "\nIncident {}, {}",
-                    e.incident_number, e.incident_date
-                ));
+                description.push_str(&format!("\n{}", e.origin()));
                 let mut times = String::new();
                 if let Some(c) = &a.captured_at {
                     times.push_str(&format!("Captured:\n{}\n", c.replace('T', " ")));
@@ -176,8 +173,12 @@ impl Context<'_> {
             let mut rows = vec![
                 ("File".to_string(), a.original_name.clone()),
                 (
-                    "Incident".into(),
-                    format!("Incident {} of {}", e.incident_number, e.incident_date),
+                    if e.message.is_some() {
+                        "Came with".into()
+                    } else {
+                        "Incident".into()
+                    },
+                    e.origin(),
                 ),
                 ("Type".into(), format!("{} ({})", a.kind.label(), a.mime)),
                 (
