@@ -567,6 +567,16 @@ fn a_packet_holds_an_extract_of_the_printed_records_and_the_whole_backup_only_wh
     );
     assert_eq!(backups[0]["records"], 3);
     assert!(t.ok(&["verify", p(&packet)], "").starts_with("OK"));
+    let readme = std::fs::read_to_string(packet.join("README.txt"))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        readme.contains("communications/: for 2 phone backup(s)")
+            && readme.contains("0 whole backup(s) included"),
+        "{readme}"
+    );
 
     // The extract is itself a backup that reads back (here into a fresh journal).
     let other = journal();
@@ -590,6 +600,9 @@ fn a_packet_holds_an_extract_of_the_printed_records_and_the_whole_backup_only_wh
         original.as_bytes()
     );
     assert!(t.ok(&["verify", p(&full)], "").starts_with("OK"));
+    assert!(std::fs::read_to_string(full.join("README.txt"))
+        .unwrap()
+        .contains("2 whole backup(s) included"));
 }
 
 /// A picture he texted, taken with the phone's location on (exiftool writes GPS, as a phone

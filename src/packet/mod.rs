@@ -569,6 +569,7 @@ fn write_packet(
         selection.exhibits.len(),
         copies,
         reports,
+        &phone_backups,
     );
     put_bytes(sink, README, true, readme.as_bytes(), &target)?;
     files.push(describe(README, "readme", readme.as_bytes()));
@@ -757,8 +758,24 @@ fn readme_text(
     exhibits: usize,
     copies: usize,
     reports: &[ReportFile],
+    phone_backups: &[ManifestBackup],
 ) -> String {
     let report_names: Vec<&str> = reports.iter().map(|r| r.file_name.as_str()).collect();
+    let backups_note = if phone_backups.is_empty() {
+        String::new()
+    } else {
+        let whole = phone_backups
+            .iter()
+            .filter(|b| b.original_file.is_some())
+            .count();
+        format!(
+            "- communications/: for {} phone backup(s) the report's texts and calls come from, an\r\n\
+             \x20 extract (...-extract.xml) holding only the printed records, each copied byte for\r\n\
+             \x20 byte from the backup (pictures without location excepted, as manifest.json says);\r\n\
+             \x20 manifest.json gives the whole backup's SHA-256. {whole} whole backup(s) included.\r\n",
+            phone_backups.len()
+        )
+    };
     let copies_note = if copies == 0 {
         String::new()
     } else {
@@ -782,8 +799,10 @@ fn readme_text(
          - exhibits/: {exhibits} exhibit file(s), byte-for-byte the originals the user imported.\r\n\
          \x20 Names start with the exhibit number used in the report, e.g. Exhibit-012_...\r\n\
          \x20 Audio and video are here only; the report has a page for each with its hash.\r\n\
+         {backups_note}\
          - manifest.json: every file with its size and SHA-256, and for each exhibit the\r\n\
-         \x20 incident it belongs to, its original name, capture time and import time.\r\n\
+         \x20 incident (or text message) it belongs to, its original name, capture time and\r\n\
+         \x20 import time.\r\n\
          - manifest.sig: an Ed25519 signature over manifest.json, made with the journal's own\r\n\
          \x20 signing key. Public key: {public_key}\r\n\
          - SHA256SUMS: the SHA-256 of every file above.\r\n\r\n\
