@@ -263,12 +263,8 @@ fn text_is_real_extractable_and_in_order() {
         text.contains("Doe v. Roe, Case No. 26-PO-0412"),
         "running header"
     );
-    // Emoji become a visible replacement marker, not a crash or silently lost text.
-    // (DejaVu happens to draw 😀; it has no 👍, and the skin-tone modifier is folded away.)
-    assert!(
-        text.contains("crash 😀\u{FFFD} and text stays sane"),
-        "{text}"
-    );
+    // DejaVu draws 😀 itself and Noto Emoji the 👍; the skin-tone modifier is folded away.
+    assert!(text.contains("crash 😀👍 and text stays sane"), "{text}");
     assert!(text.contains("Second line forced."));
     assert!(
         !text.contains("OUTSIDEDRAWING"),
@@ -332,8 +328,8 @@ fn fonts_are_embedded_and_subset() {
         .filter(|l| !l.trim().is_empty())
         .collect();
     assert!(
-        rows.len() >= 4,
-        "regular, bold, italic and mono are used:\n{out}"
+        rows.len() >= 5,
+        "regular, bold, italic, mono and emoji are used:\n{out}"
     );
     for row in rows {
         let cols: Vec<&str> = row.split_whitespace().collect();
@@ -344,7 +340,10 @@ fn fonts_are_embedded_and_subset() {
             cols[cols.len() - 3],
         );
         assert_eq!((emb, sub, uni), ("yes", "yes", "yes"), "font row: {row}");
-        assert!(row.contains("+DejaVuSans"), "subset tag present: {row}");
+        assert!(
+            row.contains("+DejaVuSans") || row.contains("+NotoEmoji-Regular"),
+            "subset tag present: {row}"
+        );
     }
 }
 
@@ -885,4 +884,118 @@ fn layout_can_move_to_a_worker_thread() {
         l.finish(1, 1).expect("finish")
     });
     assert!(handle.join().expect("thread").starts_with(b"%PDF-1.7"));
+}
+
+/// A text as it was received: emoji DejaVu lacks (🔪 👍 👩 💻), ones it has (😡 ❤), a
+/// variation selector, a skin tone and a ZWJ sequence.
+const THREAT: &str = "Answer me 😡😡 or else 🔪 ❤\u{FE0F} 👍\u{1F3FD} 👩\u{200D}💻";
+/// How `THREAT` prints: the variation selector, skin tone and joiner are invisible.
+const THREAT_PRINTED: &str = "Answer me 😡😡 or else 🔪 ❤ 👍 👩💻";
+
+/// `THREAT` in body, bold, quote and mono styles, a line of emoji long enough to wrap, and a
+/// table cell; or the same document with the emoji taken out.
+fn emoji_pdf(dir: &Path, with_emoji: bool) -> PathBuf {
+    let threat = if with_emoji {
+        THREAT.to_string()
+    } else {
+        "Answer me or else".to_string()
+    };
+    let knives = if with_emoji {
+        "🔪👍 ".repeat(60)
+    } else {
+        "kn ".repeat(60)
+    };
+    let mut l = Layout::new(info()).expect("layout");
+    l.set_header(HEADER);
+    l.heading("Texts received", 2);
+    l.paragraph(&threat, Style::body());
+    l.paragraph(&threat, Style::bold());
+    l.quote(&threat);
+    l.paragraph(&threat, Style::mono());
+    l.paragraph(&knives, Style::body());
+    l.table(
+        &[("When".to_string(), 0.3), ("Text".to_string(), 0.7)],
+        &[vec!["2 May 2026, 14:03".to_string(), threat.clone()]],
+    );
+    let total = l.page_count();
+    let pdf = dir.join(if with_emoji { "emoji.pdf" } else { "plain.pdf" });
+    std::fs::write(&pdf, l.finish(1, total).expect("finish")).expect("write");
+    if let (true, Some(out)) = (with_emoji, std::env::var_os("DAYBOOK_LAYOUT_EMOJI")) {
+        std::fs::copy(&pdf, out).expect("copy");
+    }
+    pdf
+}
+
+/// `pdffonts` rows (name ... emb sub uni object-id) whose name contains `name`.
+fn font_rows(pdf: &Path, name: &str) -> Vec<String> {
+    run_ok("pdffonts", &[p(pdf)])
+        .lines()
+        .skip(2)
+        .filter(|l| l.contains(name))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn emoji_print_as_real_text_in_an_embedded_subset_emoji_font() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pdf = emoji_pdf(dir.path(), true);
+    let text = run_ok("pdftotext", &[p(&pdf), "-"]);
+    for emoji in ["😡", "🔪", "❤", "👍", "👩", "💻"] {
+        assert!(text.contains(emoji), "{emoji} extracts:\n{text}");
+    }
+    assert!(!text.contains('\u{FFFD}'), "no replacement marker:\n{text}");
+    // Word for word in every style: the emoji runs sit where the text around them expects.
+    let words: Vec<&str> = THREAT_PRINTED.split(' ').collect();
+    let flat: Vec<&str> = text.split_whitespace().collect();
+    let found = flat.windows(words.len()).filter(|w| *w == words).count();
+    assert!(found >= 4, "body, bold, quote and mono ({found}):\n{text}");
+
+    let rows = font_rows(&pdf, "NotoEmoji");
+    assert_eq!(
+        rows.len(),
+        1,
+        "one Noto Emoji font for all styles: {rows:?}"
+    );
+    let cols: Vec<&str> = rows[0].split_whitespace().collect();
+    assert!(cols[0].ends_with("+NotoEmoji-Regular"), "{}", rows[0]);
+    let (emb, sub, uni) = (
+        cols[cols.len() - 5],
+        cols[cols.len() - 4],
+        cols[cols.len() - 3],
+    );
+    assert_eq!((emb, sub, uni), ("yes", "yes", "yes"), "{}", rows[0]);
+    run_ok("qpdf", &["--check", p(&pdf)]);
+
+    // Emoji are measured by their real widths: the wrapped line of them keeps to the margins.
+    let html = run_ok("pdftotext", &["-bbox", p(&pdf), "-"]);
+    let mut knives = 0;
+    for line in html.lines().filter(|l| l.contains("🔪")) {
+        let attr = |name: &str| -> f64 {
+            let key = format!("{name}=\"");
+            let start = line.find(&key).expect("attribute") + key.len();
+            let end = start + line[start..].find('"').expect("closing quote");
+            line[start..end].parse().expect("number")
+        };
+        assert!(
+            attr("xMin") >= 71.5 && attr("xMax") <= 540.5,
+            "outside the margins: {line}"
+        );
+        knives += line.matches('🔪').count();
+    }
+    assert!(knives >= 60, "{knives} knives");
+}
+
+#[test]
+fn a_document_without_emoji_carries_no_emoji_font() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plain = emoji_pdf(dir.path(), false);
+    assert!(font_rows(&plain, "NotoEmoji").is_empty());
+    assert!(!font_rows(&plain, "+DejaVuSans").is_empty());
+    let with = emoji_pdf(dir.path(), true);
+    assert_eq!(font_rows(&with, "NotoEmoji").len(), 1);
+    // A subset: the handful of emoji used, not the 880 kB font.
+    let grew = std::fs::metadata(&with).expect("size").len()
+        - std::fs::metadata(&plain).expect("size").len();
+    assert!(grew < 40_000, "the emoji added {grew} bytes");
 }

@@ -6,7 +6,8 @@
 //!
 //! Court filing rules drive most decisions here, so they are worth stating once:
 //! * text stays real, extractable text in embedded, subset fonts (DejaVu, shipped in
-//!   `assets/fonts/`), never pictures of text;
+//!   `assets/fonts/`, with Noto Emoji for the emoji DejaVu lacks: see `layout/fonts.rs`), never
+//!   pictures of text;
 //! * margins are 1 inch, body text is 12 pt (10 pt only for headers, footers and tables);
 //! * only black and greys are used, so a black-and-white printout loses nothing;
 //! * no encryption, scripts, web links, attachments or form fields; internal links only;

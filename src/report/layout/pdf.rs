@@ -19,7 +19,7 @@ use printpdf::{
 };
 use sha2::{Digest, Sha256};
 
-use super::{fonts::font_index, jpeg::JpegInfo, Font, ImageData, Item, Layout, LayoutError};
+use super::{fonts::FaceId, jpeg::JpegInfo, ImageData, Item, Layout, LayoutError};
 
 /// sRGB IEC 61966-2.1 ICC v2 profile from Debian's icc-profiles-free (zlib licence, see
 /// `assets/icc/LICENSE-icc-profiles-free.txt`). PDF/A requires an output intent, and sRGB is
@@ -29,10 +29,9 @@ const SRGB_ICC: &[u8] = include_bytes!("../../../assets/icc/sRGB.icc");
 const PRODUCER: &str = "Daybook (printpdf 0.12, lopdf 0.44)";
 const CREATOR: &str = "Daybook";
 
-const ALL_FONTS: [Font; 4] = [Font::Regular, Font::Bold, Font::Italic, Font::Mono];
-
-/// printpdf resource IDs of the faces in use, indexed by [`font_index`].
-type FontIds = [Option<FontId>; 4];
+/// printpdf resource IDs of the faces in use, indexed by [`FaceId::index`]. A face no text
+/// uses has none and is not embedded: a report without emoji carries no emoji font.
+type FontIds = [Option<FontId>; FaceId::ALL.len()];
 
 fn pdf_err(context: &str, e: impl std::fmt::Display) -> LayoutError {
     LayoutError::Pdf(format!("{context}: {e}"))
@@ -41,9 +40,10 @@ fn pdf_err(context: &str, e: impl std::fmt::Display) -> LayoutError {
 pub(super) fn write(layout: &Layout, first_number: usize) -> Result<Vec<u8>, LayoutError> {
     let font_ids = subset_tags(layout);
     let mut doc = PdfDocument::new(&layout.info.title);
-    for (font, id) in ALL_FONTS.iter().zip(&font_ids) {
-        let Some(id) = id else { continue };
-        let face = layout.fonts.face(*font);
+    for (face, id) in FaceId::ALL.iter().zip(&font_ids) {
+        let (Some(id), Some(face)) = (id, layout.fonts.face(*face)) else {
+            continue;
+        };
         doc.resources
             .fonts
             .map
@@ -93,25 +93,28 @@ pub(super) fn write(layout: &Layout, first_number: usize) -> Result<Vec<u8>, Lay
 /// One resource name per used face: six capital letters derived from the glyph set, which is
 /// exactly the ISO 32000 subset tag (`ABCDEF+DejaVuSans`). printpdf uses the first six
 /// characters of the font ID as that tag, and deriving it from content instead of printpdf's
-/// process-global counter keeps output identical from run to run.
+/// process-global counter keeps output identical from run to run. Only faces some text is
+/// drawn in get one, so only they are embedded.
 fn subset_tags(layout: &Layout) -> FontIds {
-    let mut used: [BTreeSet<char>; 4] = Default::default();
+    let mut used: [BTreeSet<char>; FaceId::ALL.len()] = Default::default();
     for page in &layout.pages {
         for item in &page.items {
             if let Item::Text { font, text, .. } = item {
-                used[font_index(*font)].extend(text.chars());
+                for (face, run) in layout.fonts.runs(*font, text) {
+                    used[face.index()].extend(run.chars());
+                }
             }
         }
     }
     let mut taken = BTreeSet::new();
     let mut ids = FontIds::default();
-    for font in ALL_FONTS {
-        let chars = &used[font_index(font)];
-        if chars.is_empty() {
+    for face in FaceId::ALL {
+        let chars = &used[face.index()];
+        let Some(parsed) = layout.fonts.face(face).filter(|_| !chars.is_empty()) else {
             continue;
-        }
+        };
         let mut hasher = Sha256::new();
-        hasher.update(layout.fonts.face(font).name.as_bytes());
+        hasher.update(parsed.name.as_bytes());
         for c in chars {
             hasher.update(u32::from(*c).to_be_bytes());
         }
@@ -122,7 +125,7 @@ fn subset_tags(layout: &Layout) -> FontIds {
                 .map(|b| char::from(b'A' + b % 26))
                 .collect();
             if taken.insert(tag.clone()) {
-                ids[font_index(font)] = Some(FontId(tag));
+                ids[face.index()] = Some(FontId(tag));
                 break;
             }
             digest = Sha256::digest(digest).into();
@@ -255,24 +258,40 @@ fn item_ops(item: &Item, layout: &Layout, fonts: &FontIds, ops: &mut Vec<Op>) {
             grey: g,
             text,
         } => {
-            let Some(id) = &fonts[font_index(*font)] else {
+            // One text object, switching face between runs: each run starts where the
+            // previous one left the pen, exactly where `Fonts::width` measured it.
+            let runs = layout.fonts.runs(*font, text);
+            if runs.is_empty() {
+                return;
+            }
+            let Some(ids) = runs
+                .iter()
+                .map(|(face, _)| fonts[face.index()].clone())
+                .collect::<Option<Vec<FontId>>>()
+            else {
                 return;
             };
-            ops.extend([
-                Op::StartTextSection,
-                Op::SetFont {
-                    font: PdfFontHandle::External(id.clone()),
-                    size: Pt(*size),
-                },
-                Op::SetFillColor { col: grey(*g) },
-                Op::SetTextMatrix {
-                    matrix: TextMatrix::Raw([1.0, 0.0, 0.0, 1.0, *x, *y]),
-                },
-                Op::ShowText {
-                    items: vec![TextItem::Text(text.clone())],
-                },
-                Op::EndTextSection,
-            ]);
+            let set_font = |id: FontId| Op::SetFont {
+                font: PdfFontHandle::External(id),
+                size: Pt(*size),
+            };
+            let show = |run: &str| Op::ShowText {
+                items: vec![TextItem::Text(run.to_string())],
+            };
+            ops.push(Op::StartTextSection);
+            for (k, ((_, run), id)) in runs.iter().zip(ids).enumerate() {
+                ops.push(set_font(id));
+                if k == 0 {
+                    ops.extend([
+                        Op::SetFillColor { col: grey(*g) },
+                        Op::SetTextMatrix {
+                            matrix: TextMatrix::Raw([1.0, 0.0, 0.0, 1.0, *x, *y]),
+                        },
+                    ]);
+                }
+                ops.push(show(run));
+            }
+            ops.push(Op::EndTextSection);
         }
         Item::Line {
             x1,
