@@ -39,6 +39,7 @@ pub const COMMANDS: &[&str] = &[
     "mark_restrained_number",
     "incident_from_messages",
     "cite_messages",
+    "other_conversations",
     "export_report",
     "export_officer_sheet",
     "export_notice",

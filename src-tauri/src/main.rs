@@ -206,6 +206,7 @@ fn main() -> ExitCode {
             commands::mark_restrained_number,
             commands::incident_from_messages,
             commands::cite_messages,
+            commands::other_conversations,
             export::export_report,
             export::export_officer_sheet,
             export::export_notice,

@@ -1,7 +1,8 @@
 //! "Messages and calls": texts and calls imported from the phone's backups (issue 14). Import
 //! (native dialog or drop, with progress and Cancel), threads by the other party with the
 //! restrained person's first, one thread's texts and calls with local time and zone, marking a
-//! number as the restrained person's, and incidents made from (or citing) chosen ones.
+//! number as the restrained person's, incidents made from (or citing) chosen ones, and the
+//! other conversations the person may choose to add to a court report or packet.
 //!
 //! Split from commands.rs by concept; the same rules hold (every name is in command_names.rs,
 //! paths come only from a dialog or a drop, answers are sentences a person can act on). The
@@ -515,6 +516,67 @@ fn empty_thread(r: &Restrained) -> ThreadSummary {
         can_mark: false,
         number: None,
     }
+}
+
+/// One conversation the person may add to a court report or packet besides the restrained
+/// person's: every text and call with one number not on their record, as the report prints it
+/// when the number is chosen (`ExportRequest::threads`; group messages with the number
+/// included, those with the restrained person left out as they are printed with theirs).
+#[derive(Serialize)]
+pub struct OtherConversation {
+    /// Normalised, as imports store it and the export request takes it.
+    number: String,
+    /// As printed ("+1 510-555-0100").
+    shown: String,
+    /// The names the phone's contacts gave the number: its owner's labels, not identity.
+    saved_as: Vec<String>,
+    texts: u64,
+    calls: u64,
+    #[serde(skip)]
+    last_ms: i64,
+}
+
+/// The conversations not with the restrained person, latest first, for the export screen's
+/// "Other conversations to include". Empty when the journal holds none.
+#[tauri::command]
+pub async fn other_conversations(state: State<'_, AppState>) -> Answer<Vec<OtherConversation>> {
+    with_journal(&state, |journal| {
+        let restrained = journal.restrained_numbers()?;
+        let mut by_number: BTreeMap<String, OtherConversation> = BTreeMap::new();
+        for c in journal.communications(&CommunicationFilter::default())? {
+            if c.numbers.iter().any(|n| restrained.contains(n)) {
+                continue;
+            }
+            for n in &c.numbers {
+                let conversation =
+                    by_number
+                        .entry(n.clone())
+                        .or_insert_with(|| OtherConversation {
+                            number: n.clone(),
+                            shown: numbers::display(n),
+                            saved_as: Vec::new(),
+                            texts: 0,
+                            calls: 0,
+                            last_ms: i64::MIN,
+                        });
+                if c.kind.is_call() {
+                    conversation.calls += 1;
+                } else {
+                    conversation.texts += 1;
+                }
+                // A group message's label names the group, not this number.
+                if let (Some(name), 1) = (&c.contact_name, c.numbers.len()) {
+                    if !conversation.saved_as.contains(name) {
+                        conversation.saved_as.push(name.clone());
+                    }
+                }
+                conversation.last_ms = conversation.last_ms.max(c.at_ms);
+            }
+        }
+        let mut list: Vec<OtherConversation> = by_number.into_values().collect();
+        list.sort_by_key(|c| std::cmp::Reverse(c.last_ms));
+        Ok::<_, JournalError>(list)
+    })
 }
 
 /// One text or call as the thread shows it.

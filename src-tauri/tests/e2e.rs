@@ -4,10 +4,12 @@
 //! passphrase is refused -> unlock.
 
 mod common;
+mod e2e_support;
 
 use std::process::Command;
 
 use common::{App, PASSPHRASE};
+use e2e_support::{drop_on_window, flat, pdf_pages, pdf_text, write_large_backup};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn create_record_attach_search_amend_export_lock_unlock() {
@@ -510,29 +512,14 @@ async fn order_papers_listed_added_and_carried_into_the_handouts() {
     app.close().await;
 }
 
-fn pdf_text(pdf: &std::path::Path) -> String {
-    let out = Command::new("pdftotext")
-        .args([pdf.to_str().expect("utf-8 path"), "-"])
-        .output()
-        .expect("pdftotext");
-    assert!(out.status.success(), "{} is a readable PDF", pdf.display());
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn pdf_pages(pdf: &std::path::Path) -> usize {
-    let out = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{} has a page count", pdf.display()))
-}
-
 /// "Messages and calls" (issue 14), in the real app: a phone backup of texts and one of calls
 /// (SMS Backup & Restore, written here) imported in the native dialog; the restrained person's
 /// conversation listed first and marked; their texts, a picture, calls in line and a call from
-/// a hidden number shown with local time and zone; another number marked as theirs; and an
-/// incident made from chosen texts and calls.
+/// a hidden number shown with local time and zone; another number marked as theirs; an
+/// incident made from chosen texts and calls; a backup dropped on the window (a real X drag and
+/// drop); a large import cancelled while its progress shows, leaving nothing behind; and the
+/// court report printing a family member's conversation only once it is ticked on the export
+/// screen.
 #[tokio::test(flavor = "multi_thread")]
 async fn phone_backup_imported_threads_shown_number_marked_incident_made() {
     use daybook::journal::{Journal, KdfCost};
@@ -805,7 +792,196 @@ async fn phone_backup_imported_threads_shown_number_marked_incident_made() {
     app.wait_text("#messages", "Added to incident #1").await;
     app.wait_text("#cited-messages", "Cites 1 text or call")
         .await;
+
+    // A backup dropped on the window, as from a file manager (see `drop_on_window` for what
+    // this does and does not exercise): imported, summed up, and its conversation listed.
+    app.click("nav button[data-screen=messages]").await;
+    app.wait_count("#threads button.thread", 2).await;
+    let dropped = app.tmp.path().join("sms-20260310.xml");
+    std::fs::write(
+        &dropped,
+        sms_backup::messages_file(&[sms_backup::sms(
+            "(510) 555-0123",
+            at("10:00:00"),
+            1,
+            "Dinner Sunday? Bring the kids.",
+            "Sam",
+        )]),
+    )
+    .expect("dropped backup");
+    drop_on_window(&app, &dropped).await;
+    app.wait_text(
+        "#import-result",
+        "sms-20260310.xml: SMS Backup & Restore (Android): 1 message and 0 calls; 1 new, 0 already in the journal",
+    )
+    .await;
+    app.wait_text("#messages", "1 new text or call imported")
+        .await;
+    app.wait_count("#threads button.thread", 3).await;
+    assert!(app.text("#threads").await.contains("+1 510-555-0123"));
+
+    // A large backup (pictures sent by another number) cancelled while its progress shows:
+    // the app says so, the journal holds what it held before (the same conversations and
+    // count, no new encrypted file in its folder), and the screen goes on working.
+    let counted = app
+        .wait_text("#thread-count", "texts and calls in the journal")
+        .await;
+    let blobs = || {
+        std::fs::read_dir(app.journal.join("blobs"))
+            .expect("the journal's files")
+            .count()
+    };
+    let kept = blobs();
+    let big = app.tmp.path().join("sms-20260311-full.xml");
+    let size = write_large_backup(&big, "+1 510-555-0188", 60);
+    assert!(size > 100_000_000, "{size} bytes");
+    app.click("#import-backup").await;
+    app.answer_file_dialog("Choose the phone backup", &big, false);
+    app.wait_text("#progress .label", "Importing sms-20260311-full.xml: ")
+        .await;
+    app.click("#progress button").await;
+    app.wait_text("#messages", "Cancelled.").await;
+    let said = app
+        .wait_text(
+            "#import-result",
+            "sms-20260311-full.xml: The import was cancelled.",
+        )
+        .await;
+    assert!(said.contains("Nothing was imported"), "{said}");
+    assert_eq!(app.text("#thread-count").await, counted);
+    app.wait_count("#threads button.thread", 3).await;
+    assert!(
+        !app.text("#threads").await.contains("510-555-0188"),
+        "nothing from the cancelled file is listed"
+    );
+    assert_eq!(blobs(), kept, "the cancelled import left no file behind");
+    assert!(!app
+        .find("#progress")
+        .await
+        .is_displayed()
+        .await
+        .expect("progress shown or not"));
+    app.fill("#message-search", "tonight").await;
+    app.wait_text("#thread-count", "1 conversation match").await;
+
+    // The export screen: the other conversations (his are not among them), closed and none
+    // ticked. Unticked, the report prints only his texts and calls.
+    app.click("nav button[data-screen=export]").await;
+    assert!(app
+        .text("#export-threads summary")
+        .await
+        .contains("Other conversations to include"));
+    assert_eq!(
+        app.js("return document.querySelector('#export-threads').open")
+            .await,
+        serde_json::json!(false)
+    );
+    assert_eq!(app.count("#export-threads input[type=checkbox]").await, 2);
+    assert_eq!(
+        app.count("#export-threads input[type=checkbox]:checked")
+            .await,
+        0
+    );
+    let heading = "Other conversations the protected person chose to include";
+    let his_only = app.tmp.path().join("report-his-only.pdf");
+    app.click("#export-report").await;
+    app.answer_file_dialog("Save the court report", &his_only, true);
+    app.wait_text("#export-result", "report-his-only.pdf").await;
+    let text = flat(&pdf_text(&his_only));
+    assert!(text.contains("Stop contacting me."), "{text}");
+    for private in ["Call me tonight", "Dinner Sunday", heading] {
+        assert!(!text.contains(private), "{private:?} printed unchosen");
+    }
+
+    // Mom's conversation ticked: printed under its own heading; Sam's, unticked, is not.
+    app.click("#export-threads summary").await;
+    let listed = app.text("#export-threads fieldset").await;
+    assert!(
+        listed.contains("“Mom”, +1 510-555-0100: 1 text, 1 call"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("“Sam”, +1 510-555-0123: 1 text"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("510-555-0142"),
+        "his are not offered: {listed}"
+    );
+    assert!(app
+        .text("#export-threads")
+        .await
+        .contains("Everything else from your phone stays private"));
+    assert_eq!(app.unlabelled_controls().await, Vec::<String>::new());
+    app.click("#export-threads input[value=\"+15105550100\"]")
+        .await;
+    if let Some(shots) = &shots {
+        app.js("document.querySelector('#export-threads').scrollIntoView({block: 'center'})")
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.screenshot(&shots.join("app-export-conversations.png"))
+            .await;
+    }
+    let with_mom = app.tmp.path().join("report-with-mom.pdf");
+    app.click("#export-report").await;
+    app.answer_file_dialog("Save the court report", &with_mom, true);
+    app.wait_text("#export-result", "report-with-mom.pdf").await;
+    let text = flat(&pdf_text(&with_mom));
+    let (his, chosen) = text
+        .split_once(heading)
+        .unwrap_or_else(|| panic!("{heading:?} in {text}"));
+    assert!(his.contains("Stop contacting me."), "{his}");
+    assert!(
+        chosen.contains("Are you okay? Call me tonight."),
+        "{chosen}"
+    );
+    assert!(!text.contains("Dinner Sunday"), "Sam's was not chosen");
     app.close().await;
+}
+
+/// Not a test: the drag source `drop_on_window` starts (this binary again, with the file to
+/// offer in DAYBOOK_E2E_DRAG_FILE and the app's display in DISPLAY). Without them it does
+/// nothing. A small window at the screen's bottom right offers the file as `text/uri-list`,
+/// says where it is on stdout once shown, and ends when a drag from it ends.
+#[test]
+#[ignore = "not a test: the drag source the messages test starts"]
+fn drag_source() {
+    use gtk::prelude::*;
+    let Some(file) = std::env::var_os("DAYBOOK_E2E_DRAG_FILE") else {
+        return;
+    };
+    gtk::init().expect("GTK opens the display");
+    let uri = gtk::glib::filename_to_uri(std::path::Path::new(&file), None).expect("a file URI");
+    let window = gtk::Window::new(gtk::WindowType::Toplevel);
+    window.set_title("Drag source");
+    window.set_default_size(160, 100);
+    window.move_(1220, 1680);
+    let area = gtk::EventBox::new();
+    area.add(&gtk::Label::new(Some("Drag me")));
+    area.drag_source_set(
+        gtk::gdk::ModifierType::BUTTON1_MASK,
+        &[gtk::TargetEntry::new(
+            "text/uri-list",
+            gtk::TargetFlags::OTHER_APP,
+            0,
+        )],
+        gtk::gdk::DragAction::COPY,
+    );
+    area.connect_drag_data_get(move |_, _, data, _, _| {
+        data.set_uris(&[uri.as_str()]);
+    });
+    area.connect_drag_end(|_, _| gtk::main_quit());
+    window.add(&area);
+    window.connect_map_event(|w, _| {
+        if let Some(gdk_window) = w.window() {
+            let (_, x, y) = gdk_window.origin();
+            let (width, height) = (w.allocated_width(), w.allocated_height());
+            println!("DRAG SOURCE AT {} {}", x + width / 2, y + height / 2);
+        }
+        gtk::glib::Propagation::Proceed
+    });
+    window.show_all();
+    gtk::main();
 }
 
 /// SMS Backup & Restore files as the Android app writes them: the writer the core's tests use.

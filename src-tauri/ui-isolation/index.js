@@ -45,6 +45,7 @@ const ALLOWED_COMMANDS = new Set([
   'mark_restrained_number',
   'incident_from_messages',
   'cite_messages',
+  'other_conversations',
   'export_report',
   'export_officer_sheet',
   'export_notice',

@@ -8,6 +8,8 @@ import { showBusy, hideBusy } from '../app.js'
 
 export async function showExport(view) {
   const orders = await call('list_orders').catch(() => [])
+  const others = await call('other_conversations').catch(() => [])
+  const conversations = otherConversations(others)
   const orderChoices = [['', 'All orders'], ...orders.map((o) => [o.id, `${o.kind_label}, case ${o.case_number}`])]
   const from = input({ type: 'date', id: 'export-from' })
   const to = input({ type: 'date', id: 'export-to' })
@@ -63,7 +65,7 @@ export async function showExport(view) {
   const noticePaper = select([['letter', 'US Letter'], ['a4', 'A4']], 'letter', { id: 'notice-paper' })
   const result = h('div', { id: 'export-result', 'aria-live': 'polite' })
 
-  const request = () => ({ from: from.value || null, to: to.value || null, order_id: order.value || null, a4: paper.value === 'a4', redact: redact.value, max_mb: Number(maxMb.value) })
+  const request = () => ({ from: from.value || null, to: to.value || null, order_id: order.value || null, a4: paper.value === 'a4', redact: redact.value, max_mb: Number(maxMb.value), threads: conversations.chosen() })
   const packetRequest = () => {
     if (packetFormat.value === 'zip-passphrase' && packetPass.value !== packetPass2.value) {
       throw new Error('The two packet passphrases are not the same. Type them again. Nothing was saved.')
@@ -136,11 +138,12 @@ export async function showExport(view) {
       h('div', { class: 'row' }, field('From', from), field('To', to), field('Order', order), field('Paper', paper)),
       field('What to leave out', redact, 'ID and account numbers, birth dates and children\'s names, as the court\'s privacy rule asks. Ask the clerk which rule applies.'),
       field('Largest file', maxMb, 'Courts limit the size of each filed PDF. A larger report is saved as several files (volume 1, volume 2 …) with page numbers running straight through. Ask the clerk for your court\'s limit.'),
+      conversations,
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'primary', id: 'export-report', onclick: () => run('export_report', 'Making the court report…', request) }, 'Save the court report…'))),
     h('section', { class: 'card' },
       h('h2', {}, 'Evidence packet'),
-      h('p', {}, 'For an attorney or the court: the court report (with the dates, order and privacy choices above), every original file byte for byte, and a signed list of fingerprints that anyone can check.'),
+      h('p', {}, 'For an attorney or the court: the court report (with the dates, order, privacy choices and conversations above), every original file byte for byte, and a signed list of fingerprints that anyone can check.'),
       field('Save it as', packetFormat),
       recipientField,
       passField,
@@ -180,6 +183,34 @@ export async function showExport(view) {
         }, 'Save the notice…')),
       noticeOffer),
     result)
+}
+
+/**
+ * "Other conversations to include": the phone backup's conversations that are not with the
+ * restrained person (family, friends, an attorney), closed until opened, none ticked. Nothing
+ * is drawn when there are none. `.chosen()` gives the ticked numbers (normalised, as the
+ * export request's `threads` takes them).
+ */
+function otherConversations(others) {
+  const boxes = others.map((c, i) => h('input', { type: 'checkbox', id: `export-thread-${i}`, value: c.number }))
+  const wrap = others.length === 0
+    ? h('div', { id: 'export-threads', hidden: true })
+    : h('details', { class: 'other-conversations', id: 'export-threads' },
+      h('summary', {}, h('strong', {}, 'Other conversations to include'), ` (optional, ${others.length === 1 ? '1 conversation' : `${others.length} conversations`})`),
+      h('p', { class: 'hint', id: 'export-threads-why' }, 'Only the restrained person\'s texts and calls are printed, unless you choose more here. A conversation you tick is printed in the court report, under “Other conversations the protected person chose to include”, and is in the evidence packet too. Whoever reads the report can read it, and a report given to the court may reach the other side. Everything else from your phone stays private in this journal.'),
+      h('fieldset', { 'aria-describedby': 'export-threads-why' },
+        h('legend', {}, 'Choose the conversations to print'),
+        others.map((c, i) => h('p', { class: 'check' }, boxes[i], h('label', { for: boxes[i].id }, conversationLabel(c))))))
+  wrap.chosen = () => boxes.filter((b) => b.checked).map((b) => b.value)
+  return wrap
+}
+
+/** "“Mom”, +1 510-555-0100: 2 texts, 1 call" (the phone's own label first, when it has one). */
+function conversationLabel(c) {
+  const counted = [c.texts ? `${c.texts} ${c.texts === 1 ? 'text' : 'texts'}` : null, c.calls ? `${c.calls} ${c.calls === 1 ? 'call' : 'calls'}` : null]
+    .filter(Boolean).join(', ')
+  const who = c.saved_as.length ? `${c.saved_as.map((n) => `“${n}”`).join(', ')}, ${c.shown}` : c.shown
+  return `${who}: ${counted || 'no texts or calls'}`
 }
 
 /**
