@@ -37,24 +37,7 @@ fn text_of_page(pdf: &Path, page: usize) -> String {
 /// A JPEG "scan" whose EXIF says where and by whom it was made, as a phone scanner app writes.
 fn scan_with_gps(t: &TestDir, name: &str, seed: u64) -> PathBuf {
     let path = t.path(name);
-    std::fs::write(
-        &path,
-        daybook::demo::sample_photo(seed, "2026:01:16 10:00:00"),
-    )
-    .unwrap();
-    run(
-        "exiftool",
-        &[
-            "-q",
-            "-overwrite_original",
-            "-GPSLatitude=37.8044",
-            "-GPSLatitudeRef=N",
-            "-GPSLongitude=122.2712",
-            "-GPSLongitudeRef=W",
-            "-Artist=LEAKYARTIST",
-            p(&path),
-        ],
-    );
+    util::photo_with_location(&path, seed, "2026:01:16 10:00:00", &["-Artist=LEAKYARTIST"]);
     path
 }
 

@@ -613,23 +613,7 @@ fn picture_with_a_location(t: &TestDir) -> (std::path::PathBuf, Vec<u8>) {
         "He texted me a picture of my new front door.",
     ));
     let photo_path = t.path("photo.jpg");
-    std::fs::write(
-        &photo_path,
-        daybook::demo::sample_photo(7, "2026:03:02 03:10:00"),
-    )
-    .unwrap();
-    util::run(
-        "exiftool",
-        &[
-            "-q",
-            "-overwrite_original",
-            "-GPSLatitude=37.8044",
-            "-GPSLatitudeRef=N",
-            "-GPSLongitude=122.2712",
-            "-GPSLongitudeRef=W",
-            p(&photo_path),
-        ],
-    );
+    util::photo_with_location(&photo_path, 7, "2026:03:02 03:10:00", &[]);
     let photo = std::fs::read(&photo_path).unwrap();
     let texts = messages_file(&[
         mms(

@@ -246,3 +246,21 @@ pub fn run(program: &str, args: &[&str]) -> String {
 pub fn p(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }
+
+/// Writes at `path` a camera JPEG (`daybook::demo::sample_photo`) taken at `taken` ("YYYY:MM:DD
+/// HH:MM:SS") whose EXIF says where (a place in Oakland, written by exiftool as a phone does),
+/// plus any `more` exiftool arguments.
+pub fn photo_with_location(path: &Path, seed: u64, taken: &str, more: &[&str]) {
+    std::fs::write(path, daybook::demo::sample_photo(seed, taken)).expect("write the photo");
+    let mut args = vec![
+        "-q",
+        "-overwrite_original",
+        "-GPSLatitude=37.8044",
+        "-GPSLatitudeRef=N",
+        "-GPSLongitude=122.2712",
+        "-GPSLongitudeRef=W",
+    ];
+    args.extend_from_slice(more);
+    args.push(p(path));
+    run("exiftool", &args);
+}
