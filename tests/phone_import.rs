@@ -343,6 +343,16 @@ fn a_changed_imported_record_fails_verify() {
     let t = journal();
     let (texts, _, _) = first_backups(&t);
     t.ok(&["import", p(&texts)], "");
+    change_journal(
+        &t,
+        "UPDATE communications SET body = 'I never said that' WHERE body LIKE 'Stop%'",
+    );
+    let err = t.fails(&["verify"], "");
+    assert!(err.contains("phone import"), "{err}");
+}
+
+/// Changes the journal's database behind Daybook's back (SQLCipher, opened with its key).
+fn change_journal(t: &TestDir, sql: &str) {
     let wrapped = std::fs::read(t.journal.join("unlock/passphrase.age")).unwrap();
     let key = daybook::journal::keys::unwrap_with_passphrase(
         &wrapped,
@@ -355,14 +365,53 @@ fn a_changed_imported_record_fails_verify() {
         key.sqlcipher_literal().as_str()
     ))
     .unwrap();
-    conn.execute(
-        "UPDATE communications SET body = 'I never said that' WHERE body LIKE 'Stop%'",
-        [],
-    )
-    .unwrap();
-    drop(conn);
-    let err = t.fails(&["verify"], "");
-    assert!(err.contains("phone import"), "{err}");
+    conn.execute(sql, []).unwrap();
+}
+
+#[test]
+fn a_picture_whose_place_in_the_backup_is_unknown_or_wrong_is_refused_not_shipped() {
+    let t = journal();
+    picture_with_a_location(&t);
+    let without_location = |name: &str| {
+        let out = t.path(name);
+        let err = t.fails(
+            &[
+                "export",
+                "packet",
+                "--out",
+                p(&out),
+                "--originals",
+                "without-location",
+            ],
+            "",
+        );
+        assert!(!out.exists(), "nothing is written");
+        err
+    };
+    // Imported by a Daybook that did not note where the picture lies (before migration 10).
+    change_journal(
+        &t,
+        "UPDATE message_parts SET data_start = NULL, data_end = NULL",
+    );
+    let err = without_location("older");
+    assert!(err.contains("older Daybook"), "{err}");
+    // A place outside its message (a damaged journal): refused, never the original.
+    change_journal(&t, "UPDATE message_parts SET data_start = 0, data_end = 10");
+    let err = without_location("damaged");
+    assert!(err.contains("not inside its message"), "{err}");
+    // Exact originals, knowingly chosen, still go.
+    let exact = t.path("exact");
+    t.ok(
+        &[
+            "export",
+            "packet",
+            "--out",
+            p(&exact),
+            "--originals",
+            "exact",
+        ],
+        "",
+    );
 }
 
 /// A journal with an incident that night and both first backups imported; the texts file.

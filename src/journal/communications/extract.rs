@@ -108,7 +108,12 @@ impl Journal {
         output
             .write_all(header.as_bytes())
             .map_err(EvidenceError::Output)?;
+        let damaged = |detail: &str| EvidenceError::Damaged {
+            id: import_id.to_string(),
+            detail: detail.to_string(),
+        };
         let mut at = 0u64;
+        let mut replaced = 0;
         for (start, end) in &ranges {
             let skip = start.saturating_sub(at);
             let skipped = io::copy(&mut (&mut input).take(skip), &mut io::sink())
@@ -119,23 +124,31 @@ impl Journal {
                 .iter()
                 .filter(|s| s.start >= *start && s.end <= *end)
             {
+                if sub.start < here {
+                    return Err(damaged("two pictures' places in the kept backup overlap"));
+                }
                 copied += io::copy(&mut (&mut input).take(sub.start - here), &mut output)
                     .map_err(EvidenceError::Output)?;
                 copied += io::copy(&mut (&mut input).take(sub.end - sub.start), &mut io::sink())
                     .map_err(EvidenceError::Output)?;
                 self.write_copy_base64(&sub.attachment_id, copies, &mut output)?;
                 here = sub.end;
+                replaced += 1;
             }
             copied += io::copy(&mut (&mut input).take(end - here), &mut output)
                 .map_err(EvidenceError::Output)?;
             if skipped != skip || copied != end - start {
-                return Err(EvidenceError::Damaged {
-                    id: import_id.to_string(),
-                    detail: "the kept backup is shorter than its records say".into(),
-                });
+                return Err(damaged("the kept backup is shorter than its records say"));
             }
             at = *end;
             output.write_all(b"\n").map_err(EvidenceError::Output)?;
+        }
+        // A picture to give without its location whose place is not inside its record would
+        // otherwise go out as the original: refuse instead.
+        if replaced != substitutes.len() {
+            return Err(damaged(
+                "a picture's place in the kept backup is not inside its message",
+            ));
         }
         output
             .write_all(format!("</{root}>\n").as_bytes())
