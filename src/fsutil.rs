@@ -80,18 +80,57 @@ pub fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// The SHA-256 (hex) of a file's contents, read in 1 MiB pieces.
+/// The SHA-256 (hex) of a file's contents.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut file = fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => return Ok(hex::encode(hasher.finalize())),
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+    Ok(sha256_of(&mut fs::File::open(path)?)?.1)
+}
+
+/// The size and SHA-256 (hex) of everything `reader` gives, read in 1 MiB pieces.
+pub fn sha256_of(reader: &mut dyn Read) -> io::Result<(u64, String)> {
+    let mut hashing = HashingWriter::new(io::sink());
+    // io::copy reads a BufReader through its buffer: 1 MiB reads, not 8 KiB ones.
+    io::copy(
+        &mut io::BufReader::with_capacity(1 << 20, reader),
+        &mut hashing,
+    )?;
+    Ok(hashing.finish())
+}
+
+/// Passes bytes on to `inner` and hashes (SHA-256) and counts them as they go: what an export
+/// wrote, known without reading it back.
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: sha2::Sha256,
+    size: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        use sha2::Digest;
+        Self {
+            inner,
+            hasher: sha2::Sha256::new(),
+            size: 0,
         }
+    }
+
+    /// Bytes written and their SHA-256 (hex).
+    pub fn finish(self) -> (u64, String) {
+        use sha2::Digest;
+        (self.size, hex::encode(self.hasher.finalize()))
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }

@@ -435,24 +435,6 @@ fn plan_copy(
     }))
 }
 
-/// Passes bytes on and hashes them as they go.
-struct Hashing<W> {
-    inner: W,
-    hasher: Sha256,
-}
-
-impl<W: Write> Write for Hashing<W> {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(data)?;
-        self.hasher.update(&data[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 fn prepare_folder(out: &Path) -> Result<(), PacketError> {
     match fs::symlink_metadata(out) {
         Ok(meta) if meta.is_dir() => {
@@ -495,13 +477,10 @@ fn write_packet(
                 // copy_attachment still checks the original's SHA-256 on the way.
                 let mut digest = None;
                 sink.file(&relative, a.size, false, &mut |w| {
-                    let hashing = Hashing {
-                        inner: w,
-                        hasher: Sha256::new(),
-                    };
+                    let hashing = crate::fsutil::HashingWriter::new(w);
                     let mut patched = privacy::PatchWriter::new(hashing, &plan.patches);
                     journal.copy_attachment(a, &mut patched, &mut |_, _| true)?;
-                    digest = Some(hex::encode(patched.into_inner().hasher.finalize()));
+                    digest = Some(patched.into_inner().finish().1);
                     Ok(())
                 })?;
                 let sha = digest.ok_or_else(|| {

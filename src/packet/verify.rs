@@ -9,7 +9,6 @@ use std::path::{Component, Path};
 
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::source::{self, PacketKey, Source};
 use super::{Manifest, FORMAT, MANIFEST, SIGNATURE, SUMS};
@@ -206,19 +205,7 @@ fn safe_relative(path: &str) -> Result<&Path, PacketProblem> {
 
 fn hash_file(source: &mut dyn Source, path: &Path) -> io::Result<(u64, String)> {
     let path = path.to_string_lossy().replace('\\', "/");
-    let mut file = source.open(&path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        size += n as u64;
-    }
-    Ok((size, hex::encode(hasher.finalize())))
+    crate::fsutil::sha256_of(&mut source.open(&path)?)
 }
 
 fn read_limited(source: &mut dyn Source, path: &str, limit: u64) -> io::Result<Vec<u8>> {

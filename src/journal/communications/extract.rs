@@ -11,13 +11,12 @@
 
 use std::io::{self, Cursor, Read, Write};
 
-use sha2::{Digest, Sha256};
-
 use rusqlite::OptionalExtension;
 
 use super::Communication;
 use crate::evidence::privacy::{Patch, PatchReader};
 use crate::evidence::EvidenceError;
+use crate::fsutil::HashingWriter;
 use crate::journal::Journal;
 
 /// What an extract holds, for the packet's manifest.
@@ -88,11 +87,7 @@ impl Journal {
         head.truncate(n);
         let root = root_element(&head);
         let mut input = Cursor::new(head).chain(reader);
-        let mut output = Hashing {
-            inner: out,
-            hasher: Sha256::new(),
-            size: 0,
-        };
+        let mut output = HashingWriter::new(out);
         let name = kept.original_name.replace("--", "- -");
         let changed = match substitutes.len() {
             0 => String::new(),
@@ -153,9 +148,10 @@ impl Journal {
         output
             .write_all(format!("</{root}>\n").as_bytes())
             .map_err(EvidenceError::Output)?;
+        let (size, sha256) = output.finish();
         Ok(Extract {
-            sha256: hex::encode(output.hasher.finalize()),
-            size: output.size,
+            sha256,
+            size,
             records: ranges.len(),
             pictures_without_location: substitutes.len(),
         })
@@ -205,24 +201,5 @@ fn root_element(head: &[u8]) -> &'static str {
         (Some(s), Some(c)) if c < s => "calls",
         (None, Some(_)) => "calls",
         _ => "smses",
-    }
-}
-
-struct Hashing<'a> {
-    inner: &'a mut dyn Write,
-    hasher: Sha256,
-    size: u64,
-}
-
-impl Write for Hashing<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.size += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
     }
 }
