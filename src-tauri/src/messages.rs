@@ -457,7 +457,7 @@ impl ThreadSummary {
     fn count(&mut self, c: &Communication) {
         if c.kind.is_call() {
             self.calls += 1;
-            if c.hidden && c.numbers.is_empty() {
+            if c.from_withheld_number() {
                 self.hidden_calls += 1;
             }
         } else {
@@ -544,7 +544,7 @@ pub async fn other_conversations(state: State<'_, AppState>) -> Answer<Vec<Other
         let restrained = journal.restrained_numbers()?;
         let mut by_number: BTreeMap<String, OtherConversation> = BTreeMap::new();
         for c in journal.communications(&CommunicationFilter::default())? {
-            if c.numbers.iter().any(|n| restrained.contains(n)) {
+            if c.is_with_restrained(&restrained) {
                 continue;
             }
             for n in &c.numbers {
@@ -640,7 +640,7 @@ pub async fn message_thread(
                         journal
                             .communications(&filter)?
                             .into_iter()
-                            .filter(|c| c.hidden && c.numbers.is_empty()),
+                            .filter(Communication::from_withheld_number),
                     );
                     found.sort_by_key(|c| c.at_ms);
                 }

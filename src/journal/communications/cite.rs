@@ -90,7 +90,7 @@ impl Journal {
             .collect();
         parties.sort();
         parties.dedup();
-        if records.iter().any(|c| c.hidden && c.numbers.is_empty()) {
+        if records.iter().any(|c| c.from_withheld_number()) {
             parties.push("a withheld number".into());
         }
         let mut counts = Vec::new();

@@ -112,6 +112,19 @@ pub struct Participant {
     pub role: Role,
 }
 
+impl Communication {
+    /// A call whose caller ID was withheld: the backup cannot say who called.
+    pub fn from_withheld_number(&self) -> bool {
+        self.hidden && self.numbers.is_empty()
+    }
+
+    /// Whether a report prints it with the restrained person's texts and calls: one of its
+    /// parties is one of `restrained` (normalised numbers), or it is a withheld call.
+    pub fn is_with_restrained(&self, restrained: &[String]) -> bool {
+        self.from_withheld_number() || self.numbers.iter().any(|n| restrained.contains(n))
+    }
+}
+
 /// A picture or other part of an MMS, kept as an attachment of the import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartRef {
@@ -247,7 +260,7 @@ impl Journal {
         records.extend(
             self.communications(&filter)?
                 .into_iter()
-                .filter(|c| c.hidden && c.numbers.is_empty()),
+                .filter(Communication::from_withheld_number),
         );
         records.sort_by_key(|c| c.at_ms);
         Ok(records)

@@ -69,9 +69,10 @@ impl Communications {
                 file_no.insert(record.source.import_id.clone(), sources.len());
             }
         }
-        let (records, chosen) = records.iter().cloned().partition(|c: &Communication| {
-            (c.hidden && c.numbers.is_empty()) || c.numbers.iter().any(|n| numbers.contains(n))
-        });
+        let (records, chosen) = records
+            .iter()
+            .cloned()
+            .partition(|c: &Communication| c.is_with_restrained(&numbers));
         Ok(Self {
             zone,
             numbers,
@@ -237,7 +238,7 @@ impl Communications {
             .map(|n| format!(" (saved in the phone as \u{201c}{n}\u{201d})"))
             .unwrap_or_default();
         if c.kind.is_call() {
-            if c.hidden && c.numbers.is_empty() {
+            if c.from_withheld_number() {
                 return format!(
                     "{} from a withheld number (caller ID hidden; the backup does not say who called)",
                     capitalise(c.status.label())
