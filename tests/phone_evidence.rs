@@ -157,17 +157,7 @@ fn assert_no_metadata(image: &Path) {
 
 /// `daybook export packet --out PACKET --originals without-location`, which must succeed.
 fn without_location(t: &TestDir, packet: &Path) {
-    t.ok(
-        &[
-            "export",
-            "packet",
-            "--out",
-            p(packet),
-            "--originals",
-            "without-location",
-        ],
-        "",
-    );
+    t.export_packet(packet, "without-location");
 }
 
 fn journal_with_order(t: &TestDir) -> (String, String) {
@@ -423,17 +413,7 @@ fn a_photo_location_leaves_the_journal_only_when_the_person_chooses_exact_origin
 
     // Exact originals: the photo byte for byte, location included, because the person chose it.
     let exact = t.path("exact");
-    t.ok(
-        &[
-            "export",
-            "packet",
-            "--out",
-            p(&exact),
-            "--originals",
-            "exact",
-        ],
-        "",
-    );
+    t.export_packet(&exact, "exact");
     let exhibit = std::fs::read_dir(exact.join("exhibits"))
         .unwrap()
         .next()

@@ -374,17 +374,7 @@ fn a_picture_whose_place_in_the_backup_is_unknown_or_wrong_is_refused_not_shippe
     picture_with_a_location(&t);
     let without_location = |name: &str| {
         let out = t.path(name);
-        let err = t.fails(
-            &[
-                "export",
-                "packet",
-                "--out",
-                p(&out),
-                "--originals",
-                "without-location",
-            ],
-            "",
-        );
+        let err = t.export_packet_fails(&out, "without-location");
         assert!(!out.exists(), "nothing is written");
         err
     };
@@ -401,17 +391,7 @@ fn a_picture_whose_place_in_the_backup_is_unknown_or_wrong_is_refused_not_shippe
     assert!(err.contains("not inside its message"), "{err}");
     // Exact originals, knowingly chosen, still go.
     let exact = t.path("exact");
-    t.ok(
-        &[
-            "export",
-            "packet",
-            "--out",
-            p(&exact),
-            "--originals",
-            "exact",
-        ],
-        "",
-    );
+    t.export_packet(&exact, "exact");
 }
 
 /// A journal with an incident that night and both first backups imported; the texts file.
@@ -750,17 +730,7 @@ fn a_texted_picture_is_a_numbered_exhibit_and_its_location_leaves_only_as_chosen
     // Without location: the exhibit and the extract's picture are the same copy, with no GPS;
     // the rest of the message element is the original's, byte for byte.
     let packet = t.path("packet");
-    t.ok(
-        &[
-            "export",
-            "packet",
-            "--out",
-            p(&packet),
-            "--originals",
-            "without-location",
-        ],
-        "",
-    );
+    t.export_packet(&packet, "without-location");
     let extract =
         std::fs::read_to_string(packet.join("communications/sms-20260303-extract.xml")).unwrap();
     let copied = extract_picture(&extract);
@@ -794,17 +764,7 @@ fn a_texted_picture_is_a_numbered_exhibit_and_its_location_leaves_only_as_chosen
 
     // Exact originals, when chosen: the whole element byte for byte, location included.
     let exact = t.path("exact");
-    t.ok(
-        &[
-            "export",
-            "packet",
-            "--out",
-            p(&exact),
-            "--originals",
-            "exact",
-        ],
-        "",
-    );
+    t.export_packet(&exact, "exact");
     let extract =
         std::fs::read_to_string(exact.join("communications/sms-20260303-extract.xml")).unwrap();
     let element = &original[original.find("<mms ").unwrap()..original.find("</mms>").unwrap()];

@@ -115,6 +115,17 @@ impl TestDir {
         String::from_utf8(out.stderr).expect("utf-8")
     }
 
+    /// `daybook export packet --out OUT --originals ORIGINALS` ("exact" or "without-location"),
+    /// which must succeed.
+    pub fn export_packet(&self, out: &Path, originals: &str) -> String {
+        self.ok(&packet_args(out, originals), "")
+    }
+
+    /// The same, which must fail; returns its error.
+    pub fn export_packet_fails(&self, out: &Path, originals: &str) -> String {
+        self.fails(&packet_args(out, originals), "")
+    }
+
     pub fn add_incident(&self, json: &serde_json::Value) -> String {
         self.ok(&["incident", "add", "--json", "-"], &json.to_string())
     }
@@ -263,4 +274,15 @@ pub fn photo_with_location(path: &Path, seed: u64, taken: &str, more: &[&str]) {
     args.extend_from_slice(more);
     args.push(p(path));
     run("exiftool", &args);
+}
+
+fn packet_args<'a>(out: &'a Path, originals: &'a str) -> [&'a str; 6] {
+    [
+        "export",
+        "packet",
+        "--out",
+        p(out),
+        "--originals",
+        originals,
+    ]
 }
