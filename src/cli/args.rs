@@ -55,11 +55,28 @@ pub enum Command {
         #[arg(long)]
         caption: Option<String>,
     },
-    /// Import texts and calls from phone backups (SMS Backup & Restore XML from Android,
-    /// recognised by content); prints what each file held and how many were new
+    /// Import texts and calls from phone backups (SMS Backup & Restore XML from Android) and
+    /// WhatsApp chat exports (.zip or .txt), recognised by content; prints what each file held
+    /// and how many were new
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// WhatsApp: the zone the phone was in (IANA name); the export's times have none
+        #[arg(long, value_name = "ZONE")]
+        timezone: Option<String>,
+        /// WhatsApp: your own name as the chat writes it, when Daybook cannot tell
+        #[arg(long, value_name = "NAME")]
+        me: Option<String>,
+        /// WhatsApp: how the phone writes dates, when the chat cannot tell
+        #[arg(long, value_enum)]
+        date_order: Option<DateOrderArg>,
+        /// WhatsApp: messages in the hour the clocks went back were in its first or second pass
+        #[arg(long, value_enum)]
+        repeated_hour: Option<RepeatedHourArg>,
+        /// WhatsApp: the person the chat is with (their id from `daybook person list`); the
+        /// chat names them only as your phone's contacts do
+        #[arg(long, value_name = "PERSON_ID")]
+        with: Option<String>,
     },
     /// Imported texts and calls in time order, local time and zone on every line
     Messages {
@@ -478,4 +495,18 @@ pub enum AttachmentCommand {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// `--date-order`: day first (31/12/2026) or month first (12/31/2026).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DateOrderArg {
+    DayFirst,
+    MonthFirst,
+}
+
+/// `--repeated-hour`: the first pass of the hour that happened twice, or the second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RepeatedHourArg {
+    First,
+    Second,
 }

@@ -229,7 +229,29 @@ pub fn run(cli: Cli) -> Result<()> {
                 None => Ok(()),
             }
         }
-        Command::Import { files } => phone::import(&config, &files),
+        Command::Import {
+            files,
+            timezone,
+            me,
+            date_order,
+            repeated_hour,
+            with,
+        } => {
+            let choices = crate::phone::whatsapp::ChatChoices {
+                zone: timezone,
+                me,
+                with_person: with,
+                date_order: date_order.map(|o| match o {
+                    args::DateOrderArg::DayFirst => crate::phone::whatsapp::DateOrder::DayFirst,
+                    args::DateOrderArg::MonthFirst => crate::phone::whatsapp::DateOrder::MonthFirst,
+                }),
+                repeated_hour: repeated_hour.map(|h| match h {
+                    args::RepeatedHourArg::First => crate::phone::whatsapp::RepeatedHour::First,
+                    args::RepeatedHourArg::Second => crate::phone::whatsapp::RepeatedHour::Second,
+                }),
+            };
+            phone::import(&config, &files, &choices)
+        }
         Command::Messages {
             with,
             from,

@@ -6,17 +6,49 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::{output, CliError, Config, Result};
-use crate::journal::{time, CommunicationFilter, IncidentFilter, Journal, PhoneImport};
+use crate::journal::{
+    time, CommunicationFilter, ImportError, IncidentFilter, Journal, PhoneImport,
+};
 use crate::phone::numbers;
+use crate::phone::whatsapp::{ChatChoices, ChatError};
 use crate::phone::RecordKind;
 
-pub fn import(config: &Config, files: &[PathBuf]) -> Result<()> {
+pub fn import(config: &Config, files: &[PathBuf], choices: &ChatChoices) -> Result<()> {
     let mut journal = config.unlock()?;
     for file in files {
-        let report = journal.import_phone_backup(file, &mut |_, _| true)?;
+        let report = journal
+            .import_phone_records(file, choices, &mut |_, _| true)
+            .map_err(|e| match e {
+                ImportError::Chat(chat) => CliError::Usage(format!(
+                    "{}: {chat}{}",
+                    file.display(),
+                    chat_flag_hint(&chat)
+                )),
+                other => other.into(),
+            })?;
         print_import(&report)?;
     }
     Ok(())
+}
+
+/// The flag that answers what a chat export left open.
+fn chat_flag_hint(e: &ChatError) -> &'static str {
+    match e {
+        ChatError::NoZone | ChatError::UnknownZone(_) => {
+            " Import it again with --timezone, for example --timezone America/Los_Angeles."
+        }
+        ChatError::DateOrderUnknown { .. } => {
+            " Import it again with --date-order day-first or --date-order month-first."
+        }
+        ChatError::WhoIsMe { .. } | ChatError::NotASender { .. } => {
+            " Import it again with --me and your name exactly as the chat writes it."
+        }
+        ChatError::RepeatedHour { .. } => {
+            " Import it again with --repeated-hour first or --repeated-hour second."
+        }
+        ChatError::NotOneOther { .. } => " Import it again without --with.",
+        _ => "",
+    }
 }
 
 fn print_import(r: &PhoneImport) -> Result<()> {

@@ -9,8 +9,8 @@ pub mod time;
 
 mod communications;
 pub use communications::{
-    day_start_ms, Communication, CommunicationFilter, Extract, ImportError, PartRef, Participant,
-    PhoneImport, SourceRef, Stopped,
+    day_start_ms, is_stated_party, stated_party, Communication, CommunicationFilter, Extract,
+    ImportError, MissingPart, PartRef, Participant, PhoneImport, SourceRef, Stopped,
 };
 mod incidents;
 mod orders;

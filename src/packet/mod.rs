@@ -628,7 +628,13 @@ fn write_phone_backups(
             stem = format!("{stem}-{}", stems.len() + 1);
         }
         stems.push(stem.clone());
-        let extract_path = format!("communications/{stem}-extract.xml");
+        // A chat export's text stays text; a backup stays XML.
+        let ext = if kept.mime == "text/plain" {
+            "txt"
+        } else {
+            "xml"
+        };
+        let extract_path = format!("communications/{stem}-extract.{ext}");
         let mut written = None;
         sink.file(&extract_path, 0, true, &mut |w| {
             written = Some(journal.write_backup_extract(
@@ -649,7 +655,7 @@ fn write_phone_backups(
             sha256: extract.sha256.clone(),
         });
         let original_file = if contents.include_source_backups {
-            let path = format!("communications/{stem}.xml");
+            let path = format!("communications/{stem}.{ext}");
             sink.file(&path, kept.size, true, &mut |w| {
                 journal.copy_attachment(&kept, w, &mut |_, _| true)?;
                 Ok(())

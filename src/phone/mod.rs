@@ -8,9 +8,10 @@
 
 pub mod numbers;
 mod sms_backup;
+pub mod whatsapp;
 pub mod xml;
 
-use std::io::{BufRead, Read};
+use std::io::Read;
 
 use serde::{Deserialize, Serialize};
 
@@ -22,30 +23,30 @@ pub enum Format {
     /// SMS Backup & Restore (SyncTech) for Android: `<smses>` and `<calls>` XML files.
     #[serde(rename = "sms-backup-restore")]
     SmsBackupRestore,
+    /// WhatsApp's "Export chat": a text file, in a `.zip` with its media or alone.
+    #[serde(rename = "whatsapp-chat")]
+    WhatsAppChat,
 }
 
 impl Format {
     pub fn key(self) -> &'static str {
         match self {
             Format::SmsBackupRestore => "sms-backup-restore",
+            Format::WhatsAppChat => "whatsapp-chat",
         }
     }
 
     pub fn from_key(key: &str) -> Option<Self> {
-        (key == "sms-backup-restore").then_some(Format::SmsBackupRestore)
+        [Format::SmsBackupRestore, Format::WhatsAppChat]
+            .into_iter()
+            .find(|f| f.key() == key)
     }
 
     /// What the file is, in the words of the line printed after an import.
     pub fn describe(self) -> &'static str {
         match self {
             Format::SmsBackupRestore => "SMS Backup & Restore (Android)",
-        }
-    }
-
-    /// A reader of this format over `input`.
-    pub fn reader<'a, R: BufRead + 'a>(self, input: R) -> Box<dyn PhoneReader + 'a> {
-        match self {
-            Format::SmsBackupRestore => Box::new(SmsBackupReader::new(input)),
+            Format::WhatsAppChat => "WhatsApp chat export",
         }
     }
 }
@@ -223,6 +224,65 @@ pub struct RawParticipant {
     pub role: Role,
 }
 
+/// The network a message or call went over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    Sms,
+    Mms,
+    #[serde(rename = "imessage")]
+    IMessage,
+    Rcs,
+    /// An ordinary phone call.
+    Cellular,
+    #[serde(rename = "facetime_audio")]
+    FaceTimeAudio,
+    #[serde(rename = "facetime_video")]
+    FaceTimeVideo,
+    #[serde(rename = "whatsapp")]
+    WhatsApp,
+}
+
+impl Service {
+    /// How a report names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Service::Sms => "SMS",
+            Service::Mms => "MMS",
+            Service::IMessage => "iMessage",
+            Service::Rcs => "RCS",
+            Service::Cellular => "phone call",
+            Service::FaceTimeAudio => "FaceTime audio",
+            Service::FaceTimeVideo => "FaceTime video",
+            Service::WhatsApp => "WhatsApp",
+        }
+    }
+}
+
+/// Something the phone records about a message after it was sent, which a reader must see
+/// rather than take the text as an ordinary message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mark {
+    /// Changed after sending; the text is the last version the backup holds.
+    Edited,
+    /// Taken back by its sender; the backup may hold no text.
+    Unsent,
+    /// In the phone's "Recently Deleted" when the backup was made.
+    RecentlyDeleted,
+}
+
+/// Where a record's time came from, which says how exact it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "basis")]
+pub enum Clock {
+    /// The record's own clock field: an instant, to the millisecond or second.
+    Recorded,
+    /// The time as the phone showed it, read in the zone the person named: a chat export
+    /// writes local wall-clock times with no zone, to the minute (or second).
+    AsShown { zone: String, seconds: bool },
+}
+
 /// A part's data, kept by the [`PartStore`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPart {
@@ -240,6 +300,9 @@ pub struct Part {
     pub data: Option<Result<StoredPart, String>>,
     /// Where its base64 text lies in the backup file (byte offsets, end exclusive).
     pub data_range: Option<(u64, u64)>,
+    /// The size the backup says it had, when its data is not there (a picture named in a
+    /// message whose file the backup lacks).
+    pub declared_size: Option<u64>,
 }
 
 /// One message or call, as the backup has it.
@@ -252,10 +315,18 @@ pub struct PhoneRecord {
     /// Its element's bytes in the file, `start..end` (an extract copies exactly these).
     pub start: u64,
     pub end: u64,
+    /// The format's own name for the record where it has one (an iPhone message's guid), said
+    /// beside its position so a reader can find it with the format's own tools.
+    pub locator: Option<String>,
     pub kind: RecordKind,
+    /// The network it went over, where the backup says (iMessage, SMS, RCS, FaceTime, ...).
+    pub service: Option<Service>,
+    /// What the phone says happened to it after it was sent (edited, unsent, deleted).
+    pub marks: Vec<Mark>,
     /// UTC milliseconds since 1970, from the phone's clock field (never from the locale text
-    /// beside it).
+    /// beside it), or from the wall-clock time a chat export shows (see `clock`).
     pub at_ms: i64,
+    pub clock: Clock,
     pub status: Status,
     /// The other party or parties as written (`~` between group members).
     pub address: Option<String>,
@@ -291,6 +362,8 @@ pub enum ReadError {
     Xml(#[from] xml::XmlError),
     #[error("line {line}: {what}")]
     Record { line: u64, what: String },
+    #[error("{0}")]
+    Io(#[source] std::io::Error),
 }
 
 impl ReadError {

@@ -17,8 +17,8 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use super::xml::{Event, Start, Streamer, Value, XmlError, XmlReader};
 use super::{
-    Part, PartStore, PhoneReader, PhoneRecord, RawParticipant, ReadError, RecordKind, Role, Status,
-    StoredPart,
+    Clock, Part, PartStore, PhoneReader, PhoneRecord, RawParticipant, ReadError, RecordKind, Role,
+    Service, Status, StoredPart,
 };
 
 /// Base64 as phones write it: padding present or not.
@@ -88,6 +88,7 @@ impl<R: BufRead> SmsBackupReader<R> {
                             name,
                             data,
                             data_range,
+                            declared_size: None,
                         }),
                     }
                 }
@@ -210,8 +211,16 @@ fn message(
         line: start.line,
         start: start.offset,
         end: start.offset,
+        locator: None,
+        service: Some(if kind == RecordKind::Mms {
+            Service::Mms
+        } else {
+            Service::Sms
+        }),
+        marks: Vec::new(),
         kind,
         at_ms: date(start)?,
+        clock: Clock::Recorded,
         status,
         hidden: address.is_none(),
         address,
@@ -260,8 +269,12 @@ fn call(start: &Start<PartResult>, position: u64) -> Result<PhoneRecord, ReadErr
         line: start.line,
         start: start.offset,
         end: start.offset,
+        locator: None,
+        service: Some(Service::Cellular),
+        marks: Vec::new(),
         kind: RecordKind::Call,
         at_ms: date(start)?,
+        clock: Clock::Recorded,
         status,
         address,
         contact_name: contact_name(start),

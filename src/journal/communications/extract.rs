@@ -61,8 +61,11 @@ impl Journal {
             .collect();
         ranges.sort_unstable();
         ranges.dedup();
+        // A chat export's text holds no picture data (its media are files of their own, given
+        // as exhibits), so its extract is its lines, with a plain-text heading.
+        let chat = kept.mime == "text/plain";
         let mut substitutes = Vec::new();
-        for c in &mine {
+        for c in mine.iter().filter(|_| !chat) {
             for part in &c.parts {
                 if copies(&part.attachment_id).is_none() {
                     continue;
@@ -93,13 +96,22 @@ impl Journal {
             0 => String::new(),
             n => format!(" Except: the data of {n} picture(s) is a copy with the place where it was taken and the device removed (the packet's exhibits of the same name), since the packet was made without locations; the rest of those records is as in the original."),
         };
-        let header = format!(
+        let header = if chat {
+            format!(
+                "[Extract made by Daybook {}: the {} messages of {name} (SHA-256 {}) that the report prints, each copied byte for byte from it, one after another. Line numbers in the report refer to that file. Pictures and other files sent in the chat are the packet's exhibits.]\n",
+                env!("CARGO_PKG_VERSION"),
+                ranges.len(),
+                kept.sha256,
+            )
+        } else {
+            format!(
             "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<!--Extract made by Daybook {}: the {} records of {name} (SHA-256 {}) that the report prints, each copied byte for byte from it.{changed} Record numbers and lines in the report refer to that file.-->\n<{root} count=\"{}\">\n",
             env!("CARGO_PKG_VERSION"),
             ranges.len(),
             kept.sha256,
             ranges.len()
-        );
+        )
+        };
         output
             .write_all(header.as_bytes())
             .map_err(EvidenceError::Output)?;
@@ -136,7 +148,9 @@ impl Journal {
                 return Err(damaged("the kept backup is shorter than its records say"));
             }
             at = *end;
-            output.write_all(b"\n").map_err(EvidenceError::Output)?;
+            if !chat {
+                output.write_all(b"\n").map_err(EvidenceError::Output)?;
+            }
         }
         // A picture to give without its location whose place is not inside its record would
         // otherwise go out as the original: refuse instead.
@@ -145,9 +159,11 @@ impl Journal {
                 "a picture's place in the kept backup is not inside its message",
             ));
         }
-        output
-            .write_all(format!("</{root}>\n").as_bytes())
-            .map_err(EvidenceError::Output)?;
+        if !chat {
+            output
+                .write_all(format!("</{root}>\n").as_bytes())
+                .map_err(EvidenceError::Output)?;
+        }
         let (size, sha256) = output.finish();
         Ok(Extract {
             sha256,

@@ -38,11 +38,11 @@ use super::revisions;
 use super::{Journal, JournalError};
 use crate::evidence::EvidenceError;
 use crate::phone::numbers;
-use crate::phone::{Format, RecordKind, Role, Status};
+use crate::phone::{Clock, Format, Mark, RecordKind, Role, Service, Status};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("{path} is not a phone backup Daybook can read. It reads SMS Backup & Restore files from Android (the .xml files of messages and of calls).")]
+    #[error("{path} is not a phone backup Daybook can read. It reads SMS Backup & Restore files from Android (the .xml files of messages and of calls) and WhatsApp chat exports (the .zip, or the .txt, that \"Export chat\" makes).")]
     NotABackup { path: PathBuf },
     #[error("{path} holds no messages or calls. Nothing was imported.")]
     Empty { path: PathBuf },
@@ -62,6 +62,8 @@ pub enum ImportError {
     },
     #[error("Could not save the encrypted copy: {0}. Nothing was imported.")]
     Write(#[source] io::Error),
+    #[error(transparent)]
+    Chat(#[from] crate::phone::whatsapp::ChatError),
     #[error(transparent)]
     Evidence(#[from] EvidenceError),
     #[error(transparent)]
@@ -102,7 +104,32 @@ pub struct Communication {
     pub participants: Vec<Participant>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<PartRef>,
+    /// Parts the message had that the backup or export did not hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_parts: Vec<MissingPart>,
+    /// iMessage, SMS, WhatsApp, ...; `None` for records imported before it was noted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Service>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<Mark>,
+    /// `Some` when the time is what the phone showed (a chat export), not a clock field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<Clock>,
+    /// The format's own id for the record (an iPhone message's guid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locator: Option<String>,
     pub source: SourceRef,
+}
+
+/// A picture or file a message had that its backup or export did not hold: named, never
+/// silently dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingPart {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub mime: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,6 +143,21 @@ impl Communication {
     /// A call whose caller ID was withheld: the backup cannot say who called.
     pub fn from_withheld_number(&self) -> bool {
         self.hidden && self.numbers.is_empty()
+    }
+
+    /// How a report or list names one of its parties: the number, or for a chat party named
+    /// at import, the name the chat gives them.
+    pub fn party_name(&self, thread: &str) -> String {
+        if is_stated_party(thread) {
+            let label = if self.incoming {
+                self.contact_name.as_deref()
+            } else {
+                self.number_raw.as_deref()
+            };
+            label.unwrap_or("the other party").to_string()
+        } else {
+            numbers::display(thread)
+        }
     }
 
     /// Whether a report prints it with the restrained person's texts and calls: one of its
@@ -281,8 +323,13 @@ impl Journal {
             .people()?
             .iter()
             .filter(|p| p.role == super::model::PersonRole::Restrained)
-            .flat_map(|p| p.details.phones.iter())
-            .filter_map(|raw| numbers::normalise(raw, region))
+            .flat_map(|p| {
+                p.details
+                    .phones
+                    .iter()
+                    .filter_map(|raw| numbers::normalise(raw, region))
+                    .chain([stated_party(&p.id)])
+            })
             .collect();
         out.sort();
         out.dedup();
@@ -382,7 +429,8 @@ pub fn day_start_ms(day: chrono::NaiveDate, zone: chrono_tz::Tz) -> Option<i64> 
 /// The columns `read_row` reads, in its order.
 const SELECT_COMMUNICATIONS: &str = "SELECT id, import_id, position, line, kind, at_ms, status,
     incoming, number_raw, thread, sender, hidden, contact_name, body, subject, duration_s,
-    participants, byte_start, byte_end FROM communications";
+    participants, byte_start, byte_end, service, marks, clock, locator, missing_parts
+    FROM communications";
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
     let kind: String = r.get(4)?;
@@ -413,6 +461,11 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
             .and_then(|p| serde_json::from_str(&p).ok())
             .unwrap_or_default(),
         parts: Vec::new(),
+        missing_parts: json_column(r.get(23)?),
+        service: json_column(r.get::<_, Option<String>>(19)?.map(|s| format!("\"{s}\""))),
+        marks: json_column(r.get(20)?),
+        clock: json_column(r.get(21)?),
+        locator: r.get(22)?,
         source: SourceRef {
             import_id: r.get(1)?,
             position: r.get::<_, i64>(2)? as u64,
@@ -423,9 +476,15 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
     })
 }
 
+/// A JSON column's value, or the type's default when it is NULL or unreadable.
+fn json_column<T: serde::de::DeserializeOwned + Default>(text: Option<String>) -> T {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
 /// What of a record the chain covers (every stored field, and its parts' hashes).
 fn chain_value(comm: &Communication) -> Value {
-    json!({
+    let mut value = json!({
         "id": comm.id,
         "kind": comm.kind.key(),
         "at_ms": comm.at_ms,
@@ -444,7 +503,40 @@ fn chain_value(comm: &Communication) -> Value {
         "position": comm.source.position,
         "line": comm.source.line,
         "bytes": [comm.source.byte_start, comm.source.byte_end],
-    })
+    });
+    // Fields noted since migration 11, covered only when set so earlier digests hold.
+    if let Some(fields) = value.as_object_mut() {
+        if !comm.missing_parts.is_empty() {
+            fields.insert("missing_parts".into(), json!(comm.missing_parts));
+        }
+        if let Some(service) = comm.service {
+            fields.insert("service".into(), json!(service));
+        }
+        if !comm.marks.is_empty() {
+            fields.insert("marks".into(), json!(comm.marks));
+        }
+        if let Some(clock) = &comm.clock {
+            fields.insert("clock".into(), json!(clock));
+        }
+        if let Some(locator) = &comm.locator {
+            fields.insert("locator".into(), json!(locator));
+        }
+    }
+    value
+}
+
+/// The thread of a chat party the protected person said, at import, is the journal's person
+/// `person_id`: a chat export names people only by the phone's contacts, so this statement
+/// (kept in the import's record in the chain) is what ties the chat to them.
+pub fn stated_party(person_id: &str) -> String {
+    format!("{STATED_PARTY}{person_id}")
+}
+
+const STATED_PARTY: &str = "person:";
+
+/// Whether a thread is a person named at import rather than a number.
+pub fn is_stated_party(thread: &str) -> bool {
+    thread.starts_with(STATED_PARTY)
 }
 
 pub(crate) fn utc_text(at_ms: i64) -> String {

@@ -21,8 +21,9 @@ use super::super::exhibits::Exhibit;
 use super::super::layout::{Anchor, Layout, Style};
 use super::plan::Plan;
 use crate::evidence::human_size;
-use crate::journal::{Communication, Journal, JournalError};
-use crate::phone::numbers;
+
+use crate::journal::{is_stated_party, Communication, Journal, JournalError};
+use crate::phone::{numbers, Clock, Mark, Service};
 
 /// What the section prints, loaded once (and redacted) for all layout passes.
 pub(super) struct Communications {
@@ -97,7 +98,12 @@ impl Communications {
     ) {
         l.bookmark(title, 1);
         l.heading(title, 1);
-        let shown: Vec<String> = self.numbers.iter().map(|n| numbers::display(n)).collect();
+        let shown: Vec<String> = self
+            .numbers
+            .iter()
+            .filter(|n| !is_stated_party(n))
+            .map(|n| numbers::display(n))
+            .collect();
         l.paragraph(
             &format!(
                 "Texts and calls with the restrained person's number{} on record ({}), and calls from a withheld number, read from the protected person's phone backups. Times come from each record's own clock field and are shown in {}. A contact name is the label saved in the protected person's phone, not proof of who wrote. Each entry names its source: its record number and line in a backup file kept unchanged in the journal (listed at the end of this section with its SHA-256).",
@@ -107,6 +113,38 @@ impl Communications {
             ),
             Style::body(),
         );
+        let all = || self.records.iter().chain(&self.chosen);
+        if all().any(|c| c.service == Some(Service::WhatsApp)) {
+            l.paragraph(
+                "WhatsApp chat exports are text files without a time zone: they give the time the phone showed, to the minute (to the second from an iPhone), read here in the zone the protected person named at import. They name senders by the labels saved in the exporting phone's contacts (a number only for someone not saved), and WhatsApp can cut a long chat short when exporting it.",
+                Style::body(),
+            );
+        }
+        let mut stated: Vec<String> = self
+            .records
+            .iter()
+            .flat_map(|c| {
+                c.numbers
+                    .iter()
+                    .filter(|n| is_stated_party(n))
+                    .map(|n| c.party_name(n))
+            })
+            .collect();
+        stated.sort();
+        stated.dedup();
+        if !stated.is_empty() {
+            l.paragraph(
+                &format!(
+                    "The protected person stated, when importing the chat, that {} in it is the restrained person; the chat itself names them only by that contact label.",
+                    stated
+                        .iter()
+                        .map(|s| format!("\u{201c}{s}\u{201d}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Style::body(),
+            );
+        }
         if self.records.is_empty() {
             l.paragraph(
                 "No texts or calls with these numbers in the period.",
@@ -118,7 +156,7 @@ impl Communications {
             let mut others: Vec<String> = self
                 .chosen
                 .iter()
-                .flat_map(|c| c.numbers.iter().map(|n| numbers::display(n)))
+                .flat_map(|c| c.numbers.iter().map(|n| c.party_name(n)))
                 .collect();
             others.sort();
             others.dedup();
@@ -170,7 +208,15 @@ impl Communications {
                 let heading = date.format("%A, %B %-d, %Y").to_string();
                 l.heading(&heading, 2);
             }
-            let time = local.format("%H:%M:%S %Z").to_string();
+            let time = match &c.clock {
+                Some(Clock::AsShown { seconds: false, .. }) => local
+                    .format("%H:%M %Z (as shown on the phone, to the minute)")
+                    .to_string(),
+                Some(Clock::AsShown { .. }) => local
+                    .format("%H:%M:%S %Z (as shown on the phone)")
+                    .to_string(),
+                _ => local.format("%H:%M:%S %Z").to_string(),
+            };
             l.paragraph(&format!("{time}  {}", self.describe(c)), Style::bold());
             if let Some(body) = c.body.as_deref().filter(|b| !b.is_empty()) {
                 l.quote(&format!("\u{201c}{body}\u{201d}"));
@@ -178,13 +224,23 @@ impl Communications {
             self.attached(l, c, plan, anchors);
             let number = self.file_no[&c.source.import_id];
             let (name, _, _) = &self.sources[number - 1];
-            l.paragraph(
-                &format!(
-                    "Source: record {}, line {} of backup file {number} ({name})",
+            let source = if c.service == Some(Service::WhatsApp) {
+                format!(
+                    "Source: line {} of chat file {number} ({name})",
+                    c.source.line
+                )
+            } else {
+                let locator = c
+                    .locator
+                    .as_deref()
+                    .map(|id| format!(" (id {id})"))
+                    .unwrap_or_default();
+                format!(
+                    "Source: record {}{locator}, line {} of backup file {number} ({name})",
                     c.source.position, c.source.line
-                ),
-                Style::small(),
-            );
+                )
+            };
+            l.paragraph(&source, Style::small());
             l.space(4.0);
         }
     }
@@ -221,6 +277,30 @@ impl Communications {
                 None => l.paragraph(&text, Style::small()),
             }
         }
+        for missing in &c.missing_parts {
+            let size = missing
+                .size
+                .map(|s| format!(", {}", human_size(s)))
+                .unwrap_or_default();
+            let text = match &missing.name {
+                Some(name) => format!(
+                    "Sent with it: {name} ({}{size}), not in the backup or export",
+                    missing.mime
+                ),
+                None => {
+                    let article = if missing.mime.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    };
+                    format!(
+                        "Sent with it: {article} {} that the export left out",
+                        missing.mime
+                    )
+                }
+            };
+            l.paragraph(&text, Style::small());
+        }
         // Parts that are not exhibits (none, unless the journal changed under the report).
         for part in c.parts.iter().skip(exhibits.len()) {
             l.paragraph(
@@ -231,7 +311,21 @@ impl Communications {
     }
 
     fn describe(&self, c: &Communication) -> String {
-        let party = |n: &String| numbers::display(n);
+        let mut text = self.describe_kind(c);
+        for mark in &c.marks {
+            text.push_str(match mark {
+                Mark::Edited => " — edited after it was sent (the last version is shown)",
+                Mark::Unsent => " — deleted by its sender (the phone keeps no text)",
+                Mark::RecentlyDeleted => {
+                    " — in the phone's Recently Deleted when the backup was made"
+                }
+            });
+        }
+        text
+    }
+
+    fn describe_kind(&self, c: &Communication) -> String {
+        let party = |n: &String| c.party_name(n);
         let label = c
             .contact_name
             .as_deref()
@@ -251,16 +345,22 @@ impl Communications {
                 .map(|d| format!(", {} min {:02} s", d / 60, d % 60))
                 .unwrap_or_default();
             let who: Vec<String> = c.numbers.iter().map(party).collect();
+            let over = match c.service {
+                Some(Service::Cellular | Service::Sms | Service::Mms) | None => String::new(),
+                Some(service) => format!(" ({})", service.label()),
+            };
             return format!(
-                "{} {direction} {}{label}{duration}",
+                "{}{over} {direction} {}{label}{duration}",
                 capitalise(c.status.label()),
                 who.join(", ")
             );
         }
-        let kind = if c.kind == crate::phone::RecordKind::Mms {
-            "Picture/group message"
-        } else {
-            "Text"
+        let kind = match c.service {
+            Some(Service::WhatsApp) => "WhatsApp message",
+            Some(Service::IMessage) => "iMessage",
+            Some(Service::Rcs) => "RCS message",
+            _ if c.kind == crate::phone::RecordKind::Mms => "Picture/group message",
+            _ => "Text",
         };
         let who: Vec<String> = c.numbers.iter().map(party).collect();
         let mut text = if c.incoming {

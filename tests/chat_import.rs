@@ -1,0 +1,335 @@
+//! WhatsApp chat exports (issue 15): the iPhone `.zip` with its media and the Android `.txt`
+//! with media beside it, in English and Spanish; the zone the person names, a repeated
+//! fall-back hour and an undecidable date order refused until they say, the chat tied to the
+//! restrained person only by their statement, and the report and packet that follow.
+
+mod util;
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{json, Value};
+use util::{p, TestDir};
+
+/// A journal with an order from California; the restrained person's number is on record but
+/// the chat names him only "Marcus Ellison" (as the protected person's phone saved him).
+fn journal() -> (TestDir, String) {
+    let t = TestDir::new();
+    t.init();
+    t.ok(
+        &["order", "add", "--json", "-"],
+        &json!({
+            "kind": "after_hearing", "court": "Superior Court of California, County of Alameda",
+            "state": "CA", "case_number": "HF26-014327", "issued_on": "2026-01-15",
+            "expires_on": "2099-01-15", "petitioner": "Dana Ellison",
+            "respondent": {"name": "Marcus Ellison", "phones": ["(510) 555-0100"]},
+            "protected_persons": [{"name": "Dana Ellison"}],
+            "terms": [{"type": "no_contact"}]
+        })
+        .to_string(),
+    );
+    let people: Vec<Value> =
+        serde_json::from_str(&t.ok(&["person", "list", "--json"], "")).unwrap();
+    let him = people
+        .iter()
+        .find(|p| p["details"]["name"] == "Marcus Ellison" || p["name"] == "Marcus Ellison")
+        .expect("the respondent is a person");
+    (t, him["id"].as_str().unwrap().to_string())
+}
+
+fn messages(t: &TestDir) -> Vec<Value> {
+    serde_json::from_str(&t.ok(&["messages", "--json"], "")).unwrap()
+}
+
+/// The iPhone export's text: seconds, 12-hour clock with U+202F, the U+200E marks WhatsApp
+/// puts before attachments and system lines, a line that continues a message, an edited and a
+/// deleted message, an omitted picture and a missed call.
+const IPHONE_CHAT: &str = "\u{200E}[3/14/26, 9:58:01\u{202F}PM] Marcus Ellison: \u{200E}Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.\n\
+[3/14/26, 10:02:15\u{202F}PM] Marcus Ellison: I'm outside your building\n\
+[3/14/26, 10:02:40\u{202F}PM] Marcus Ellison: come down\n\
+or I come up\n\
+[3/14/26, 10:05:09\u{202F}PM] Dana: Leave me alone. You are not allowed to contact me.\n\
+\u{200E}[3/14/26, 10:07:33\u{202F}PM] Marcus Ellison: \u{200E}<attached: 00000007-PHOTO-2026-03-14-22-07-33.jpg>\n\
+[3/14/26, 10:08:00\u{202F}PM] Marcus Ellison: \u{200E}image omitted\n\
+[3/14/26, 10:09:12\u{202F}PM] Marcus Ellison: see? <This message was edited>\n\
+[3/14/26, 10:10:00\u{202F}PM] Marcus Ellison: \u{200E}This message was deleted.\n\
+[3/14/26, 10:11:45\u{202F}PM] Marcus Ellison: \u{200E}Missed voice call\n";
+
+fn iphone_zip(t: &TestDir) -> std::path::PathBuf {
+    let picture = t.path("00000007-PHOTO-2026-03-14-22-07-33.jpg");
+    util::photo_with_location(&picture, 7, "2026:03:14 22:07:30", &[]);
+    let zip_path = t.path("WhatsApp Chat - Marcus Ellison.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("_chat.txt", options).unwrap();
+    zip.write_all(IPHONE_CHAT.as_bytes()).unwrap();
+    zip.start_file("00000007-PHOTO-2026-03-14-22-07-33.jpg", options)
+        .unwrap();
+    zip.write_all(&std::fs::read(&picture).unwrap()).unwrap();
+    zip.finish().unwrap();
+    std::fs::remove_file(picture).unwrap();
+    zip_path
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[test]
+fn an_iphone_export_is_read_in_the_named_zone_tied_to_him_only_as_stated_and_reported() {
+    let (t, him) = journal();
+    let zip = iphone_zip(&t);
+    let before = t.journal_files();
+
+    // No zone: refused, with the flag to give, and nothing changes.
+    let err = t.fails(&["import", p(&zip)], "");
+    assert!(err.contains("has no time zone in it"), "{err}");
+    assert!(err.contains("--timezone"), "{err}");
+    assert_eq!(t.journal_files(), before);
+
+    let out = t.ok(
+        &[
+            "import",
+            p(&zip),
+            "--timezone",
+            "America/Los_Angeles",
+            "--with",
+            &him,
+        ],
+        "",
+    );
+    assert!(
+        out.contains("WhatsApp chat export: 7 messages and 1 call; 8 new"),
+        "{out}"
+    );
+
+    let list = messages(&t);
+    assert_eq!(list.len(), 8, "{list:#?}");
+    // 10:02:15 PM PDT on 2026-03-14 (DST began 2026-03-08) is 05:02:15 UTC the next day.
+    assert_eq!(list[0]["at"], "2026-03-15T05:02:15.000Z");
+    assert_eq!(list[0]["incoming"], true);
+    assert_eq!(list[0]["service"], "whatsapp");
+    assert_eq!(
+        list[0]["clock"],
+        json!({"basis": "as_shown", "zone": "America/Los_Angeles", "seconds": true})
+    );
+    assert_eq!(list[0]["contact_name"], "Marcus Ellison");
+    assert_eq!(list[0]["numbers"], json!([format!("person:{him}")]));
+    assert_eq!(list[1]["body"], "come down\nor I come up");
+    assert_eq!(list[2]["incoming"], false);
+    assert_eq!(list[2]["status"], "sent");
+    assert_eq!(list[3]["kind"], "mms");
+    assert_eq!(list[3]["parts"][0]["mime"], "image/jpeg");
+    assert_eq!(
+        list[4]["missing_parts"],
+        json!([{"mime": "picture"}]),
+        "an omitted picture is named, not dropped"
+    );
+    assert_eq!(list[5]["body"], "see?");
+    assert_eq!(list[5]["marks"], json!(["edited"]));
+    assert_eq!(list[6]["marks"], json!(["unsent"]));
+    assert_eq!(list[6]["body"], Value::Null);
+    assert_eq!(
+        (&list[7]["kind"], &list[7]["status"]),
+        (&json!("call"), &json!("missed"))
+    );
+
+    // The same zip again adds nothing and keeps nothing.
+    let files = t.journal_files();
+    let again = t.ok(
+        &["import", p(&zip), "--timezone", "America/Los_Angeles"],
+        "",
+    );
+    assert!(
+        again.contains("this exact file was imported before"),
+        "{again}"
+    );
+    assert_eq!(t.journal_files().len(), files.len());
+
+    // The report prints the chat with his texts, says how exact its times are, what the
+    // format cannot say and on whose word it is his; the picture is an exhibit.
+    t.add_incident(&util::incident(
+        "2026-03-14T22:00",
+        "He came to my building and messaged me on WhatsApp.",
+    ));
+    let pdf = t.path("report.pdf");
+    t.ok(&["export", "report", "--out", p(&pdf)], "");
+    let text = util::run("pdftotext", &[p(&pdf), "-"]);
+    let section = text
+        .split("Communications with the restrained person")
+        .nth(1)
+        .expect("the section follows the incidents");
+    let flat = section.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "22:02:15 PDT (as shown on the phone) WhatsApp message received from Marcus Ellison",
+        "“I'm outside your building”",
+        "WhatsApp message sent to Marcus Ellison",
+        "edited after it was sent (the last version is shown)",
+        "deleted by its sender",
+        "Sent with it: a picture that the export left out",
+        "Missed call (WhatsApp) from Marcus Ellison",
+        "Source: line 2 of chat file 1 (_chat.txt)",
+        "WhatsApp chat exports are text files without a time zone",
+        "The protected person stated, when importing the chat, that “Marcus Ellison” in it is the restrained person",
+        "Attached: Exhibit 1",
+    ] {
+        assert!(flat.contains(expected), "missing {expected:?} in:\n{flat}");
+    }
+    assert!(!flat.contains("person:"), "{flat}");
+    if let Some(dir) = std::env::var_os("DAYBOOK_LOOK_DIR") {
+        std::fs::copy(&pdf, Path::new(&dir).join("whatsapp-report.pdf")).unwrap();
+    }
+
+    // The packet's extract is the printed lines, byte for byte, as text.
+    let out = t.path("packet");
+    t.export_packet(&out, "exact");
+    let extract = std::fs::read_to_string(out.join("communications/_chat-extract.txt")).unwrap();
+    let kept_sha = sha256_hex(IPHONE_CHAT.as_bytes());
+    assert!(extract.starts_with("[Extract made by Daybook"), "{extract}");
+    assert!(extract.contains(&kept_sha), "names the kept text's SHA-256");
+    let lines: Vec<&str> = IPHONE_CHAT.split_inclusive('\n').collect();
+    assert_eq!(
+        extract.split_once('\n').unwrap().1,
+        lines[1..].concat(),
+        "every message but the system line, byte for byte"
+    );
+}
+
+/// Android in Spanish, 12-hour clock "p. m.", media beside the `.txt`; the day comes first
+/// only the 13th can tell.
+const ANDROID_SPANISH: &str = "12/3/26, 11:58\u{202F}p.\u{00A0}m. - Los mensajes y las llamadas están cifrados de extremo a extremo.\n\
+12/3/26, 11:59\u{202F}p.\u{00A0}m. - Marcus: Sé dónde estás\n\
+13/3/26, 12:01\u{202F}a.\u{00A0}m. - Marcus: IMG-20260313-WA0001.jpg (archivo adjunto)\n\
+mira afuera\n\
+13/3/26, 12:02\u{202F}a.\u{00A0}m. - Marcus: <Multimedia omitido>\n\
+13/3/26, 12:03\u{202F}a.\u{00A0}m. - Dana: Déjame en paz\n\
+13/3/26, 12:04\u{202F}a.\u{00A0}m. - Marcus: Se eliminó este mensaje.\n";
+
+#[test]
+fn android_exports_in_spanish_and_english_with_what_the_file_leaves_open() {
+    let (t, _) = journal();
+    let dir = t.path("export");
+    std::fs::create_dir(&dir).unwrap();
+    let chat = dir.join("Chat de WhatsApp con Marcus.txt");
+    std::fs::write(&chat, ANDROID_SPANISH).unwrap();
+    std::fs::write(
+        dir.join("IMG-20260313-WA0001.jpg"),
+        daybook::demo::sample_photo(3, "2026:03:13 00:01:00"),
+    )
+    .unwrap();
+    let out = t.ok(
+        &["import", p(&chat), "--timezone", "America/Los_Angeles"],
+        "",
+    );
+    assert!(out.contains("5 messages and 0 calls; 5 new"), "{out}");
+    let list = messages(&t);
+    // 11:59 PM on 12 March (day first: the next lines are the 13th), to the minute.
+    assert_eq!(list[0]["at"], "2026-03-13T06:59:00.000Z");
+    assert_eq!(list[0]["body"], "Sé dónde estás");
+    assert_eq!(list[0]["clock"]["seconds"], false);
+    // Not stated to be him, and no number: his thread is the chat's label.
+    assert_eq!(list[0]["numbers"], json!(["Marcus"]));
+    assert_eq!(list[1]["body"], "mira afuera");
+    assert_eq!(list[1]["parts"][0]["mime"], "image/jpeg");
+    assert_eq!(list[2]["missing_parts"], json!([{"mime": "media file"}]));
+    assert_eq!(list[3]["incoming"], false);
+    assert_eq!(list[4]["marks"], json!(["unsent"]));
+
+    // English, 24-hour: every date could be day or month first and runs forward either way.
+    let unclear = t.path("WhatsApp Chat with Marcus.txt");
+    std::fs::write(
+        &unclear,
+        "02/03/2026, 21:15 - Marcus: one\n03/03/2026, 21:16 - Marcus: two\n03/03/2026, 21:20 - Dana: three\n",
+    )
+    .unwrap();
+    let before = t.journal_files();
+    let err = t.fails(&["import", p(&unclear), "--timezone", "Europe/London"], "");
+    assert!(
+        err.contains("could be read day first or month first"),
+        "{err}"
+    );
+    assert!(err.contains("--date-order"), "{err}");
+    assert_eq!(t.journal_files(), before);
+    t.ok(
+        &[
+            "import",
+            p(&unclear),
+            "--timezone",
+            "Europe/London",
+            "--date-order",
+            "day-first",
+        ],
+        "",
+    );
+    let list = messages(&t);
+    assert!(list
+        .iter()
+        .any(|m| m["body"] == "one" && m["at"] == "2026-03-02T21:15:00.000Z"));
+
+    // The hour the clocks went back (1 November 2026, 01:00-02:00 in Los Angeles) happened
+    // twice: refused until the person says which pass.
+    let repeated = t.path("WhatsApp Chat with Marcus (1).txt");
+    std::fs::write(
+        &repeated,
+        "31/10/2026, 23:50 - Marcus: late\n01/11/2026, 01:30 - Marcus: still up?\n01/11/2026, 01:40 - Dana: stop\n",
+    )
+    .unwrap();
+    let before = t.journal_files();
+    let err = t.fails(
+        &["import", p(&repeated), "--timezone", "America/Los_Angeles"],
+        "",
+    );
+    assert!(
+        err.contains("2 message(s) of the chat, the first on line 2, were sent between 01:00 and 02:00 on 2026-11-01"),
+        "{err}"
+    );
+    assert!(err.contains("--repeated-hour"), "{err}");
+    assert_eq!(t.journal_files(), before);
+    t.ok(
+        &[
+            "import",
+            p(&repeated),
+            "--timezone",
+            "America/Los_Angeles",
+            "--repeated-hour",
+            "second",
+        ],
+        "",
+    );
+    let list = messages(&t);
+    // 01:30 PST (UTC-8), the second pass.
+    assert!(list
+        .iter()
+        .any(|m| m["body"] == "still up?" && m["at"] == "2026-11-01T09:30:00.000Z"));
+
+    // A group chat names no one person, and Daybook cannot tell which sender is the person.
+    let group = t.path("WhatsApp Chat with Family.txt");
+    std::fs::write(
+        &group,
+        "14/03/2026, 10:00 - Ana: hola\n14/03/2026, 10:01 - Luis: hi\n14/03/2026, 10:02 - Dana: hey\n",
+    )
+    .unwrap();
+    let err = t.fails(
+        &["import", p(&group), "--timezone", "America/Los_Angeles"],
+        "",
+    );
+    assert!(
+        err.contains("cannot tell which of the chat's senders is you"),
+        "{err}"
+    );
+    assert!(err.contains("--me"), "{err}");
+    let out = t.ok(
+        &[
+            "import",
+            p(&group),
+            "--timezone",
+            "America/Los_Angeles",
+            "--me",
+            "Dana",
+        ],
+        "",
+    );
+    assert!(out.contains("3 new"), "{out}");
+}
