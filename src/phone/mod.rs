@@ -6,6 +6,7 @@
 //! data to a [`PartStore`] as it is read so no picture is ever held in memory. What the journal
 //! keeps, and how duplicates across backups are recognised, is `journal::communications`.
 
+pub mod iphone;
 pub mod numbers;
 mod sms_backup;
 pub mod whatsapp;
