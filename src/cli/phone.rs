@@ -16,6 +16,12 @@ use crate::phone::RecordKind;
 pub fn import(config: &Config, files: &[PathBuf], choices: &ChatChoices) -> Result<()> {
     let mut journal = config.unlock()?;
     for file in files {
+        if file.is_dir() {
+            for report in journal.import_iphone_backup(file, &mut |_, _| true)? {
+                print_import(&report)?;
+            }
+            continue;
+        }
         let report = journal
             .import_phone_records(file, choices, &mut |_, _| true)
             .map_err(|e| match e {
@@ -177,7 +183,7 @@ fn line(c: &crate::journal::Communication, zone: Tz, restrained: &[String]) -> S
                 } else {
                     ""
                 };
-                format!("{}{mark}", numbers::display(n))
+                format!("{}{mark}", c.party_name(n))
             })
             .collect();
         if shown.is_empty() {
@@ -226,8 +232,23 @@ fn line(c: &crate::journal::Communication, zone: Tz, restrained: &[String]) -> S
             1 => " [1 attachment]".into(),
             n => format!(" [{n} attachments]"),
         };
+        let kind = match c.service {
+            Some(crate::phone::Service::WhatsApp) => "WhatsApp message",
+            Some(crate::phone::Service::IMessage) => "iMessage",
+            Some(crate::phone::Service::Rcs) => "RCS message",
+            _ => "text",
+        };
+        let marks: String = c
+            .marks
+            .iter()
+            .map(|m| match m {
+                crate::phone::Mark::Edited => " (edited)",
+                crate::phone::Mark::Unsent => " (deleted by its sender)",
+                crate::phone::Mark::RecentlyDeleted => " (in Recently Deleted)",
+            })
+            .collect();
         format!(
-            "text {direction} {parties}{label}{status}: {}{pictures}",
+            "{kind} {direction} {parties}{label}{status}{marks}: {}{pictures}",
             c.body.as_deref().unwrap_or("")
         )
     };

@@ -628,13 +628,13 @@ fn write_phone_backups(
             stem = format!("{stem}-{}", stems.len() + 1);
         }
         stems.push(stem.clone());
-        // A chat export's text stays text; a backup stays XML.
-        let ext = if kept.mime == "text/plain" {
-            "txt"
-        } else {
-            "xml"
+        // A chat export's text stays text and a backup XML; a database's extract is JSON.
+        let (ext, extract_ext) = match kept.mime.as_str() {
+            "text/plain" => ("txt", "txt"),
+            "application/vnd.sqlite3" => ("db", "json"),
+            _ => ("xml", "xml"),
         };
-        let extract_path = format!("communications/{stem}-extract.{ext}");
+        let extract_path = format!("communications/{stem}-extract.{extract_ext}");
         let mut written = None;
         sink.file(&extract_path, 0, true, &mut |w| {
             written = Some(journal.write_backup_extract(

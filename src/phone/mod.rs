@@ -27,6 +27,9 @@ pub enum Format {
     /// WhatsApp's "Export chat": a text file, in a `.zip` with its media or alone.
     #[serde(rename = "whatsapp-chat")]
     WhatsAppChat,
+    /// An unencrypted iPhone computer backup (a folder): one import per database read.
+    #[serde(rename = "iphone-backup")]
+    IphoneBackup,
 }
 
 impl Format {
@@ -34,11 +37,16 @@ impl Format {
         match self {
             Format::SmsBackupRestore => "sms-backup-restore",
             Format::WhatsAppChat => "whatsapp-chat",
+            Format::IphoneBackup => "iphone-backup",
         }
     }
 
     pub fn from_key(key: &str) -> Option<Self> {
-        [Format::SmsBackupRestore, Format::WhatsAppChat]
+        [
+            Format::SmsBackupRestore,
+            Format::WhatsAppChat,
+            Format::IphoneBackup,
+        ]
             .into_iter()
             .find(|f| f.key() == key)
     }
@@ -48,6 +56,7 @@ impl Format {
         match self {
             Format::SmsBackupRestore => "SMS Backup & Restore (Android)",
             Format::WhatsAppChat => "WhatsApp chat export",
+            Format::IphoneBackup => "iPhone backup",
         }
     }
 }

@@ -119,6 +119,10 @@ pub fn normalise(raw: &str, region: Option<Id>) -> Option<String> {
     if NO_NUMBER.iter().any(|n| n.eq_ignore_ascii_case(trimmed)) {
         return None;
     }
+    // An email address (an iMessage handle) is its own kind of address: kept whole.
+    if trimmed.contains('@') && !trimmed.contains(char::is_whitespace) {
+        return Some(trimmed.to_lowercase());
+    }
     let compact: String = trimmed
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '(' | ')' | '.'))
@@ -160,6 +164,14 @@ pub fn display(number: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_email_address_is_kept_whole() {
+        assert_eq!(
+            normalise(" Friend@Example.com ", None).as_deref(),
+            Some("friend@example.com")
+        );
+    }
 
     #[test]
     fn the_same_number_written_four_ways_is_one_number() {

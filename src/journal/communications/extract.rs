@@ -55,6 +55,9 @@ impl Journal {
             .iter()
             .filter(|c| c.source.import_id == import_id)
             .collect();
+        if kept.mime == SQLITE {
+            return write_rows(&kept, &mine, out);
+        }
         let mut ranges: Vec<(u64, u64)> = mine
             .iter()
             .map(|c| (c.source.byte_start, c.source.byte_end))
@@ -218,4 +221,38 @@ fn root_element(head: &[u8]) -> &'static str {
         (None, Some(_)) => "calls",
         _ => "smses",
     }
+}
+
+/// The type of a kept database (an iPhone backup's sms.db or call history).
+pub(crate) const SQLITE: &str = "application/vnd.sqlite3";
+
+/// A database cannot be cut into records byte for byte, so its extract is the printed rows as
+/// Daybook read them (row number and the phone's id with each), in JSON, naming the database
+/// whose SHA-256 the manifest gives; the database itself goes into a packet only when asked.
+fn write_rows(
+    kept: &crate::evidence::Attachment,
+    records: &[&Communication],
+    out: &mut dyn Write,
+) -> Result<Extract, EvidenceError> {
+    let mut output = HashingWriter::new(out);
+    let value = serde_json::json!({
+        "note": format!(
+            "Extract made by Daybook {}: the {} rows of {} (SHA-256 {}) that the report prints, as Daybook read them. Row numbers and ids in the report refer to that database; it is in the packet only when the packet was made with the whole backups.",
+            env!("CARGO_PKG_VERSION"),
+            records.len(),
+            kept.original_name,
+            kept.sha256
+        ),
+        "records": records,
+    });
+    serde_json::to_writer_pretty(&mut output, &value)
+        .map_err(|e| EvidenceError::Output(io::Error::other(e)))?;
+    output.write_all(b"\n").map_err(EvidenceError::Output)?;
+    let (size, sha256) = output.finish();
+    Ok(Extract {
+        sha256,
+        size,
+        records: records.len(),
+        pictures_without_location: 0,
+    })
 }

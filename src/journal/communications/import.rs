@@ -1,6 +1,8 @@
 //! Reading one backup file into the journal (see the module's notes on crash safety and
 //! duplicates).
 
+mod iphone;
+
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
@@ -231,8 +233,6 @@ impl Journal {
     ) -> Result<Option<PhoneImport>, ImportError> {
         let Target {
             path,
-            format,
-            region,
             import_id,
             blobs,
             recipient,
@@ -255,31 +255,8 @@ impl Journal {
             import_id,
             kept,
         };
-        let mut numbers = Numbers::new(region);
-        let imported_at = time::now_utc();
-        let mut report = PhoneImport {
-            path: path.to_path_buf(),
-            format,
-            id: None,
-            sha256: String::new(),
-            size,
-            messages: 0,
-            calls: 0,
-            added: 0,
-            already_there: 0,
-            parts_missing: 0,
-            unreadable: 0,
-            problems: Vec::new(),
-            stopped: None,
-            same_file_as: None,
-        };
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO phone_imports (id, format, body, imported_at) VALUES (?1, ?2, '{}', ?3)",
-            params![import_id, format.key(), imported_at],
-        )?;
-        let mut digest = Sha256::new();
-        let mut part_hashes = Vec::new();
+        let mut batch = Batch::begin(&tx, target, size)?;
         let mut read_failure = None;
         {
             let mut reader = make_reader(BufReader::with_capacity(256 * 1024, &mut tee));
@@ -288,10 +265,7 @@ impl Journal {
                     Ok(Some(record)) => record,
                     Ok(None) => break,
                     Err(ReadError::Record { line, what }) => {
-                        report.unreadable += 1;
-                        if report.problems.len() < PROBLEMS_NAMED {
-                            report.problems.push(format!("line {line}: {what}"));
-                        }
+                        batch.unreadable(format!("line {line}: {what}"));
                         continue;
                     }
                     Err(ReadError::Xml(phone::xml::XmlError::Io(io)) | ReadError::Io(io)) => {
@@ -308,37 +282,18 @@ impl Journal {
                             Some(_) => "the file ends in the middle of a record".to_string(),
                             None => e.to_string(),
                         };
-                        report.stopped = Some(Stopped { line, what });
+                        batch.report.stopped = Some(Stopped { line, what });
                         break;
                     }
                 };
                 if !progress(reader.offset(), size) {
                     return Ok(None);
                 }
-                if record.kind.is_call() {
-                    report.calls += 1;
-                } else {
-                    report.messages += 1;
-                }
-                report.parts_missing += record
-                    .parts
-                    .iter()
-                    .filter(|p| !matches!(p.data, Some(Ok(_))))
-                    .count() as u64;
-                let comm =
-                    to_communication(&record, import_id, &mut numbers, target.stated.as_ref());
-                if is_duplicate(&tx, &comm, import_id)? {
-                    report.already_there += 1;
+                if !batch.add(&tx, target, &record)? {
                     for stored in record.stored_parts() {
                         parts.kept.remove(blobs, &stored.blob_id);
                     }
-                    continue;
                 }
-                let comm = store_communication(&tx, comm, &record, import_id, &imported_at)?;
-                digest.update(revisions::canonical_json(&chain_value(&comm)).as_bytes());
-                digest.update(b"\n");
-                part_hashes.extend(comm.parts.iter().map(|p| p.sha256.clone()));
-                report.added += 1;
             }
         }
         // A failed copy surfaces in the reader as a read error; say which it was.
@@ -349,6 +304,114 @@ impl Journal {
             return Err(read_err(e));
         }
         let written = tee.copy.finish().map_err(ImportError::Write)?;
+        batch.finish(tx, target, &written, json!({}))
+    }
+}
+
+/// The records of one kept file, added in one transaction: counted, checked for duplicates,
+/// stored, and digested for the import's entry in the hash chain.
+struct Batch {
+    report: PhoneImport,
+    numbers: Numbers,
+    imported_at: String,
+    digest: Sha256,
+    part_hashes: Vec<String>,
+}
+
+impl Batch {
+    fn begin(tx: &Transaction<'_>, target: &Target<'_>, size: u64) -> Result<Batch, ImportError> {
+        let imported_at = time::now_utc();
+        tx.execute(
+            "INSERT INTO phone_imports (id, format, body, imported_at) VALUES (?1, ?2, '{}', ?3)",
+            params![target.import_id, target.format.key(), imported_at],
+        )?;
+        Ok(Batch {
+            report: PhoneImport {
+                path: target.path.to_path_buf(),
+                format: target.format,
+                id: None,
+                sha256: String::new(),
+                size,
+                messages: 0,
+                calls: 0,
+                added: 0,
+                already_there: 0,
+                parts_missing: 0,
+                unreadable: 0,
+                problems: Vec::new(),
+                stopped: None,
+                same_file_as: None,
+            },
+            numbers: Numbers::new(target.region),
+            imported_at,
+            digest: Sha256::new(),
+            part_hashes: Vec::new(),
+        })
+    }
+
+    fn unreadable(&mut self, what: String) {
+        self.report.unreadable += 1;
+        if self.report.problems.len() < PROBLEMS_NAMED {
+            self.report.problems.push(what);
+        }
+    }
+
+    /// Adds `record` unless another import holds it already (then false: the caller gives
+    /// back its parts' blobs).
+    fn add(
+        &mut self,
+        tx: &Transaction<'_>,
+        target: &Target<'_>,
+        record: &PhoneRecord,
+    ) -> Result<bool, ImportError> {
+        let report = &mut self.report;
+        if record.kind.is_call() {
+            report.calls += 1;
+        } else {
+            report.messages += 1;
+        }
+        report.parts_missing += record
+            .parts
+            .iter()
+            .filter(|p| !matches!(p.data, Some(Ok(_))))
+            .count() as u64;
+        let comm = to_communication(
+            record,
+            target.import_id,
+            &mut self.numbers,
+            target.stated.as_ref(),
+        );
+        if is_duplicate(tx, &comm, target.import_id)? {
+            report.already_there += 1;
+            return Ok(false);
+        }
+        let comm = store_communication(tx, comm, record, target.import_id, &self.imported_at)?;
+        self.digest
+            .update(revisions::canonical_json(&chain_value(&comm)).as_bytes());
+        self.digest.update(b"\n");
+        self.part_hashes
+            .extend(comm.parts.iter().map(|p| p.sha256.clone()));
+        report.added += 1;
+        Ok(true)
+    }
+
+    /// Records the kept file and the import's chain entry (with `more` in its body) and
+    /// commits; `Ok(Some)` without an id when nothing was new (nothing is then recorded).
+    fn finish(
+        self,
+        tx: Transaction<'_>,
+        target: &Target<'_>,
+        written: &WrittenBlob,
+        more: Value,
+    ) -> Result<Option<PhoneImport>, ImportError> {
+        let Batch {
+            mut report,
+            imported_at,
+            digest,
+            part_hashes,
+            ..
+        } = self;
+        let (path, import_id) = (target.path, target.import_id);
         report.sha256 = written.sha256.clone();
         report.size = written.size;
         report.same_file_as = tx
@@ -375,7 +438,7 @@ impl Journal {
             // Nothing new: nothing is recorded, not even the file (the caller removes it).
             return Ok(Some(report));
         }
-        fsutil::sync_dir(blobs).map_err(ImportError::Write)?;
+        fsutil::sync_dir(target.blobs).map_err(ImportError::Write)?;
         let source = Attachment {
             id: import_id.to_string(),
             incident_id: None,
@@ -398,7 +461,7 @@ impl Journal {
             reveals: None,
         };
         evidence::insert_attachment_row(&tx, &source)?;
-        let mut body = import_body(&report, &written, format, &hex::encode(digest.finalize()));
+        let mut body = import_body(&report, written, target.format, &hex::encode(digest.finalize()));
         body["file"]["name"] = json!(target.kept_name);
         if let Some(export) = &target.export {
             // The chat's text was kept from inside this zip (its media are the parts).
@@ -406,6 +469,9 @@ impl Journal {
         }
         if let Some(stated) = &target.stated {
             body["stated_party"] = json!(stated);
+        }
+        if let (Some(fields), Value::Object(more)) = (body.as_object_mut(), more) {
+            fields.extend(more);
         }
         tx.execute(
             "UPDATE phone_imports SET body = ?2 WHERE id = ?1",

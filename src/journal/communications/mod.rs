@@ -42,7 +42,7 @@ use crate::phone::{Clock, Format, Mark, RecordKind, Role, Service, Status};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("{path} is not a phone backup Daybook can read. It reads SMS Backup & Restore files from Android (the .xml files of messages and of calls) and WhatsApp chat exports (the .zip, or the .txt, that \"Export chat\" makes).")]
+    #[error("{path} is not a phone backup Daybook can read. It reads SMS Backup & Restore files from Android (the .xml files of messages and of calls), WhatsApp chat exports (the .zip, or the .txt, that \"Export chat\" makes) and unencrypted iPhone backups (the folder Finder, Apple Devices or iTunes makes).")]
     NotABackup { path: PathBuf },
     #[error("{path} holds no messages or calls. Nothing was imported.")]
     Empty { path: PathBuf },
@@ -64,6 +64,8 @@ pub enum ImportError {
     Write(#[source] io::Error),
     #[error(transparent)]
     Chat(#[from] crate::phone::whatsapp::ChatError),
+    #[error(transparent)]
+    Iphone(#[from] crate::phone::iphone::IphoneError),
     #[error(transparent)]
     Evidence(#[from] EvidenceError),
     #[error(transparent)]

@@ -174,7 +174,7 @@ impl Communications {
             );
             self.entries(l, &self.chosen, plan, anchors);
         }
-        l.heading("Backup files", 2);
+        l.heading("Source files", 2);
         for (i, (name, size, sha)) in self.sources.iter().enumerate() {
             l.paragraph(
                 &format!(
@@ -229,14 +229,15 @@ impl Communications {
                     "Source: line {} of chat file {number} ({name})",
                     c.source.line
                 )
-            } else {
-                let locator = c
-                    .locator
-                    .as_deref()
-                    .map(|id| format!(" (id {id})"))
-                    .unwrap_or_default();
+            } else if let (Some(id), 0) = (&c.locator, c.source.line) {
+                // A database row (iPhone): its row number and the phone's own id for it.
                 format!(
-                    "Source: record {}{locator}, line {} of backup file {number} ({name})",
+                    "Source: row {} (id {id}) of database file {number} ({name})",
+                    c.source.position
+                )
+            } else {
+                format!(
+                    "Source: record {}, line {} of backup file {number} ({name})",
                     c.source.position, c.source.line
                 )
             };

@@ -1,9 +1,17 @@
-//! WhatsApp chat exports (issue 15): the iPhone `.zip` with its media and the Android `.txt`
-//! with media beside it, in English and Spanish; the zone the person names, a repeated
-//! fall-back hour and an undecidable date order refused until they say, the chat tied to the
-//! restrained person only by their statement, and the report and packet that follow.
+//! Texts and calls from iPhones and WhatsApp (issue 15), on the Android import's model.
+//!
+//! WhatsApp chat exports: the iPhone `.zip` with its media and the Android `.txt` with media
+//! beside it, in English and Spanish; the zone the person names, a repeated fall-back hour and
+//! an undecidable date order refused until they say, the chat tied to the restrained person
+//! only by their statement, and the report and packet that follow.
+//!
+//! iPhone computer backups (built by tests/util/iphone_backup.rs with the real table shapes):
+//! read without changing the backup, each database kept, every record's row and id in the
+//! report, a second import adding nothing.
 
 mod util;
+#[path = "util/iphone_backup.rs"]
+mod iphone_backup;
 
 use std::io::Write;
 use std::path::Path;
@@ -14,6 +22,10 @@ use util::{p, TestDir};
 /// A journal with an order from California; the restrained person's number is on record but
 /// the chat names him only "Marcus Ellison" (as the protected person's phone saved him).
 fn journal() -> (TestDir, String) {
+    journal_with_number("(510) 555-0100")
+}
+
+fn journal_with_number(phone: &str) -> (TestDir, String) {
     let t = TestDir::new();
     t.init();
     t.ok(
@@ -22,7 +34,7 @@ fn journal() -> (TestDir, String) {
             "kind": "after_hearing", "court": "Superior Court of California, County of Alameda",
             "state": "CA", "case_number": "HF26-014327", "issued_on": "2026-01-15",
             "expires_on": "2099-01-15", "petitioner": "Dana Ellison",
-            "respondent": {"name": "Marcus Ellison", "phones": ["(510) 555-0100"]},
+            "respondent": {"name": "Marcus Ellison", "phones": [phone]},
             "protected_persons": [{"name": "Dana Ellison"}],
             "terms": [{"type": "no_contact"}]
         })
@@ -332,4 +344,122 @@ fn android_exports_in_spanish_and_english_with_what_the_file_leaves_open() {
         "",
     );
     assert!(out.contains("3 new"), "{out}");
+}
+
+#[test]
+fn an_iphone_backup_is_read_unchanged_kept_per_database_and_reported_by_row() {
+    // The sample's "Alex" is the restrained person here.
+    let (t, _) = journal_with_number(iphone_backup::ALEX);
+    let folder = t.path("00008110-001A2B3C4D5E6F70");
+    let sample = iphone_backup::sample(&folder);
+    let before = util::files_under(&folder);
+
+    let out = t.ok(&["import", p(&folder)], "");
+    for database in [
+        "(Library/SMS/sms.db): iPhone backup:",
+        "(Library/CallHistoryDB/CallHistory.storedata): iPhone backup:",
+        "(Library/Voicemail/voicemail.db): iPhone backup:",
+    ] {
+        assert!(out.contains(database), "{out}");
+    }
+    assert_eq!(util::files_under(&folder), before, "the backup is left as it was");
+
+    let list = messages(&t);
+    let by_guid = |guid: &str| {
+        list.iter()
+            .find(|m| m["locator"] == guid)
+            .unwrap_or_else(|| panic!("{guid} in {list:#?}"))
+    };
+    let first = by_guid("6F2A0C41-1A2B-4C3D-8E9F-000000000001");
+    assert_eq!(first["service"], "imessage");
+    assert_eq!(first["body"], "Where are you?");
+    assert_eq!(first["source"]["position"], 1);
+    // Nanoseconds after 2001: T0 + 0.123456789 s, to the millisecond.
+    assert_eq!(first["at_ms"], iphone_backup::T0 * 1000 + 123);
+    assert!(
+        list.iter().any(|m| m["body"] == sample.attributed_text),
+        "the text held only in attributedBody"
+    );
+    assert!(list.iter().any(|m| m["marks"] == json!(["edited"])));
+    assert!(list.iter().any(|m| m["marks"] == json!(["unsent"])));
+    assert!(list.iter().any(|m| m["marks"] == json!(["recently_deleted"])));
+    assert!(list.iter().any(|m| m["service"] == "rcs"));
+    assert!(list.iter().any(|m| m["service"] == "sms"));
+    assert!(
+        list.iter().all(|m| m["body"] != "Loved \u{201c}Leave me alone\u{201d}"),
+        "a tapback is not a message"
+    );
+    let missing: Vec<&Value> = list
+        .iter()
+        .flat_map(|m| m["missing_parts"].as_array().into_iter().flatten())
+        .collect();
+    assert!(
+        missing
+            .iter()
+            .any(|p| p["name"] == "IMG_0002.JPG" && p["size"] == 2_345_678),
+        "{missing:#?}"
+    );
+    let picture = list
+        .iter()
+        .flat_map(|m| m["parts"].as_array().into_iter().flatten())
+        .find(|p| p["mime"] == "image/heic")
+        .expect("the picture in the backup is kept");
+    assert_eq!(picture["sha256"], sha256_hex(&sample.picture));
+    assert!(list.iter().any(|m| m["status"] == "voicemail"));
+    assert!(list.iter().any(|m| m["service"] == "facetime_video"));
+
+    // The same backup again: every database is recognised, nothing is kept twice.
+    let files = t.journal_files().len();
+    let again = t.ok(&["import", p(&folder)], "");
+    assert_eq!(again.matches("this exact file was imported before").count(), 3, "{again}");
+    assert_eq!(t.journal_files().len(), files);
+
+    t.add_incident(&json!({
+        "occurred_at": "2024-03-05T06:10",
+        "timezone": "America/Los_Angeles",
+        "kinds": ["text_message"],
+        "location": "Home",
+        "description": "He messaged me all morning.",
+    }));
+    let pdf = t.path("report.pdf");
+    t.ok(&["export", "report", "--out", p(&pdf)], "");
+    let text = util::run("pdftotext", &[p(&pdf), "-"]);
+    let section = text
+        .split("Communications with the restrained person")
+        .nth(1)
+        .expect("the section follows the incidents");
+    let flat = section.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "iMessage received from +1 555-123-0001",
+        "“Where are you?”",
+        "Source: row 1 (id 6F2A0C41-1A2B-4C3D-8E9F-000000000001) of database file 1 (sms.db)",
+        "in the phone's Recently Deleted when the backup was made",
+        "edited after it was sent",
+        "IMG_0002.JPG",
+        "not in the backup or export",
+        "Source files",
+        "sms.db,",
+    ] {
+        assert!(flat.contains(expected), "missing {expected:?} in:\n{flat}");
+    }
+    if let Some(dir) = std::env::var_os("DAYBOOK_LOOK_DIR") {
+        std::fs::copy(&pdf, Path::new(&dir).join("iphone-report.pdf")).unwrap();
+    }
+
+    // The packet gives the printed rows of each database, as read, naming its SHA-256.
+    let out = t.path("packet");
+    t.export_packet(&out, "exact");
+    let extract: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("communications/sms-extract.json")).unwrap(),
+    )
+    .unwrap();
+    let (domain, path) = iphone_backup::SMS_DB;
+    let id = iphone_backup::file_id(domain, path);
+    let db_sha = sha256_hex(&std::fs::read(folder.join(&id[..2]).join(&id)).unwrap());
+    assert!(extract["note"].as_str().unwrap().contains(&db_sha));
+    assert!(extract["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["locator"] == "6F2A0C41-1A2B-4C3D-8E9F-000000000001"));
 }
