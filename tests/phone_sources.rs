@@ -9,9 +9,9 @@
 //! read without changing the backup, each database kept, every record's row and id in the
 //! report, a second import adding nothing.
 
-mod util;
 #[path = "util/iphone_backup.rs"]
 mod iphone_backup;
+mod util;
 
 use std::io::Write;
 use std::path::Path;
@@ -362,7 +362,11 @@ fn an_iphone_backup_is_read_unchanged_kept_per_database_and_reported_by_row() {
     ] {
         assert!(out.contains(database), "{out}");
     }
-    assert_eq!(util::files_under(&folder), before, "the backup is left as it was");
+    assert_eq!(
+        util::files_under(&folder),
+        before,
+        "the backup is left as it was"
+    );
 
     let list = messages(&t);
     let by_guid = |guid: &str| {
@@ -382,11 +386,14 @@ fn an_iphone_backup_is_read_unchanged_kept_per_database_and_reported_by_row() {
     );
     assert!(list.iter().any(|m| m["marks"] == json!(["edited"])));
     assert!(list.iter().any(|m| m["marks"] == json!(["unsent"])));
-    assert!(list.iter().any(|m| m["marks"] == json!(["recently_deleted"])));
+    assert!(list
+        .iter()
+        .any(|m| m["marks"] == json!(["recently_deleted"])));
     assert!(list.iter().any(|m| m["service"] == "rcs"));
     assert!(list.iter().any(|m| m["service"] == "sms"));
     assert!(
-        list.iter().all(|m| m["body"] != "Loved \u{201c}Leave me alone\u{201d}"),
+        list.iter()
+            .all(|m| m["body"] != "Loved \u{201c}Leave me alone\u{201d}"),
         "a tapback is not a message"
     );
     let missing: Vec<&Value> = list
@@ -411,7 +418,11 @@ fn an_iphone_backup_is_read_unchanged_kept_per_database_and_reported_by_row() {
     // The same backup again: every database is recognised, nothing is kept twice.
     let files = t.journal_files().len();
     let again = t.ok(&["import", p(&folder)], "");
-    assert_eq!(again.matches("this exact file was imported before").count(), 3, "{again}");
+    assert_eq!(
+        again.matches("this exact file was imported before").count(),
+        3,
+        "{again}"
+    );
     assert_eq!(t.journal_files().len(), files);
 
     t.add_incident(&json!({

@@ -9,7 +9,6 @@ use super::{output, CliError, Config, Result};
 use crate::journal::{
     time, CommunicationFilter, ImportError, IncidentFilter, Journal, PhoneImport,
 };
-use crate::phone::numbers;
 use crate::phone::whatsapp::{ChatChoices, ChatError};
 use crate::phone::RecordKind;
 

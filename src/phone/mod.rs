@@ -47,8 +47,8 @@ impl Format {
             Format::WhatsAppChat,
             Format::IphoneBackup,
         ]
-            .into_iter()
-            .find(|f| f.key() == key)
+        .into_iter()
+        .find(|f| f.key() == key)
     }
 
     /// What the file is, in the words of the line printed after an import.

@@ -461,7 +461,12 @@ impl Batch {
             reveals: None,
         };
         evidence::insert_attachment_row(&tx, &source)?;
-        let mut body = import_body(&report, written, target.format, &hex::encode(digest.finalize()));
+        let mut body = import_body(
+            &report,
+            written,
+            target.format,
+            &hex::encode(digest.finalize()),
+        );
         body["file"]["name"] = json!(target.kept_name);
         if let Some(export) = &target.export {
             // The chat's text was kept from inside this zip (its media are the parts).

@@ -150,7 +150,9 @@ impl Communication {
     /// How a report or list names one of its parties: the number, or for a chat party named
     /// at import, the name the chat gives them.
     pub fn party_name(&self, thread: &str) -> String {
-        if is_stated_party(thread) {
+        // A chat export names people, not numbers: its label reads as the chat wrote it.
+        let named = self.service == Some(Service::WhatsApp) && !thread.starts_with('+');
+        if is_stated_party(thread) || named {
             let label = if self.incoming {
                 self.contact_name.as_deref()
             } else {

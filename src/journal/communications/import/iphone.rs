@@ -57,11 +57,7 @@ impl Journal {
         for source in &sources {
             let mut report = self.import_iphone_database(&backup, source, progress)?;
             // Say which database, by the phone's own path, rather than its hashed file name.
-            report.path = PathBuf::from(format!(
-                "{} ({})",
-                folder.display(),
-                source.relative_path
-            ));
+            report.path = PathBuf::from(format!("{} ({})", folder.display(), source.relative_path));
             out.push(report);
         }
         Ok(out)
