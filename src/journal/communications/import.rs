@@ -151,15 +151,27 @@ impl Journal {
                 .and_then(|r| r)
             }
         };
+        self.settle(outcome, &mut kept, &blobs, &import_id, path)
+    }
+
+    /// An import's end: what it recorded, or (cancelled, refused, failed, or nothing new)
+    /// every blob it wrote removed and its pending entry cleared.
+    fn settle(
+        &self,
+        outcome: Result<Option<PhoneImport>, ImportError>,
+        kept: &mut KeptBlobs,
+        blobs: &Path,
+        import_id: &str,
+        path: &Path,
+    ) -> Result<PhoneImport, ImportError> {
         if matches!(&outcome, Ok(Some(report)) if report.id.is_some()) {
             return outcome.map(|o| o.expect("matched Some above"));
         }
-        // Nothing recorded (cancelled, refused, failed, or nothing new): nothing kept.
-        kept.remove_all(&blobs);
-        if fsutil::sync_dir(&blobs).is_ok() {
+        kept.remove_all(blobs);
+        if fsutil::sync_dir(blobs).is_ok() {
             let _ = self
                 .conn
-                .execute("DELETE FROM pending_imports WHERE id = ?1", [&import_id]);
+                .execute("DELETE FROM pending_imports WHERE id = ?1", [import_id]);
         }
         outcome.and_then(|o| {
             o.ok_or(ImportError::Cancelled {

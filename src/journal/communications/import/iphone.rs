@@ -101,20 +101,7 @@ impl Journal {
             recipient: &recipient,
         };
         let outcome = self.iphone_records(backup, source, &target, &mut kept, progress);
-        if matches!(&outcome, Ok(Some(report)) if report.id.is_some()) {
-            return outcome.map(|o| o.expect("matched Some above"));
-        }
-        kept.remove_all(&blobs);
-        if fsutil::sync_dir(&blobs).is_ok() {
-            let _ = self
-                .conn
-                .execute("DELETE FROM pending_imports WHERE id = ?1", [&import_id]);
-        }
-        outcome.and_then(|o| {
-            o.ok_or(ImportError::Cancelled {
-                path: source.path.clone(),
-            })
-        })
+        self.settle(outcome, &mut kept, &blobs, &import_id, &source.path)
     }
 
     fn iphone_records(
