@@ -11,7 +11,7 @@ use std::ops::ControlFlow;
 use rusqlite::Row;
 
 use super::{
-    column_or_null, table_columns, value_address, value_f64, value_i64, IphoneBackup, IphoneError,
+    column_or_null, required_table, value_address, value_f64, value_i64, IphoneBackup, IphoneError,
     IphoneRecord, Summary, APPLE_EPOCH_S, CALL_HISTORY,
 };
 use crate::phone::{Clock, PhoneRecord, RecordKind, Service, Status};
@@ -28,22 +28,7 @@ pub(super) fn read(
         what: CALL_HISTORY.what,
         source,
     };
-    let columns =
-        table_columns(&conn, "ZCALLRECORD")
-            .map_err(db)?
-            .ok_or(IphoneError::MissingTable {
-                what: CALL_HISTORY.what,
-                table: "ZCALLRECORD",
-            })?;
-    for column in ["Z_PK", "ZDATE"] {
-        if !columns.contains(&column.to_ascii_lowercase()) {
-            return Err(IphoneError::MissingColumn {
-                what: CALL_HISTORY.what,
-                table: "ZCALLRECORD",
-                column,
-            });
-        }
-    }
+    let columns = required_table(&conn, CALL_HISTORY, "ZCALLRECORD", &["Z_PK", "ZDATE"])?;
     let col = |c: &str| column_or_null(&columns, "c", c);
     let sql = format!(
         "SELECT c.Z_PK, {}, c.ZDATE, {}, {}, {}, {}, {}, {}, {} FROM ZCALLRECORD c ORDER BY c.Z_PK",

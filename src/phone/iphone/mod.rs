@@ -417,6 +417,36 @@ fn sqlite_uri(path: &Path) -> String {
 }
 
 /// A table's columns (lowercase); `None` when the table is not there.
+/// A table's columns (lower-case), refused in plain words when the table or one of the columns
+/// a reader cannot do without is missing (an older or damaged database).
+fn required_table(
+    conn: &Connection,
+    location: Location,
+    table: &'static str,
+    required: &[&'static str],
+) -> Result<HashSet<String>, IphoneError> {
+    let columns = table_columns(conn, table)
+        .map_err(|source| IphoneError::Database {
+            what: location.what,
+            source,
+        })?
+        .ok_or(IphoneError::MissingTable {
+            what: location.what,
+            table,
+        })?;
+    if let Some(column) = required
+        .iter()
+        .find(|c| !columns.contains(&c.to_ascii_lowercase()))
+    {
+        return Err(IphoneError::MissingColumn {
+            what: location.what,
+            table,
+            column,
+        });
+    }
+    Ok(columns)
+}
+
 fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<Option<HashSet<String>>> {
     let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
     let names = stmt

@@ -19,8 +19,8 @@ use rusqlite::{Connection, Row, Rows};
 
 use super::typedstream::{attributed_string_text, TypedStreamError};
 use super::{
-    column_or_null, table_columns, value_address, value_i64, value_text, IphoneBackup, IphoneError,
-    IphoneRecord, SourceFile, Summary, APPLE_EPOCH_S, SMS_DB,
+    column_or_null, required_table, table_columns, value_address, value_i64, value_text,
+    IphoneBackup, IphoneError, IphoneRecord, SourceFile, Summary, APPLE_EPOCH_S, SMS_DB,
 };
 use crate::phone::{
     Clock, Mark, Part, PartStore, PhoneRecord, RawParticipant, RecordKind, Role, Service, Status,
@@ -55,20 +55,7 @@ pub(super) fn read(
         what: SMS_DB.what,
         source,
     };
-    let columns =
-        table_columns(&conn, "message")
-            .map_err(db)?
-            .ok_or(IphoneError::MissingTable {
-                what: SMS_DB.what,
-                table: "message",
-            })?;
-    if !columns.contains("date") {
-        return Err(IphoneError::MissingColumn {
-            what: SMS_DB.what,
-            table: "message",
-            column: "date",
-        });
-    }
+    let columns = required_table(&conn, SMS_DB, "message", &["date"])?;
     let chats = chats(&conn).map_err(db)?;
     let (sql, knows_handles) = message_query(&conn, &columns).map_err(db)?;
     if !knows_handles {

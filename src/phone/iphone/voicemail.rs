@@ -9,7 +9,7 @@ use std::ops::ControlFlow;
 use rusqlite::Row;
 
 use super::{
-    column_or_null, table_columns, value_address, value_i64, IphoneBackup, IphoneError,
+    column_or_null, required_table, value_address, value_i64, IphoneBackup, IphoneError,
     IphoneRecord, Summary, VOICEMAIL_DB,
 };
 use crate::phone::{Clock, Mark, Part, PartStore, PhoneRecord, RecordKind, Service, Status};
@@ -27,20 +27,7 @@ pub(super) fn read(
         what: VOICEMAIL_DB.what,
         source,
     };
-    let columns =
-        table_columns(&conn, "voicemail")
-            .map_err(db)?
-            .ok_or(IphoneError::MissingTable {
-                what: VOICEMAIL_DB.what,
-                table: "voicemail",
-            })?;
-    if !columns.contains("date") {
-        return Err(IphoneError::MissingColumn {
-            what: VOICEMAIL_DB.what,
-            table: "voicemail",
-            column: "date",
-        });
-    }
+    let columns = required_table(&conn, VOICEMAIL_DB, "voicemail", &["date"])?;
     let col = |c: &str| column_or_null(&columns, "v", c);
     let sql = format!(
         "SELECT v.ROWID, {}, v.\"date\", {}, {}, {}, {} FROM voicemail v ORDER BY v.ROWID",
