@@ -147,6 +147,25 @@ impl Communication {
         self.hidden && self.numbers.is_empty()
     }
 
+    /// What kind of kept file the record was read from, and where in it: a chat export's
+    /// line, a phone database's row with the phone's own id for it, or a backup file's record
+    /// and line. Both the report and the app cite a record so.
+    pub fn place_in_source(&self) -> (&'static str, String) {
+        if self.service == Some(Service::WhatsApp) {
+            ("chat file", format!("line {}", self.source.line))
+        } else if let (Some(id), 0) = (&self.locator, self.source.line) {
+            (
+                "database file",
+                format!("row {} (id {id})", self.source.position),
+            )
+        } else {
+            (
+                "backup file",
+                format!("record {}, line {}", self.source.position, self.source.line),
+            )
+        }
+    }
+
     /// How a report or list names one of its parties: the number, or for a chat party named
     /// at import, the name the chat gives them.
     pub fn party_name(&self, thread: &str) -> String {

@@ -13,6 +13,7 @@
 //! wrote; [`ChatReader`] then yields the records.
 
 mod lines;
+mod outline;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -27,6 +28,7 @@ use super::{
     Clock, Mark, Part, PartStore, PhoneReader, PhoneRecord, ReadError, RecordKind, Service, Status,
 };
 use lines::{Special, Stamp};
+pub use outline::{outline, ChatOutline, ChatSender};
 
 /// Longest line read as one (a message longer than this is cut into lines, each kept).
 const MAX_LINE: usize = 1 << 20;

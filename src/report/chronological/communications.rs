@@ -89,6 +89,32 @@ impl Communications {
         self.records.is_empty() && self.chosen.is_empty()
     }
 
+    /// How the section's entries cite their sources, for the kinds of file it holds (an
+    /// Android backup's records, an iPhone database's rows, a chat export's lines).
+    fn source_places(&self) -> String {
+        let mut kinds: Vec<&str> = Vec::new();
+        for c in self.records.iter().chain(&self.chosen) {
+            let kind = c.place_in_source().0;
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        let places: Vec<&str> = ["backup file", "database file", "chat file"]
+            .into_iter()
+            .filter(|k| kinds.contains(k))
+            .map(|k| match k {
+                "backup file" => "the record and line number in a backup file",
+                "database file" => "the row number and the phone's own id in a phone database",
+                _ => "the line number in a chat export",
+            })
+            .collect();
+        match places.as_slice() {
+            [] => "its place in the file it was read from".to_string(),
+            [one] => one.to_string(),
+            [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        }
+    }
+
     pub(super) fn lay_out(
         &self,
         l: &mut Layout,
@@ -106,10 +132,11 @@ impl Communications {
             .collect();
         l.paragraph(
             &format!(
-                "Texts and calls with the restrained person's number{} on record ({}), and calls from a withheld number, read from the protected person's phone backups. Times come from each record's own clock field and are shown in {}. A contact name is the label saved in the protected person's phone, not proof of who wrote. Each entry names its source: its record number and line in a backup file kept unchanged in the journal (listed at the end of this section with its SHA-256).",
+                "Texts and calls with the restrained person's number{} on record ({}), and calls from a withheld number, read from the protected person's phone backups. Times come from each record's own clock field and are shown in {}. A contact name is the label saved in the protected person's phone, not proof of who wrote. Each entry names its source, {}, a file kept unchanged in the journal and listed at the end of this section with its SHA-256.",
                 if shown.len() == 1 { "" } else { "s" },
                 if shown.is_empty() { "none".to_string() } else { shown.join(", ") },
-                self.zone
+                self.zone,
+                self.source_places()
             ),
             Style::body(),
         );
@@ -224,23 +251,8 @@ impl Communications {
             self.attached(l, c, plan, anchors);
             let number = self.file_no[&c.source.import_id];
             let (name, _, _) = &self.sources[number - 1];
-            let source = if c.service == Some(Service::WhatsApp) {
-                format!(
-                    "Source: line {} of chat file {number} ({name})",
-                    c.source.line
-                )
-            } else if let (Some(id), 0) = (&c.locator, c.source.line) {
-                // A database row (iPhone): its row number and the phone's own id for it.
-                format!(
-                    "Source: row {} (id {id}) of database file {number} ({name})",
-                    c.source.position
-                )
-            } else {
-                format!(
-                    "Source: record {}, line {} of backup file {number} ({name})",
-                    c.source.position, c.source.line
-                )
-            };
+            let (kind, place) = c.place_in_source();
+            let source = format!("Source: {place} of {kind} {number} ({name})");
             l.paragraph(&source, Style::small());
             l.space(4.0);
         }
