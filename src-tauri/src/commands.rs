@@ -27,6 +27,7 @@ use crate::state::{AppState, Session, UnlockedWith};
 
 // The "Messages and calls" commands live in messages.rs; registered from here with the rest.
 pub use crate::messages::*;
+pub use crate::phone_import::*;
 
 /// Errors reach the window as plain sentences.
 pub(crate) type Answer<T> = Result<T, String>;

@@ -8,6 +8,7 @@
 mod commands;
 mod export;
 mod messages;
+mod phone_import;
 mod state;
 mod watch;
 
@@ -200,7 +201,9 @@ fn main() -> ExitCode {
             commands::edit_person,
             commands::pick_person_photo,
             commands::pick_phone_backups,
-            commands::import_dropped_backups,
+            commands::pick_iphone_backup,
+            commands::prepare_dropped_backups,
+            commands::import_pending_backups,
             commands::message_threads,
             commands::message_thread,
             commands::mark_restrained_number,

@@ -10,219 +10,32 @@
 //! last time, and a thread's texts are sent only when the person opens it.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use daybook::journal::{
-    time, Communication, CommunicationFilter, IncidentFilter, Journal, JournalError, PhoneImport,
+    time, Communication, CommunicationFilter, IncidentFilter, Journal, JournalError,
 };
 use daybook::model::PersonRole;
 use daybook::phone::numbers;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
-use tauri_plugin_dialog::DialogExt;
+use tauri::State;
 
-use crate::commands::{with_journal, Answer, ProgressEvent};
+use crate::commands::{with_journal, Answer};
 use crate::state::AppState;
-
-// ---------------------------------------------------------------------------------------------
-// Import
-
-/// What importing one file did, in the words the CLI prints.
-#[derive(Serialize)]
-pub struct BackupImported {
-    file: String,
-    /// "sms-2026.xml: SMS Backup & Restore (Android): 4 messages and 8 calls; 4 new, 0
-    /// already in the journal", or why the file could not be imported.
-    line: String,
-    /// A cut file, unreadable records, pictures missing, the file kept or not: one sentence
-    /// each.
-    notes: Vec<String>,
-    imported: bool,
-}
-
-#[derive(Serialize)]
-pub struct BackupsImported {
-    files: Vec<BackupImported>,
-    /// New texts and calls in all the files together.
-    added: u64,
-    cancelled: bool,
-}
-
-/// Opens the native file dialog for phone backups and imports what the person picks. `None`
-/// when they chose nothing.
-#[tauri::command]
-pub async fn pick_phone_backups(
-    app: AppHandle,
-    state: State<'_, AppState>,
-) -> Answer<Option<BackupsImported>> {
-    // No filter by name: a backup is recognised by what it holds, and phones name them freely.
-    let picked = app
-        .dialog()
-        .file()
-        .set_title("Choose the phone backup (the .xml files of messages and calls)")
-        .blocking_pick_files();
-    let paths = crate::commands::picked_paths(picked);
-    if paths.is_empty() {
-        return Ok(None);
-    }
-    import_backups(&app, &state, paths).map(Some)
-}
-
-/// Imports the files last dropped on the window as phone backups.
-#[tauri::command]
-pub async fn import_dropped_backups(
-    app: AppHandle,
-    state: State<'_, AppState>,
-) -> Answer<BackupsImported> {
-    let paths = std::mem::take(&mut *state.dropped.lock().unwrap_or_else(|e| e.into_inner()));
-    if paths.is_empty() {
-        return Err("No dropped files are waiting. Drop them on the window again.".into());
-    }
-    import_backups(&app, &state, paths)
-}
-
-fn import_backups(
-    app: &AppHandle,
-    state: &AppState,
-    paths: Vec<PathBuf>,
-) -> Answer<BackupsImported> {
-    state.start_work();
-    let mut result = BackupsImported {
-        files: Vec::new(),
-        added: 0,
-        cancelled: false,
-    };
-    for path in paths {
-        let file = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string());
-        if state.cancelled() {
-            result.cancelled = true;
-            break;
-        }
-        let mut last = 0u64;
-        let mut progress = |done: u64, total: u64| {
-            if done == total || done == 0 || done.saturating_sub(last) >= (total / 100).max(1 << 20)
-            {
-                last = done;
-                state.touch();
-                let _ = app.emit(
-                    "progress",
-                    ProgressEvent {
-                        task: "import",
-                        file: file.clone(),
-                        done,
-                        total,
-                    },
-                );
-            }
-            !state.cancelled()
-        };
-        let outcome = with_journal(state, |journal| {
-            journal.import_phone_backup(&path, &mut progress)
-        });
-        match outcome {
-            Ok(report) => {
-                result.added += report.added;
-                result.files.push(described(&file, &report));
-            }
-            Err(sentence) => {
-                if state.cancelled() {
-                    result.cancelled = true;
-                }
-                result.files.push(BackupImported {
-                    line: format!("{file}: {sentence}"),
-                    file,
-                    notes: Vec::new(),
-                    imported: false,
-                });
-                if result.cancelled {
-                    break;
-                }
-            }
-        }
-    }
-    Ok(result)
-}
-
-/// The CLI's line and notes (src/cli/phone.rs), with the file's name rather than its path.
-fn described(file: &str, r: &PhoneImport) -> BackupImported {
-    let line = format!(
-        "{file}: {}: {} and {}; {} new, {} already in the journal",
-        r.format.describe(),
-        count(r.messages, "message", "messages"),
-        count(r.calls, "call", "calls"),
-        r.added,
-        r.already_there
-    );
-    let mut notes = Vec::new();
-    match (&r.id, &r.same_file_as) {
-        (Some(_), _) => notes.push(format!(
-            "The file itself is kept, encrypted, as the source of these texts and calls (SHA-256 {}…).",
-            &r.sha256[..16.min(r.sha256.len())]
-        )),
-        (None, Some(_)) => notes.push(
-            "This exact file was imported before, so nothing was added and it was not kept again."
-                .into(),
-        ),
-        (None, None) => notes.push(
-            "Everything in it was already in the journal, so the file was not kept again.".into(),
-        ),
-    }
-    if let Some(stopped) = &r.stopped {
-        notes.push(format!(
-            "The file stops early, at line {} ({}). The {} whole texts and calls before that were imported. If you copied it from the phone, copy it again and import it: nothing is added twice.",
-            stopped.line,
-            stopped.what,
-            r.messages + r.calls
-        ));
-    }
-    if r.unreadable > 0 {
-        notes.push(format!(
-            "{} could not be read and {} left out: {}",
-            count(r.unreadable, "record", "records"),
-            if r.unreadable == 1 { "was" } else { "were" },
-            r.problems.join("; ")
-        ));
-    }
-    if r.parts_missing > 0 {
-        notes.push(format!(
-            "{} not in the backup (it may have been saved without pictures). The messages were imported without them.",
-            count(
-                r.parts_missing,
-                "picture or other attachment was",
-                "pictures or other attachments were"
-            )
-        ));
-    }
-    BackupImported {
-        file: file.to_string(),
-        line,
-        notes,
-        imported: true,
-    }
-}
-
-fn count(n: u64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Threads
 
 /// The zone times are shown in: the latest incident's (the app records incidents in the zone
 /// where they happened), else the computer's, which the window sends.
-struct Zone {
-    name: String,
+pub(crate) struct Zone {
+    pub(crate) name: String,
     from_incidents: bool,
 }
 
-fn display_zone(journal: &Journal, computer: Option<&str>) -> Result<Zone, JournalError> {
+pub(crate) fn display_zone(
+    journal: &Journal,
+    computer: Option<&str>,
+) -> Result<Zone, JournalError> {
     let latest = journal
         .incidents(&IncidentFilter::default())?
         .into_iter()
@@ -276,13 +89,29 @@ impl Zone {
 }
 
 /// A restrained person, with their numbers as imports store them.
-struct Restrained {
-    id: String,
-    name: String,
+pub(crate) struct Restrained {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    /// Their phone numbers, normalised.
     numbers: Vec<String>,
+    /// The party a chat stated at import to be with them has (`person:<id>`).
+    stated: String,
 }
 
-fn restrained_people(journal: &Journal) -> Result<Vec<Restrained>, JournalError> {
+impl Restrained {
+    fn is_party(&self, n: &str) -> bool {
+        self.numbers.iter().any(|m| m == n) || self.stated == n
+    }
+
+    /// What a filter for their texts and calls looks for.
+    fn parties(&self) -> Vec<String> {
+        let mut all = self.numbers.clone();
+        all.push(self.stated.clone());
+        all
+    }
+}
+
+pub(crate) fn restrained_people(journal: &Journal) -> Result<Vec<Restrained>, JournalError> {
     let mut out = Vec::new();
     for person in journal.people()? {
         if person.role != PersonRole::Restrained {
@@ -297,6 +126,7 @@ fn restrained_people(journal: &Journal) -> Result<Vec<Restrained>, JournalError>
             }
         }
         out.push(Restrained {
+            stated: daybook::journal::stated_party(&person.id),
             id: person.id,
             name: person.details.name,
             numbers,
@@ -312,7 +142,7 @@ fn restrained_people(journal: &Journal) -> Result<Vec<Restrained>, JournalError>
 fn thread_key(c: &Communication, restrained: &[Restrained]) -> String {
     if let Some(r) = restrained
         .iter()
-        .find(|r| c.numbers.iter().any(|n| r.numbers.contains(n)))
+        .find(|r| c.numbers.iter().any(|n| r.is_party(n)))
     {
         return format!("person:{}", r.id);
     }
@@ -419,9 +249,15 @@ pub async fn message_threads(
         }
         for c in &all {
             let key = thread_key(c, &restrained);
-            let thread = by_key
-                .entry(key.clone())
-                .or_insert_with(|| number_thread(&key, c));
+            let thread = by_key.entry(key.clone()).or_insert_with(|| {
+                match restrained
+                    .iter()
+                    .find(|r| key == format!("person:{}", r.id))
+                {
+                    Some(r) => empty_thread(r),
+                    None => number_thread(&key, c),
+                }
+            });
             thread.count(c);
             if !words.is_empty() && matches(c, &words) {
                 *thread.matches.get_or_insert(0) += 1;
@@ -585,6 +421,8 @@ pub struct ThreadItem {
     #[serde(flatten)]
     record: Communication,
     status_label: &'static str,
+    /// "iMessage", "WhatsApp": the network, when the source says it.
+    service_label: Option<&'static str>,
     day: String,
     time: String,
     /// The other parties as printed, and the sender of a group message.
@@ -620,7 +458,7 @@ pub async fn message_thread(
             filter.numbers = restrained
                 .iter()
                 .find(|r| r.id == id)
-                .map(|r| r.numbers.clone())
+                .map(Restrained::parties)
                 .unwrap_or_default();
         }
         // The numbers filter finds any record with one of them among its parties; the thread
@@ -679,11 +517,12 @@ pub async fn message_thread(
             let (day, time) = zone.local(c.at_ms);
             items.push(ThreadItem {
                 status_label: c.status.label(),
+                service_label: c.service.map(daybook::phone::Service::label),
                 day,
                 time,
-                shown_numbers: c.numbers.iter().map(|n| numbers::display(n)).collect(),
+                shown_numbers: c.numbers.iter().map(|n| c.party_name(n)).collect(),
                 shown_sender: c.sender.as_deref().map(numbers::display),
-                source: format!("{file}, line {}", c.source.line),
+                source: format!("{file}, {}", c.place_in_source().1),
                 record: c,
             });
         }

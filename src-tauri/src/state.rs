@@ -39,6 +39,9 @@ pub struct AppState {
     /// Files dropped on the window, waiting for the editor to say which incident they belong
     /// to. Only paths the user chose by dropping them ever land here.
     pub dropped: Mutex<Vec<PathBuf>>,
+    /// Phone backups, chat exports and iPhone backup folders chosen for import, waiting for
+    /// the person's answers about a chat (see phone_import.rs); a slot empties once done.
+    pub pending_import: Mutex<Vec<Option<crate::phone_import::PendingSource>>>,
     /// Files this app wrote in this run; only these may be opened in the system viewer.
     pub exported: Mutex<Vec<PathBuf>>,
 }
@@ -53,6 +56,7 @@ impl AppState {
             last_activity: Mutex::new(Instant::now()),
             cancel: AtomicBool::new(false),
             dropped: Mutex::new(Vec::new()),
+            pending_import: Mutex::new(Vec::new()),
             exported: Mutex::new(Vec::new()),
         }
     }
@@ -76,6 +80,10 @@ impl AppState {
 
     /// Closes the journal and forgets its key. Returns whether it was open.
     pub fn lock(&self) -> bool {
+        self.pending_import
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         self.session().take().is_some()
     }
 

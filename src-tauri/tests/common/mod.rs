@@ -312,6 +312,39 @@ impl App {
         xdotool(&["key", "--window", &window, "Return"]);
     }
 
+    /// Chooses the folder `path` in the native folder dialog titled `title`. GTK's folder
+    /// chooser opens a folder typed in its location bar on the first Return; a second Return
+    /// then chooses the folder it shows.
+    pub fn answer_folder_dialog(&self, title: &str, path: &Path) {
+        self.answer_file_dialog(title, path, false);
+        let still_open = || {
+            let out = Command::new("xdotool")
+                .args(["search", "--onlyvisible", "--name", title])
+                .env("DISPLAY", &self.display)
+                .output()
+                .expect("xdotool");
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .last()
+                .map(|id| id.trim().to_string())
+                .filter(|id| !id.is_empty())
+        };
+        for _ in 0..3 {
+            std::thread::sleep(Duration::from_millis(1000));
+            let Some(window) = still_open() else { return };
+            let status = Command::new("xdotool")
+                .args(["key", "--window", &window, "Return"])
+                .env("DISPLAY", &self.display)
+                .status()
+                .expect("xdotool");
+            assert!(status.success(), "xdotool Return");
+        }
+        assert!(
+            still_open().is_none(),
+            "the folder dialog {title:?} stayed open"
+        );
+    }
+
     /// Form controls on the current screen that a screen reader could not name: no
     /// `<label for>`, no wrapping label, no aria-label. Returns their ids or types.
     pub async fn unlabelled_controls(&self) -> Vec<String> {

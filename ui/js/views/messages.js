@@ -25,9 +25,11 @@ export async function showMessages(view) {
   view.append(
     h('div', { class: 'title-row' },
       h('h1', {}, 'Messages and calls'),
-      h('button', { type: 'button', class: 'primary', id: 'import-backup', onclick: () => importBackup(view) }, 'Import a phone backup…')),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'primary', id: 'import-backup', onclick: () => importBackup(view, 'pick_phone_backups', 'Choose the backup files or chat export in the window that opens…') }, 'Import a phone backup or chat…'),
+        h('button', { type: 'button', id: 'import-iphone', onclick: () => importBackup(view, 'pick_iphone_backup', 'Choose the iPhone backup folder in the window that opens…') }, 'Import an iPhone backup folder…'))),
     h('p', { class: 'intro' }, 'Only the restrained person\'s texts and calls go into your reports; the rest of the backup (family, friends, your attorney) stays encrypted in this journal and is never printed unless you choose it.'),
-    h('p', { class: 'hint' }, 'Daybook reads the .xml files the Android app “SMS Backup & Restore” makes (one of messages, one of calls). You can also drop them on this window. Importing the same backup again adds nothing twice.'),
+    h('p', { class: 'hint' }, 'Daybook reads the .xml files the Android app “SMS Backup & Restore” makes (one of messages, one of calls), a WhatsApp chat from “Export chat” (the .zip, or the .txt with its media beside it), and an unencrypted iPhone backup folder made with Finder, Apple Devices or iTunes. You can also drop them on this window. Importing the same backup again adds nothing twice.'),
     results,
     h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() }, field('Search texts and numbers', search)),
     count,
@@ -201,13 +203,23 @@ function itemRow(item, selected, onPick) {
       item.subject ? h('p', { class: 'subject' }, item.subject) : null,
       item.body ? h('p', { class: 'body' }, item.body) : null,
       (item.parts ?? []).map((p) => part(p)),
-      h('p', { class: 'stamp' }, when, item.incoming ? ' · received' : ' · sent', status))
+      h('p', { class: 'stamp' }, when, item.incoming ? ' · received' : ' · sent', status, stampNotes(item)))
   }
   const search = [item.body, item.subject, item.contact_name, item.number_raw, ...(item.shown_numbers ?? []), call_ ? callWords(item) : '']
     .filter(Boolean).join('\n').toLowerCase()
   const li = h('li', { class: `item ${call_ ? 'call' : 'text'} ${side}`, dataset: { id: item.id, search }, title: `From ${item.source}` },
     h('label', { class: 'picker' }, box), content)
   return li
+}
+
+// The network, how exact the time is, and marks a reader must not miss (edited, unsent).
+function stampNotes(item) {
+  const marks = { edited: 'edited', unsent: 'unsent by the sender', recently_deleted: 'in Recently Deleted' }
+  return [
+    item.service_label && !['SMS', 'MMS'].includes(item.service_label) ? item.service_label : null,
+    item.clock?.basis === 'as_shown' ? 'time as shown on the phone' : null,
+    ...(item.marks ?? []).map((m) => marks[m] ?? m),
+  ].filter(Boolean).map((n) => ` · ${n}`).join('')
 }
 
 function callWords(item) {
@@ -312,20 +324,141 @@ async function addToIncident(thread, ids) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Import
+// Import: the shell looks at what was chosen and says what to ask (a WhatsApp chat has no time
+// zone, and names people as the phone's contacts do); the answers go back with the import.
 
-async function importBackup(view) {
-  showBusy('Choose the backup files in the window that opens…')
-  let result
+async function importBackup(view, command, waiting) {
+  showBusy(waiting)
+  let plan
   try {
-    result = await call('pick_phone_backups')
+    plan = await call(command)
   } catch (error) {
     return say(error.message, 'error')
   } finally {
     hideBusy()
   }
-  if (!result) return say('Nothing was imported: no file was chosen.')
+  if (!plan) return say('Nothing was imported: nothing was chosen.')
+  await importPlan(view, plan)
+}
+
+async function importPlan(view, plan) {
+  const answers = []
+  for (const source of plan.sources) {
+    if (source.kind !== 'chat' || !source.chat) continue
+    const answer = await askAboutChat(source, plan)
+    if (answer) answers.push(answer)
+  }
+  let result = await importWaiting(answers, plan.sources.map((s) => s.file).join(', '))
+  if (!result) return
+  // A chat with messages in an hour that happened twice waits for one more answer.
+  const files = result.files.filter((f) => !f.question)
+  let added = result.added
+  const asked = []
+  for (const f of result.files.filter((f) => f.question)) {
+    const which = await askRepeatedHour(f)
+    if (!which) {
+      files.push({ ...f, line: `${f.file}: not imported. ${f.question.sentence}` })
+      continue
+    }
+    answers.find((a) => a.index === f.question.index).repeated_hour = which
+    asked.push(f.file)
+  }
+  if (asked.length) {
+    const again = await importWaiting(answers, asked.join(', '))
+    if (!again) return
+    files.push(...again.files)
+    added += again.added
+    result = { ...again, files, added }
+  } else {
+    result = { ...result, files, added }
+  }
   await imported(view, result)
+}
+
+async function importWaiting(answers, names) {
+  showBusy(`Importing ${names}…`)
+  try {
+    return await call('import_pending_backups', { answers })
+  } catch (error) {
+    say(error.message, 'error')
+    return null
+  } finally {
+    hideBusy()
+  }
+}
+
+/** The questions about one chat export, in one dialog; resolves to the answers, or null. */
+function askAboutChat(source, plan) {
+  const chat = source.chat
+  const n = (k) => `chat-${source.index}-${k}`
+  const zone = input({ id: n('zone'), value: plan.zone, required: true, spellcheck: false })
+  const senders = chat.senders.map((s) => s.name)
+  const me = chat.only_them ? null : select(senders.map((s) => [s, `${s} (${plural(chat.senders.find((x) => x.name === s).messages, 'message')})`]), chat.me ?? senders[0], { id: n('me') })
+  // No order is chosen for the person: a wrong guess would move every date.
+  const order = chat.date_order ? null : select([['', 'Choose…'], ['day-first', 'Day first, as in 31/12/2026'], ['month-first', 'Month first, as in 12/31/2026']], '', { id: n('order'), required: true })
+  const others = () => senders.filter((s) => s !== (me ? me.value : null))
+  const withWhom = select([['', 'Say nothing about who they are'], ...plan.restrained.map(([id, name]) => [id, `${name}, the restrained person`])], '', { id: n('with') })
+  const withLabel = h('span', {})
+  const withField = field(withLabel, withWhom, 'Choose the restrained person only if you know this chat is with them: the chat then goes into your reports with their texts and calls, with a sentence saying you identified them.')
+  const showWith = () => {
+    const rest = others()
+    withField.hidden = !plan.restrained.length || rest.length !== 1
+    withLabel.textContent = rest.length === 1 ? `Who is “${rest[0]}”?` : 'Who is the chat with?'
+  }
+  if (me) me.addEventListener('change', showWith)
+  showWith()
+  const dialog = h('dialog', { class: 'chat-questions', id: n('dialog'), 'aria-labelledby': n('title') },
+    h('form', { method: 'dialog' },
+      h('h2', { id: n('title') }, `WhatsApp chat: ${source.file}`),
+      h('p', {}, `${plural(chat.messages, 'message')} from ${plural(chat.senders.length, 'sender')}. A chat export gives the times the phone showed, without a time zone, and names people as the phone's contacts do, so Daybook needs to know a few things first.`),
+      field('Time zone the phone was set to', zone, 'Where the phone was when the messages were sent, for example America/Los_Angeles or America/Mexico_City.'),
+      me ? field('Which name is you?', me, chat.me ? 'Daybook guessed from the chat\'s name; change it if it is wrong.' : 'The chat names senders as your phone\'s contacts do.') : null,
+      order ? field('How does the phone write dates?', order, `The chat's dates can be read either way (for example “${chat.example}”).`) : null,
+      withField,
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit', class: 'primary', value: 'ok', id: n('import') }, 'Import the chat'),
+        h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Do not import it'),
+        quickExitButton())))
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      dialog.remove()
+      if (dialog.returnValue !== 'ok') return resolve(null)
+      resolve({
+        index: source.index,
+        zone: zone.value.trim(),
+        me: me ? me.value : null,
+        date_order: order ? order.value : null,
+        repeated_hour: null,
+        with_person: withField.hidden ? null : (withWhom.value || null),
+      })
+    })
+    document.body.append(dialog)
+    dialog.showModal()
+    zone.focus()
+  })
+}
+
+/** Which pass of a repeated hour (clocks went back) a chat's messages were in, or null. */
+function askRepeatedHour(file) {
+  const q = file.question
+  const dialog = h('dialog', { class: 'chat-questions', id: 'repeated-hour-dialog', 'aria-labelledby': 'repeated-hour-title' },
+    h('form', { method: 'dialog' },
+      h('h2', { id: 'repeated-hour-title' }, `${file.file}: an hour that happened twice`),
+      h('p', {}, q.sentence),
+      h('p', { class: 'hint' }, 'If you are not sure, think of what happened around those messages: the first pass is before the clocks went back, the second after.'),
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit', class: 'primary', value: 'first', id: 'repeated-first' }, `The first ${q.from}–${q.to} (before the clocks went back)`),
+        h('button', { type: 'submit', class: 'primary', value: 'second', id: 'repeated-second' }, `The second ${q.from}–${q.to} (after)`),
+        h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Do not import it'),
+        quickExitButton())))
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      dialog.remove()
+      resolve(['first', 'second'].includes(dialog.returnValue) ? dialog.returnValue : null)
+    })
+    document.body.append(dialog)
+    dialog.showModal()
+  })
 }
 
 async function imported(view, result) {
@@ -348,17 +481,9 @@ function importSummary(result) {
       f.notes.map((n) => h('p', { class: 'hint' }, n))))))
 }
 
-// Files dropped on this screen are imported as phone backups (elsewhere the editor takes them).
+// Files and folders dropped on this screen are imported as phone records (elsewhere the editor
+// takes them).
 on('files-dropped', async (names) => {
   if (app.view.dataset.screen !== 'messages') return
-  showBusy(`Importing ${names.join(', ')}…`)
-  let result
-  try {
-    result = await call('import_dropped_backups')
-  } catch (error) {
-    return say(error.message, 'error')
-  } finally {
-    hideBusy()
-  }
-  await imported(app.view, result)
+  await importBackup(app.view, 'prepare_dropped_backups', `Looking at ${names.join(', ')}…`)
 })
