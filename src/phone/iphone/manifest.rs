@@ -4,12 +4,15 @@
 
 use std::fs::{self, File};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::OptionalExtension;
+use secrecy::SecretString;
 
+use super::crypto::{self, ClassKeys, Decrypting, Unlocked};
 use super::{open_database, table_columns, BackupInfo, IphoneBackup, IphoneError, SourceFile};
+use crate::evidence::MAX_ATTACHMENT_BYTES;
 use crate::phone::{PartStore, StoredPart};
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -39,7 +42,18 @@ pub(super) fn is_regular_file(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
 }
 
-pub(super) fn open(folder: &Path) -> Result<IphoneBackup, IphoneError> {
+/// A backup folder, whether it is encrypted, and its Manifest.plist.
+pub(super) struct Examined {
+    /// The folder, with links resolved.
+    pub folder: PathBuf,
+    pub encrypted: bool,
+    /// Manifest.plist; `None` when absent or unreadable.
+    pub manifest_plist: Option<plist::Value>,
+}
+
+/// Finds out whether `folder` is a backup and whether it is encrypted, reading only
+/// Manifest.plist and the first bytes of Manifest.db.
+pub(super) fn examine(folder: &Path) -> Result<Examined, IphoneError> {
     let not_a_backup = || IphoneError::NotABackup {
         folder: folder.to_path_buf(),
     };
@@ -60,35 +74,64 @@ pub(super) fn open(folder: &Path) -> Result<IphoneBackup, IphoneError> {
         }
         return Err(not_a_backup());
     }
-    let plist_says_encrypted = read_plist(&folder.join("Manifest.plist"))
+    let manifest_plist = read_plist(&folder.join("Manifest.plist"));
+    let plist_says_encrypted = manifest_plist
         .as_ref()
         .and_then(|p| p.as_dictionary())
         .and_then(|d| d.get("IsEncrypted"))
         .and_then(plist::Value::as_boolean);
-    if plist_says_encrypted == Some(true) {
-        return Err(IphoneError::Encrypted);
-    }
+    let encrypted = match plist_says_encrypted {
+        Some(says) => says,
+        // An encrypted backup's Manifest.db is encrypted too: without a Manifest.plist that
+        // says otherwise, a file list that is not SQLite is taken as encrypted.
+        None => {
+            let mut head = [0u8; 16];
+            let head_read = File::open(&manifest_db).and_then(|mut f| f.read_exact(&mut head));
+            head_read.is_err() || &head != SQLITE_MAGIC
+        }
+    };
+    Ok(Examined {
+        folder,
+        encrypted,
+        manifest_plist,
+    })
+}
+
+pub(super) fn open(
+    folder: &Path,
+    password: Option<&SecretString>,
+) -> Result<IphoneBackup, IphoneError> {
+    let Examined {
+        folder,
+        encrypted,
+        manifest_plist,
+    } = examine(folder)?;
     let damaged = |what: String| IphoneError::Damaged {
         folder: folder.clone(),
         what,
     };
-    // An encrypted backup's Manifest.db is encrypted too: without a Manifest.plist that says
-    // otherwise, a file list that is not SQLite is taken as encrypted.
-    let mut head = [0u8; 16];
-    let head_read = File::open(&manifest_db).and_then(|mut f| f.read_exact(&mut head));
-    if head_read.is_err() || &head != SQLITE_MAGIC {
-        if plist_says_encrypted.is_none() {
+    let manifest_db = folder.join("Manifest.db");
+    let (manifest, keys) = if encrypted {
+        let Some(password) = password else {
             return Err(IphoneError::Encrypted);
+        };
+        let (manifest, keys) = open_encrypted(&folder, manifest_plist.as_ref(), password)?;
+        (manifest, Some(keys))
+    } else {
+        let mut head = [0u8; 16];
+        let head_read = File::open(&manifest_db).and_then(|mut f| f.read_exact(&mut head));
+        if head_read.is_err() || &head != SQLITE_MAGIC {
+            return Err(damaged(
+                "its file list (Manifest.db) is not a database; the copy may be incomplete".into(),
+            ));
         }
-        return Err(damaged(
-            "its file list (Manifest.db) is not a database; the copy may be incomplete".into(),
-        ));
-    }
-    let manifest = open_database(&manifest_db).map_err(|e| {
-        damaged(format!(
-            "its file list (Manifest.db) cannot be opened ({e})"
-        ))
-    })?;
+        let manifest = open_database(&manifest_db).map_err(|e| {
+            damaged(format!(
+                "its file list (Manifest.db) cannot be opened ({e})"
+            ))
+        })?;
+        (manifest, None)
+    };
     let columns = table_columns(&manifest, "Files").map_err(|source| IphoneError::Database {
         what: MANIFEST_DB,
         source,
@@ -97,6 +140,7 @@ pub(super) fn open(folder: &Path) -> Result<IphoneBackup, IphoneError> {
         ["fileid", "domain", "relativepath"]
             .iter()
             .all(|n| c.contains(*n))
+            && (keys.is_none() || c.contains("file"))
     });
     if !has_all {
         return Err(damaged(
@@ -108,7 +152,63 @@ pub(super) fn open(folder: &Path) -> Result<IphoneBackup, IphoneError> {
         folder,
         manifest,
         info,
+        keys,
     })
+}
+
+/// Unlocks an encrypted backup's keys with the password and decrypts its Manifest.db into
+/// memory. A wrong password is found before Manifest.db is read.
+fn open_encrypted(
+    folder: &Path,
+    manifest_plist: Option<&plist::Value>,
+    password: &SecretString,
+) -> Result<(rusqlite::Connection, ClassKeys), IphoneError> {
+    let keybag_refused = |why: String| IphoneError::Keybag { why };
+    let dict = manifest_plist.and_then(plist::Value::as_dictionary);
+    let Some(dict) = dict else {
+        return Err(keybag_refused(
+            "the backup has no readable Manifest.plist, which holds the keys".into(),
+        ));
+    };
+    let Some(keybag) = dict.get("BackupKeyBag").and_then(plist::Value::as_data) else {
+        return Err(keybag_refused(
+            "Manifest.plist has no BackupKeyBag, the list of the backup's keys".into(),
+        ));
+    };
+    let Some(manifest_key) = dict.get("ManifestKey").and_then(plist::Value::as_data) else {
+        return Err(keybag_refused(
+            "Manifest.plist has no ManifestKey, the key of the backup's file list (backups \
+             encrypted by iOS before 10.2 have none; make a new backup of the phone)"
+                .into(),
+        ));
+    };
+    let keys = match crypto::unlock(keybag, password).map_err(keybag_refused)? {
+        Unlocked::Keys(keys) => keys,
+        Unlocked::WrongPassword => return Err(IphoneError::WrongPassword),
+    };
+    let damaged = |what: String| IphoneError::Damaged {
+        folder: folder.to_path_buf(),
+        what: format!("its file list (Manifest.db) {what}"),
+    };
+    let key = keys
+        .unwrap_prefixed(manifest_key, None)
+        .map_err(|why| damaged(format!("cannot be decrypted: {why}")))?;
+    let path = folder.join("Manifest.db");
+    let file = File::open(&path).map_err(|source| IphoneError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let reader = Decrypting::new(file, &key, None)
+        .map_err(|why| damaged(format!("cannot be decrypted: {why}")))?;
+    let size = reader.plain_len();
+    if size > MAX_ATTACHMENT_BYTES {
+        return Err(damaged(format!(
+            "is {size} bytes, more than the {MAX_ATTACHMENT_BYTES} bytes Daybook reads"
+        )));
+    }
+    let conn = crypto::open_in_memory(reader, size)
+        .map_err(|e| damaged(format!("cannot be opened ({e})")))?;
+    Ok((conn, keys))
 }
 
 /// A property list (XML or binary); `None` when absent, too large or not a property list.
@@ -184,20 +284,29 @@ impl IphoneBackup {
         if let Err(why) = check_relative(relative_path) {
             return Ok(Found::Refused(why));
         }
-        let file_id: Option<Option<String>> = self
+        let row: Option<(Option<String>, Option<Vec<u8>>)> = self
             .manifest
             .query_row(
-                "SELECT fileID FROM Files WHERE domain = ?1 AND relativePath = ?2 \
-                 AND (flags IS NULL OR flags = 1) ORDER BY fileID LIMIT 1",
+                &format!(
+                    "SELECT fileID, {} FROM Files WHERE domain = ?1 AND relativePath = ?2 \
+                     AND (flags IS NULL OR flags = 1) ORDER BY fileID LIMIT 1",
+                    if self.keys.is_some() { "file" } else { "NULL" }
+                ),
                 [domain, relative_path],
-                |r| r.get(0),
+                |r| {
+                    let blob = match r.get_ref(1)? {
+                        rusqlite::types::ValueRef::Blob(b) => Some(b.to_vec()),
+                        _ => None,
+                    };
+                    Ok((r.get(0)?, blob))
+                },
             )
             .optional()
             .map_err(|source| IphoneError::Database {
                 what: MANIFEST_DB,
                 source,
             })?;
-        let Some(file_id) = file_id else {
+        let Some((file_id, record)) = row else {
             return Ok(Found::NotListed);
         };
         let file_id = file_id.unwrap_or_default();
@@ -228,13 +337,66 @@ impl IphoneBackup {
             Ok(_) => return Ok(Found::Refused("it is not a file".into())),
             Err(e) => return Ok(Found::Refused(format!("it cannot be read ({e})"))),
         };
+        let (size, encrypted_size) = if self.keys.is_some() {
+            let record = match record.as_deref().map(crypto::file_record) {
+                Some(Ok(record)) => record,
+                Some(Err(why)) => return Ok(Found::Refused(why)),
+                None => {
+                    return Ok(Found::Refused(
+                        "the backup's file list does not give its size and key".into(),
+                    ))
+                }
+            };
+            // Decrypted files are held in memory (databases) or streamed (pictures), never
+            // written out; the limit is the one every kept file has.
+            if record.size > MAX_ATTACHMENT_BYTES {
+                return Ok(Found::Refused(format!(
+                    "it is {} bytes, more than the {MAX_ATTACHMENT_BYTES} bytes Daybook keeps",
+                    record.size
+                )));
+            }
+            (record.size, Some(meta.len()))
+        } else {
+            (meta.len(), None)
+        };
         Ok(Found::Present(SourceFile {
             domain: domain.to_string(),
             relative_path: relative_path.to_string(),
             file_id,
             path: real,
-            size: meta.len(),
+            size,
+            encrypted_size,
         }))
+    }
+
+    /// The file's bytes as the phone wrote them: from the folder as they are, or (in an
+    /// encrypted backup) decrypted as they are read, its size and padding checked first. The
+    /// error says why in words.
+    pub(super) fn open_source(&self, source: &SourceFile) -> Result<SourceReader, String> {
+        let open = || {
+            File::open(&source.path)
+                .map_err(|e| format!("its file in the backup cannot be opened ({e})"))
+        };
+        let Some(keys) = &self.keys else {
+            return Ok(SourceReader(Inner::Plain(open()?)));
+        };
+        let blob: Option<Vec<u8>> = self
+            .manifest
+            .query_row(
+                "SELECT file FROM Files WHERE fileID = ?1",
+                [&source.file_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| format!("the backup's file list cannot be read ({e})"))?
+            .flatten();
+        let record = crypto::file_record(blob.as_deref().unwrap_or_default())?;
+        let Some(wrapped) = record.key.as_deref() else {
+            return Err("the backup's file list gives it no key".into());
+        };
+        let key = keys.unwrap_prefixed(wrapped, record.class)?;
+        let reader = Decrypting::new(open()?, &key, Some(record.size))?;
+        Ok(SourceReader(Inner::Decrypted(Box::new(reader))))
     }
 
     /// Streams the file the phone called `domain`/`relative_path` into `parts`: its data as
@@ -250,11 +412,28 @@ impl IphoneBackup {
             Found::NotListed | Found::NotOnDisk => return Ok((None, None)),
             Found::Refused(why) => return Ok((Some(Err(why)), None)),
         };
-        let stored = match File::open(&source.path) {
-            Ok(mut file) => parts.store(&mut file),
-            Err(e) => Err(format!("its file in the backup cannot be opened ({e})")),
+        let stored = match self.open_source(&source) {
+            Ok(mut reader) => parts.store(&mut reader),
+            Err(why) => Err(why),
         };
         Ok((Some(stored), Some(source)))
+    }
+}
+
+/// A backup file being read: as it is, or decrypted (see [`IphoneBackup::read_file`]).
+pub struct SourceReader(Inner);
+
+enum Inner {
+    Plain(File),
+    Decrypted(Box<Decrypting<File>>),
+}
+
+impl Read for SourceReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match &mut self.0 {
+            Inner::Plain(file) => file.read(buf),
+            Inner::Decrypted(reader) => reader.read(buf),
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Unencrypted iPhone computer backups, as Finder, Apple Devices and iTunes write them.
+//! iPhone computer backups, as Finder, Apple Devices and iTunes write them: unencrypted, or
+//! encrypted and opened with the backup password ([`crypto`]).
 //!
 //! A backup is a folder named with the phone's id. `Manifest.db` (SQLite) lists every file the
 //! phone gave: `Files(fileID, domain, relativePath, flags, file)`, where `fileID` is the
@@ -18,7 +19,8 @@
 //!
 //! Every database is opened read-only as an immutable file (`file:…?immutable=1`), so SQLite
 //! never writes beside it (no `-wal`, `-shm` or journal): the backup folder is left exactly as
-//! it was. Files are found only through `Manifest.db` by domain and path; the only path ever
+//! it was. In an encrypted backup each database is decrypted into memory and opened there
+//! instead, read-only too, and read by the same code; nothing decrypted is written to disk. Files are found only through `Manifest.db` by domain and path; the only path ever
 //! joined to the folder is a checked 40-character hex file id, and a file whose real location
 //! (after links) is outside the folder is refused.
 //!
@@ -37,6 +39,7 @@
 //! here).
 
 mod call_history;
+mod crypto;
 mod manifest;
 mod sms_db;
 pub mod typedstream;
@@ -55,6 +58,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
+use secrecy::SecretString;
+
+pub use manifest::SourceReader;
 
 use super::PhoneRecord;
 
@@ -103,8 +109,11 @@ pub struct SourceFile {
     pub file_id: String,
     /// Where it is on this computer (inside the backup folder).
     pub path: PathBuf,
-    /// Its size in bytes when it was found.
+    /// Its size in bytes when it was found; in an encrypted backup, its size decrypted (the
+    /// `Size` the backup's file list gives, which decrypting it checks).
     pub size: u64,
+    /// In an encrypted backup, its size on disk, encrypted; `None` in an unencrypted one.
+    pub encrypted_size: Option<u64>,
 }
 
 /// A record and the backup files its parts were read from.
@@ -208,15 +217,22 @@ pub enum IphoneError {
     )]
     TooOld,
     #[error(
-        "This iPhone backup is encrypted, and Daybook cannot read encrypted backups. To make \
-         one it can read: 1. Connect the iPhone to the computer with its cable. 2. Open Finder \
-         (Mac), or Apple Devices or iTunes (Windows), and select the iPhone. 3. Untick \
-         \"Encrypt local backup\". It asks for the backup password: the one chosen when \
-         encryption was turned on, not the phone's passcode. 4. Click \"Back Up Now\" and wait \
-         until it finishes. 5. Import that new backup. You can tick \"Encrypt local backup\" \
-         again afterwards."
+        "This iPhone backup is encrypted. Daybook can open it with the backup password: the \
+         one chosen when \"Encrypt local backup\" was turned on, not the phone's passcode. \
+         Without that password, make a backup that is not encrypted: 1. Connect the iPhone to \
+         the computer with its cable. 2. Open Finder (Mac), or Apple Devices or iTunes \
+         (Windows), and select the iPhone. 3. Untick \"Encrypt local backup\". It asks for the \
+         backup password. 4. Click \"Back Up Now\" and wait until it finishes. 5. Import that \
+         new backup. You can tick \"Encrypt local backup\" again afterwards."
     )]
     Encrypted,
+    #[error("The backup password is not right. Nothing was imported.")]
+    WrongPassword,
+    #[error(
+        "This encrypted iPhone backup cannot be opened: its list of keys (in Manifest.plist) \
+         cannot be used, because {why}. Nothing was imported."
+    )]
+    Keybag { why: String },
     #[error("The iPhone backup in {} cannot be read: {what}.", .folder.display())]
     Damaged { folder: PathBuf, what: String },
     #[error("The backup's {what} cannot be read: {source}.")]
@@ -256,6 +272,9 @@ pub struct IphoneBackup {
     folder: PathBuf,
     manifest: Connection,
     info: BackupInfo,
+    /// An encrypted backup's class keys, unwrapped with its password; `None` when it is not
+    /// encrypted.
+    keys: Option<crypto::ClassKeys>,
 }
 
 impl std::fmt::Debug for IphoneBackup {
@@ -263,6 +282,7 @@ impl std::fmt::Debug for IphoneBackup {
         f.debug_struct("IphoneBackup")
             .field("folder", &self.folder)
             .field("info", &self.info)
+            .field("encrypted", &self.keys.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -274,10 +294,36 @@ impl IphoneBackup {
         manifest::is_regular_file(&folder.join("Manifest.db"))
     }
 
-    /// Opens the backup in `folder`: refuses an encrypted one (with the steps to make one that
-    /// can be read) and reads which files it holds. Nothing in the folder is changed.
+    /// Opens the backup in `folder`: refuses an encrypted one (saying the backup password
+    /// opens it, with the steps to make one that is not encrypted) and reads which files it
+    /// holds. Nothing in the folder is changed.
     pub fn open(folder: &Path) -> Result<Self, IphoneError> {
-        manifest::open(folder)
+        manifest::open(folder, None)
+    }
+
+    /// Opens the backup in `folder`, an encrypted one with `password` (ignored when the
+    /// backup is not encrypted): [`IphoneError::WrongPassword`] when it does not open the
+    /// backup's keys, before anything else is read. Nothing in the folder is changed.
+    pub fn open_with_password(
+        folder: &Path,
+        password: Option<&SecretString>,
+    ) -> Result<Self, IphoneError> {
+        manifest::open(folder, password)
+    }
+
+    /// The backup is encrypted (and was opened with its password).
+    pub fn is_encrypted(&self) -> bool {
+        self.keys.is_some()
+    }
+
+    /// A file the backup holds (one of [`IphoneBackup::sources`]), as the phone wrote it:
+    /// decrypted as it is read in an encrypted backup, after its size and padding are checked.
+    pub fn read_file(&self, source: &SourceFile) -> Result<SourceReader, IphoneError> {
+        self.open_source(source)
+            .map_err(|why| IphoneError::Damaged {
+                folder: self.folder.clone(),
+                what: format!("its file {}: {why}", source.relative_path),
+            })
     }
 
     /// The backup folder (links resolved).
@@ -357,13 +403,31 @@ impl IphoneBackup {
                 })
             }
         };
-        let conn = open_database(&source.path).map_err(|source| IphoneError::Database {
+        let database_error = |source| IphoneError::Database {
             what: location.what,
             source,
-        })?;
+        };
+        let conn = if self.keys.is_some() {
+            let reader = self
+                .open_source(&source)
+                .map_err(|why| IphoneError::Damaged {
+                    folder: self.folder.clone(),
+                    what: format!("its {}: {why}", location.what),
+                })?;
+            crypto::open_in_memory(reader, source.size).map_err(database_error)?
+        } else {
+            open_database(&source.path).map_err(database_error)?
+        };
         summary.source = Some(source.clone());
         Ok(Some((source, conn)))
     }
+}
+
+/// True when `folder` is an encrypted backup, so the app can ask for its password before
+/// importing it; reads only Manifest.plist and the first bytes of Manifest.db. The same errors
+/// as [`IphoneBackup::open`] when it is not a backup.
+pub fn is_encrypted(folder: &Path) -> Result<bool, IphoneError> {
+    manifest::examine(folder).map(|e| e.encrypted)
 }
 
 /// Opens an SQLite file read-only as immutable, so SQLite never creates or writes a file

@@ -357,6 +357,7 @@ fn messages_are_read_with_every_field() {
             path: backup.folder().join(&id[..2]).join(&id),
             file_id: id,
             size: sample.picture.len() as u64,
+            encrypted_size: None,
         })]
     );
     // Pictures the backup lacks: not listed at all, and listed without its file.
