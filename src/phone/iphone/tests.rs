@@ -1534,3 +1534,123 @@ fn hostile_or_damaged_encrypted_backups_are_refused_in_words() {
     assert!(matches!(err, IphoneError::Damaged { .. }), "{err:?}");
     assert!(err.to_string().contains("Manifest.db"), "{err}");
 }
+
+/// Every file under a journal folder, with its bytes (the journal's own database included).
+fn journal_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    snapshot(dir)
+}
+
+#[test]
+fn the_journal_keeps_the_decrypted_databases_and_records_the_encrypted_files() {
+    use crate::journal::revisions::Entity;
+    use crate::journal::{Journal, KdfCost};
+    let dir = tempfile::tempdir().unwrap();
+    let (sample, copy) = encrypted_sample(dir.path());
+    let journal_dir = dir.path().join("journal");
+    let (mut journal, _) = Journal::create(
+        &journal_dir,
+        &password("journal passphrase 42"),
+        KdfCost::LogN(10),
+    )
+    .unwrap();
+    let before = journal_files(&journal_dir);
+    let backup_before = snapshot(&copy.dir);
+    let count = |journal: &Journal, table: &str| -> i64 {
+        journal
+            .conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+
+    // A wrong password, and none: refused before the journal is touched.
+    let err = journal
+        .import_iphone_backup_with_password(&copy.dir, Some(&password("wrong")), &mut |_, _| true)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The backup password is not right. Nothing was imported."
+    );
+    let err = journal
+        .import_iphone_backup(&copy.dir, &mut |_, _| true)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Daybook can open it with the backup password"),
+        "{err}"
+    );
+    for table in [
+        "phone_imports",
+        "communications",
+        "revisions",
+        "attachments",
+    ] {
+        assert_eq!(count(&journal, table), 0, "{table}");
+    }
+    assert_eq!(
+        journal_files(&journal_dir),
+        before,
+        "the journal is unchanged"
+    );
+
+    let reports = journal
+        .import_iphone_backup_with_password(
+            &copy.dir,
+            Some(&password(fixture::BACKUP_PASSWORD)),
+            &mut |_, _| true,
+        )
+        .unwrap();
+    assert_eq!(reports.len(), 3);
+    assert_eq!(
+        snapshot(&copy.dir),
+        backup_before,
+        "the backup is unchanged"
+    );
+    let plain = IphoneBackup::open(&sample.dir).unwrap();
+    let encrypted = open_encrypted(&copy.dir).unwrap();
+    let sources = encrypted.sources().unwrap();
+    for ((report, plain_source), source) in
+        reports.iter().zip(plain.sources().unwrap()).zip(&sources)
+    {
+        // Kept: the database as the phone wrote it, decrypted.
+        let plain_bytes = fs::read(&plain_source.path).unwrap();
+        assert_eq!(report.sha256, hex::encode(Sha256::digest(&plain_bytes)));
+        assert_eq!(report.size, plain_bytes.len() as u64);
+        let id = report.id.as_deref().unwrap();
+        let history = journal.history(Entity::PhoneImport, id).unwrap();
+        let body: serde_json::Value = serde_json::from_str(&history[0].body).unwrap();
+        assert_eq!(body["file"]["sha256"], report.sha256);
+        // Recorded: the encrypted file it came from, and how it was opened.
+        let cipher = fs::read(&source.path).unwrap();
+        assert_eq!(
+            body["iphone"]["encrypted"],
+            serde_json::json!({
+                "sha256": hex::encode(Sha256::digest(&cipher)),
+                "size": cipher.len(),
+                "decrypted_with": "the backup password",
+            })
+        );
+        assert_eq!(body["iphone"]["file_id"], source.file_id);
+        assert!(!history[0].body.contains(fixture::BACKUP_PASSWORD));
+    }
+    assert_eq!(
+        (reports[0].messages, reports[1].calls, reports[2].calls),
+        (12, 6, 2)
+    );
+
+    // The same backup again, or its unencrypted twin: the same files, nothing kept twice.
+    let files = journal_files(&journal_dir).len();
+    let again = journal
+        .import_iphone_backup_with_password(
+            &copy.dir,
+            Some(&password(fixture::BACKUP_PASSWORD)),
+            &mut |_, _| true,
+        )
+        .unwrap();
+    let twin = journal
+        .import_iphone_backup(&sample.dir, &mut |_, _| true)
+        .unwrap();
+    for report in again.iter().chain(&twin) {
+        assert!(report.same_file_as.is_some(), "{report:?}");
+    }
+    assert_eq!(journal_files(&journal_dir).len(), files);
+}

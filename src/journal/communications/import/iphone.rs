@@ -3,13 +3,19 @@
 //! into the journal byte for byte first (that copy is the import's kept file, whose SHA-256
 //! the report and packet give), then read through `phone::iphone`. Pictures and recordings are
 //! parts, each with Manifest.db's record of the file it came from in the import's chain entry.
+//!
+//! An encrypted backup is opened with its password. What is kept is then each database as
+//! the phone wrote it, decrypted (the evidence a court reads), decrypted as it streams into the
+//! journal's own encrypted blob; the import's chain entry also records the encrypted file's
+//! SHA-256 and size and that it was decrypted with the backup password (never the password).
+//! Nothing decrypted is written anywhere else.
 
-use std::fs::File;
 use std::io::{self, Read, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use rusqlite::params;
+use secrecy::SecretString;
 use serde_json::{json, Value};
 
 use super::{file_name, Batch, KeptBlobs, PartBlobs, Target, PROBLEMS_NAMED};
@@ -40,13 +46,26 @@ impl Database {
 
 impl Journal {
     /// Imports an unencrypted iPhone backup folder: its messages, calls and voicemails, each
-    /// database as its own import (so a newer backup adds only what is new in each).
+    /// database as its own import (so a newer backup adds only what is new in each). An
+    /// encrypted one is refused, saying its password opens it.
     pub fn import_iphone_backup(
         &mut self,
         folder: &Path,
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<Vec<PhoneImport>, ImportError> {
-        let backup = IphoneBackup::open(folder)?;
+        self.import_iphone_backup_with_password(folder, None, progress)
+    }
+
+    /// Imports an iPhone backup folder, an encrypted one with its backup `password`
+    /// ([`crate::phone::iphone::is_encrypted`] says whether one is needed). A wrong password
+    /// is refused before the journal is touched.
+    pub fn import_iphone_backup_with_password(
+        &mut self,
+        folder: &Path,
+        password: Option<&SecretString>,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<Vec<PhoneImport>, ImportError> {
+        let backup = IphoneBackup::open_with_password(folder, password)?;
         let sources = backup.sources()?;
         if sources.is_empty() {
             return Err(ImportError::Empty {
@@ -73,7 +92,14 @@ impl Journal {
             path: source.path.clone(),
             source: e,
         };
-        let sha256 = fsutil::sha256_file(&source.path).map_err(read_err)?;
+        // In an encrypted backup, the SHA-256 of the decrypted file: the one it is kept as.
+        let sha256 = if backup.is_encrypted() {
+            fsutil::sha256_of(&mut backup.read_file(source)?)
+                .map_err(read_err)?
+                .1
+        } else {
+            fsutil::sha256_file(&source.path).map_err(read_err)?
+        };
         if let Some(report) =
             self.same_file_again(&source.path, Format::IphoneBackup, &sha256, source.size)?
         {
@@ -112,7 +138,7 @@ impl Journal {
         kept: &mut KeptBlobs,
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<Option<PhoneImport>, ImportError> {
-        let written = keep_file(source, target, kept)?;
+        let written = keep_file(backup, source, target, kept)?;
         let tx = self.conn.transaction()?;
         let mut batch = Batch::begin(&tx, target, written.size)?;
         let mut failure = None;
@@ -174,7 +200,7 @@ impl Journal {
         }
         note_summary(&mut batch, &summary);
         let info = backup.info();
-        let more = json!({
+        let mut more = json!({
             "iphone": {
                 "domain": source.domain,
                 "relative_path": source.relative_path,
@@ -189,6 +215,17 @@ impl Journal {
                 "files": files,
             }
         });
+        if let Some(size) = source.encrypted_size {
+            let sha256 = fsutil::sha256_file(&source.path).map_err(|e| ImportError::Read {
+                path: source.path.clone(),
+                source: e,
+            })?;
+            more["iphone"]["encrypted"] = json!({
+                "sha256": sha256,
+                "size": size,
+                "decrypted_with": "the backup password",
+            });
+        }
         batch.finish(tx, target, &written, more)
     }
 }
@@ -210,8 +247,10 @@ fn note_summary(batch: &mut Batch, summary: &Summary) {
     }
 }
 
-/// Copies the database into the journal, encrypted, byte for byte.
+/// Copies the database into the journal, encrypted, byte for byte (in an encrypted backup,
+/// the bytes decrypted).
 fn keep_file(
+    backup: &IphoneBackup,
     source: &SourceFile,
     target: &Target<'_>,
     kept: &mut KeptBlobs,
@@ -219,10 +258,7 @@ fn keep_file(
     let mut writer = BlobWriter::create(target.blobs, target.import_id, target.recipient)
         .map_err(ImportError::Write)?;
     kept.names.push(format!("{}.age", target.import_id));
-    let mut file = File::open(&source.path).map_err(|e| ImportError::Read {
-        path: source.path.clone(),
-        source: e,
-    })?;
+    let mut file = backup.read_file(source)?;
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let n = match file.read(&mut buf) {
