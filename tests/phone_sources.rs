@@ -7,7 +7,8 @@
 //!
 //! iPhone computer backups (built by tests/util/iphone_backup.rs with the real table shapes):
 //! read without changing the backup, each database kept, every record's row and id in the
-//! report, a second import adding nothing.
+//! report, a second import adding nothing; an encrypted one read with its backup password to
+//! the same records, with nothing decrypted written outside the journal.
 
 #[path = "util/iphone_backup.rs"]
 mod iphone_backup;
@@ -473,4 +474,124 @@ fn an_iphone_backup_is_read_unchanged_kept_per_database_and_reported_by_row() {
         .unwrap()
         .iter()
         .any(|r| r["locator"] == "6F2A0C41-1A2B-4C3D-8E9F-000000000001"));
+}
+
+/// The import's printed lines without what differs between two journals and folders: each
+/// line from the database's path on the phone on, with the import's id left out.
+fn import_lines(out: &str) -> Vec<String> {
+    out.lines()
+        .map(|line| {
+            let line = &line[line.find("(Library/").expect("a database line")..];
+            match line.split_once("kept as ") {
+                Some((head, tail)) => {
+                    let sha = tail
+                        .split_once(", SHA-256")
+                        .expect("the id, then the SHA-256")
+                        .1;
+                    format!("{head}kept as <id>, SHA-256{sha}")
+                }
+                None => line.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// What the journal shows of each record, without its import's ids.
+fn record_facts(t: &TestDir) -> Vec<Value> {
+    let mut out: Vec<Value> = messages(t)
+        .into_iter()
+        .map(|m| {
+            json!({
+                "locator": m["locator"], "at_ms": m["at_ms"], "body": m["body"],
+                "status": m["status"], "service": m["service"], "marks": m["marks"],
+                "address": m["address"], "position": m["source"]["position"],
+                "parts": m["parts"].as_array().map(|parts| parts
+                    .iter()
+                    .map(|p| json!([p["mime"], p["sha256"], p["size"]]))
+                    .collect::<Vec<_>>()),
+                "missing_parts": m["missing_parts"],
+            })
+        })
+        .collect();
+    out.sort_by_key(|v| v.to_string());
+    out
+}
+
+#[test]
+fn an_encrypted_iphone_backup_is_read_with_its_password_and_nothing_decrypted_is_written() {
+    let (t, _) = journal_with_number(iphone_backup::ALEX);
+    let sample = iphone_backup::sample(&t.path("plain/00008110-001A2B3C4D5E6F70"));
+    let folder = t.path("00008110-001A2B3C4D5E6F70");
+    iphone_backup::encrypted_copy(&sample.dir, &folder, iphone_backup::BACKUP_PASSWORD);
+    let backup_before = util::files_under(&folder);
+    let journal_before = t.journal_files();
+    // The import's own temp folder, to see that nothing is left (or written) there.
+    let tmp = t.path("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let import = |password: Option<&str>| {
+        let mut cmd = t.cmd();
+        cmd.env("TMPDIR", &tmp).args(["import", p(&folder)]);
+        if let Some(password) = password {
+            cmd.env("DAYBOOK_BACKUP_PASSWORD", password);
+        }
+        cmd.write_stdin("").assert()
+    };
+    let stderr = |a: assert_cmd::assert::Assert| {
+        String::from_utf8(a.failure().get_output().stderr.clone()).unwrap()
+    };
+
+    // The help says where the password comes from.
+    let help = t.ok(&["import", "--help"], "");
+    assert!(help.contains("DAYBOOK_BACKUP_PASSWORD"), "{help}");
+    assert!(help.contains("not the phone's passcode"), "{help}");
+
+    // No password and no terminal to ask at: refused, naming the variable.
+    let err = stderr(import(None));
+    assert!(err.contains("is an encrypted iPhone backup"), "{err}");
+    assert!(err.contains("DAYBOOK_BACKUP_PASSWORD"), "{err}");
+    assert!(err.contains("Nothing was imported"), "{err}");
+    assert_eq!(t.journal_files(), journal_before);
+
+    // A wrong password: refused in plain words, and nothing changes.
+    let err = stderr(import(Some("not the password")));
+    assert!(
+        err.contains("The backup password is not right. Nothing was imported."),
+        "{err}"
+    );
+    assert_eq!(t.journal_files(), journal_before);
+
+    // The right one: the same records and the same report as the unencrypted sample.
+    let out = String::from_utf8(
+        import(Some(iphone_backup::BACKUP_PASSWORD))
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    assert_eq!(
+        util::files_under(&folder),
+        backup_before,
+        "the backup is unchanged"
+    );
+    assert!(
+        util::files_under(&tmp).is_empty(),
+        "nothing was written to the temp folder"
+    );
+
+    let (plain_journal, _) = journal_with_number(iphone_backup::ALEX);
+    let plain_out = plain_journal.ok(&["import", p(&sample.dir)], "");
+    assert_eq!(import_lines(out.trim()), import_lines(&plain_out));
+    assert_eq!(import_lines(&plain_out).len(), 3);
+    assert_eq!(record_facts(&t), record_facts(&plain_journal));
+
+    // No decrypted byte of the phone's databases is anywhere outside the journal's
+    // encrypted blobs: not in the journal folder, the backup or the temp folder.
+    let marker = "Stop messaging the family".as_bytes();
+    for (path, bytes) in util::files_under(t.tmp.path()) {
+        if path.starts_with(sample.dir.parent().unwrap()) {
+            continue;
+        }
+        assert!(!util::contains(&bytes, marker), "{}", path.display());
+    }
 }

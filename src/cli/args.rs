@@ -55,9 +55,19 @@ pub enum Command {
         #[arg(long)]
         caption: Option<String>,
     },
-    /// Import texts and calls from phone backups (SMS Backup & Restore XML from Android) and
-    /// WhatsApp chat exports (.zip or .txt), recognised by content; prints what each file held
-    /// and how many were new
+    /// Import texts and calls from phone backups (SMS Backup & Restore XML from Android, iPhone
+    /// backup folders) and WhatsApp chat exports (.zip or .txt), recognised by content; prints
+    /// what each file held and how many were new
+    #[command(
+        long_about = "Import texts and calls from phone backups (SMS Backup & Restore XML \
+        from Android, iPhone computer backup folders) and WhatsApp chat exports (.zip or .txt), \
+        recognised by content; prints what each file held and how many were new.\n\n\
+        An encrypted iPhone backup is opened with its backup password (the one chosen when \
+        \"Encrypt local backup\" was turned on, not the phone's passcode): it is asked for at a \
+        prompt, or read from DAYBOOK_BACKUP_PASSWORD when that is set (for scripts). It is never \
+        taken from the command line, and nothing decrypted is written to disk except into the \
+        journal, encrypted."
+    )]
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,

@@ -912,6 +912,28 @@ fn read_secret(env: &str, prompt: &str) -> Result<SecretString> {
         })
 }
 
+/// An encrypted iPhone backup's password, from DAYBOOK_BACKUP_PASSWORD (scripts) or the
+/// terminal, never from argv.
+fn read_backup_password(folder: &Path) -> Result<SecretString> {
+    const ENV: &str = "DAYBOOK_BACKUP_PASSWORD";
+    if let Ok(value) = std::env::var(ENV) {
+        return Ok(SecretString::from(value));
+    }
+    if !io::stdin().is_terminal() {
+        return Err(CliError::Usage(format!(
+            "{} is an encrypted iPhone backup. No terminal to ask for its backup password; set \
+             {ENV} when running from a script. Nothing was imported.",
+            folder.display()
+        )));
+    }
+    rpassword::prompt_password(format!("Backup password for {}: ", folder.display()))
+        .map(SecretString::from)
+        .map_err(|source| CliError::Read {
+            path: PathBuf::from("/dev/tty"),
+            source,
+        })
+}
+
 /// A new passphrase: from the environment, or typed twice at the terminal.
 fn read_new_passphrase(env: &str, prompt: &str) -> Result<SecretString> {
     if std::env::var_os(env).is_some() {

@@ -16,7 +16,17 @@ pub fn import(config: &Config, files: &[PathBuf], choices: &ChatChoices) -> Resu
     let mut journal = config.unlock()?;
     for file in files {
         if file.is_dir() {
-            for report in journal.import_iphone_backup(file, &mut |_, _| true)? {
+            // An encrypted backup's password is asked for before anything is read; a folder
+            // that is not a backup is refused by the import itself, in its words.
+            let password = match crate::phone::iphone::is_encrypted(file) {
+                Ok(true) => Some(super::read_backup_password(file)?),
+                _ => None,
+            };
+            for report in journal.import_iphone_backup_with_password(
+                file,
+                password.as_ref(),
+                &mut |_, _| true,
+            )? {
                 print_import(&report)?;
             }
             continue;
