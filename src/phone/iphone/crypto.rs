@@ -247,6 +247,11 @@ fn check_rounds(tag: &str, rounds: u32, max: u32) -> Result<(), Refusal> {
 /// The key-encryption key from the password (iOS 10.2 and later): PBKDF2 (RFC 8018 §5.2)
 /// with HMAC-SHA256 over `DPSL`/`DPIC`, then with HMAC-SHA1 over `SALT`/`ITER`, 32 bytes
 /// each.
+///
+/// A phone's 10,000,000 SHA-256 rounds are the slow part, on purpose: about 1.5 s in a release
+/// build on a machine with SHA extensions, but about 40 s in a debug build, because the generic
+/// PBKDF2 loop is compiled with Daybook's own (unoptimised) debug settings. Tests use small
+/// round counts; the app should run this off its UI thread and say that it is working.
 pub(super) fn password_key(
     password: &SecretString,
     dpsl: &[u8],
