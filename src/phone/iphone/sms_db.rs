@@ -185,7 +185,7 @@ fn message_query(conn: &Connection, m: &HashSet<String>) -> rusqlite::Result<(St
     let sql = format!(
         "SELECT m.ROWID, {guid}, {text}, {body}, {sender}, {service}, m.\"date\", {edited}, \
          {retracted}, {from_me}, {associated}, {item_type}, {has_attachments}, {subject}, \
-         {chat}, {is_deleted} FROM message m{joins}{group} ORDER BY m.ROWID",
+         {chat}, {is_deleted}, {error} FROM message m{joins}{group} ORDER BY m.ROWID",
         guid = col("guid"),
         text = col("text"),
         body = col("attributedBody"),
@@ -197,6 +197,7 @@ fn message_query(conn: &Connection, m: &HashSet<String>) -> rusqlite::Result<(St
         item_type = col("item_type"),
         has_attachments = col("cache_has_attachments"),
         subject = col("subject"),
+        error = col("error"),
     );
     Ok((sql, handle.is_some()))
 }
@@ -299,6 +300,8 @@ struct MessageRow {
     subject: Option<String>,
     chat: Option<i64>,
     recently_deleted: bool,
+    /// `error`: the phone could not send it (a red "Not Delivered").
+    failed: bool,
 }
 
 impl MessageRow {
@@ -329,6 +332,7 @@ impl MessageRow {
             subject: value_text(row.get_ref(13)?).0,
             chat: int(14)?,
             recently_deleted: int(15)?.is_some_and(|d| d != 0),
+            failed: int(16)?.is_some_and(|e| e != 0),
         })
     }
 }
@@ -533,7 +537,9 @@ fn message_record(
         marks,
         at_ms,
         clock: Clock::Recorded,
-        status: if m.from_me {
+        status: if m.from_me && m.failed {
+            Status::Failed
+        } else if m.from_me {
             Status::Sent
         } else {
             Status::Received

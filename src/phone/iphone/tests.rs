@@ -787,6 +787,45 @@ fn backup_with_sms(
 }
 
 #[test]
+fn a_message_the_phone_could_not_send_is_not_called_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let backup = backup_with_sms(dir.path(), fixture::SMS_SCHEMA, |sms, _| {
+        let alex = fixture::add_handle(sms, ALEX, "iMessage");
+        for (guid, error) in [("SENT", 0), ("NOT-DELIVERED", 4)] {
+            fixture::add_message(
+                sms,
+                &fixture::Message {
+                    guid,
+                    text: Some("Stop"),
+                    handle_id: alex,
+                    service: "iMessage",
+                    date: fixture::apple_ns(fixture::T0, 0),
+                    is_from_me: true,
+                    ..fixture::Message::default()
+                },
+            );
+            sms.execute(
+                "UPDATE message SET error = ?1 WHERE guid = ?2",
+                (error, guid),
+            )
+            .unwrap();
+        }
+    });
+    let (records, _) = messages(&backup, &mut MemoryParts::default());
+    let statuses: Vec<_> = records
+        .iter()
+        .map(|r| (r.record.locator.clone().unwrap(), r.record.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("SENT".to_string(), Status::Sent),
+            ("NOT-DELIVERED".to_string(), Status::Failed)
+        ]
+    );
+}
+
+#[test]
 fn an_old_message_database_without_newer_tables_is_read() {
     let dir = tempfile::tempdir().unwrap();
     // iOS 5-era shapes: no chats, no attachments, no attributedBody, no edit columns.
