@@ -110,9 +110,10 @@ fn print_import(r: &PhoneImport) -> Result<()> {
     }
     if r.parts_missing > 0 {
         eprintln!(
-            "Note: {} in {} had no data in the backup (saved without pictures?) or could not be read; the messages are imported without them.",
+            "Note: {} in {} had no data in the backup ({}) or could not be read; the messages are imported without them, and the report names what is missing.",
             count(r.parts_missing, "picture or other attachment", "pictures or other attachments"),
-            r.path.display()
+            r.path.display(),
+            r.format.why_parts_missing()
         );
     }
     Ok(())

@@ -59,6 +59,18 @@ impl Format {
             Format::IphoneBackup => "iPhone backup",
         }
     }
+
+    /// Why a message's picture or other part can be missing from a file of this format, for
+    /// the note after an import.
+    pub fn why_parts_missing(self) -> &'static str {
+        match self {
+            Format::SmsBackupRestore => "the backup may have been saved without pictures",
+            Format::WhatsAppChat => {
+                "the chat was exported without media, or its files were not beside it"
+            }
+            Format::IphoneBackup => "the phone no longer kept them when the backup was made",
+        }
+    }
 }
 
 /// How many bytes of a file's start [`detect`] looks at.
