@@ -12,9 +12,11 @@
 use std::path::{Path, PathBuf};
 
 use daybook::journal::{ImportError, PhoneImport};
+use daybook::phone::iphone::{self, IphoneError};
 use daybook::phone::whatsapp::{
     self, ChatChoices, ChatError, ChatOutline, DateOrder, RepeatedHour,
 };
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
 use tauri_plugin_dialog::DialogExt;
@@ -51,6 +53,8 @@ pub struct SourceToImport {
     kind: SourceKind,
     /// For a chat: its senders and what to ask.
     chat: Option<ChatOutline>,
+    /// An encrypted iPhone backup: the window asks for its backup password.
+    encrypted: bool,
 }
 
 #[derive(Serialize)]
@@ -73,15 +77,28 @@ pub struct ChatAnswer {
     with_person: Option<String>,
 }
 
-/// The one question a chat can raise only once its zone is known.
-#[derive(Serialize)]
-pub struct RepeatedHourQuestion {
+/// The backup password of a waiting encrypted iPhone backup. Held only for this import.
+#[derive(Deserialize)]
+pub struct BackupPassword {
     index: usize,
-    /// The core's sentence: how many messages, which hour, which day.
-    sentence: String,
-    day: String,
-    from: String,
-    to: String,
+    password: String,
+}
+
+/// What a waiting file needs before it can be imported (nothing of it was kept).
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Question {
+    /// A chat's messages in an hour that happened twice: which pass. Raised only once the
+    /// zone is known.
+    RepeatedHour {
+        index: usize,
+        /// The core's sentence: how many messages, which hour, which day.
+        sentence: String,
+        from: String,
+        to: String,
+    },
+    /// The password given does not open the encrypted backup.
+    Password { index: usize, sentence: String },
 }
 
 /// What importing one file or database did, in the words the CLI prints.
@@ -96,7 +113,7 @@ pub struct BackupImported {
     notes: Vec<String>,
     imported: bool,
     /// Set when the file waits for an answer (it was not imported yet).
-    question: Option<RepeatedHourQuestion>,
+    question: Option<Question>,
 }
 
 #[derive(Serialize)]
@@ -162,12 +179,20 @@ fn prepare(state: &AppState, paths: Vec<PathBuf>) -> Answer<ImportPlan> {
     let mut sources = Vec::new();
     for (index, path) in paths.into_iter().enumerate() {
         let file = display_name(&path);
-        let (path, kind, chat, problem) = look_at(path);
+        let (path, kind, chat, mut problem) = look_at(path);
+        let mut encrypted = false;
+        if kind == SourceKind::IphoneFolder {
+            match iphone::is_encrypted(&path) {
+                Ok(yes) => encrypted = yes,
+                Err(e) => problem = Some(e.to_string()),
+            }
+        }
         sources.push(SourceToImport {
             index,
             file,
             kind,
             chat,
+            encrypted,
         });
         waiting.push(Some(PendingSource {
             path,
@@ -225,7 +250,12 @@ pub async fn import_pending_backups(
     app: AppHandle,
     state: State<'_, AppState>,
     answers: Vec<ChatAnswer>,
+    passwords: Vec<BackupPassword>,
 ) -> Answer<BackupsImported> {
+    let passwords: Vec<(usize, SecretString)> = passwords
+        .into_iter()
+        .map(|p| (p.index, SecretString::from(p.password)))
+        .collect();
     let waiting = state
         .pending_import
         .lock()
@@ -255,8 +285,14 @@ pub async fn import_pending_backups(
         let mut progress = progress_to(&app, &state, &file);
         match source.kind {
             SourceKind::IphoneFolder => {
+                let password = passwords.iter().find(|(i, _)| *i == index).map(|(_, p)| p);
+                let mut wrong = false;
                 let outcome = with_journal(&state, |journal| {
-                    journal.import_iphone_backup(&source.path, &mut progress)
+                    journal
+                        .import_iphone_backup_with_password(&source.path, password, &mut progress)
+                        .inspect_err(|e| {
+                            wrong = matches!(e, ImportError::Iphone(IphoneError::WrongPassword));
+                        })
                 });
                 match outcome {
                     Ok(reports) => {
@@ -265,6 +301,16 @@ pub async fn import_pending_backups(
                             let name = database_name(&report, &source.path, &file);
                             result.files.push(described(&name, &report));
                         }
+                    }
+                    Err(sentence) if wrong => {
+                        still_waiting[index] = Some(source.clone());
+                        result.files.push(BackupImported {
+                            question: Some(Question::Password {
+                                index,
+                                sentence: sentence.clone(),
+                            }),
+                            ..failed(&file, &sentence)
+                        });
                     }
                     Err(sentence) => result.files.push(failed(&file, &sentence)),
                 }
@@ -288,17 +334,11 @@ pub async fn import_pending_backups(
                     journal
                         .import_phone_records(&source.path, &choices, &mut progress)
                         .map_err(|e| {
-                            if let ImportError::Chat(ChatError::RepeatedHour {
-                                day,
-                                from,
-                                to,
-                                ..
-                            }) = &e
+                            if let ImportError::Chat(ChatError::RepeatedHour { from, to, .. }) = &e
                             {
-                                question = Some(RepeatedHourQuestion {
+                                question = Some(Question::RepeatedHour {
                                     index,
                                     sentence: e.to_string(),
-                                    day: day.clone(),
                                     from: from.clone(),
                                     to: to.clone(),
                                 });
@@ -314,11 +354,8 @@ pub async fn import_pending_backups(
                     (Err(sentence), Some(question)) => {
                         still_waiting[index] = Some(source.clone());
                         result.files.push(BackupImported {
-                            line: format!("{file}: {sentence}"),
-                            file: file.clone(),
-                            notes: Vec::new(),
-                            imported: false,
                             question: Some(question),
+                            ..failed(&file, &sentence)
                         });
                     }
                     (Err(sentence), None) => result.files.push(failed(&file, &sentence)),
@@ -438,20 +475,14 @@ fn described(file: &str, r: &PhoneImport) -> BackupImported {
         ));
     }
     if r.parts_missing > 0 {
-        let why = match r.format {
-            daybook::phone::Format::WhatsAppChat => {
-                "(the chat was exported without media, or the files were not beside it)"
-            }
-            daybook::phone::Format::IphoneBackup => "(the phone had not kept them)",
-            _ => "(it may have been saved without pictures)",
-        };
         notes.push(format!(
-            "{} not in the backup {why}. The messages were imported without them, and the report names what is missing.",
+            "{} not in the backup ({}). The messages were imported without them, and the report names what is missing.",
             count(
                 r.parts_missing,
                 "picture or other attachment was",
                 "pictures or other attachments were"
-            )
+            ),
+            r.format.why_parts_missing()
         ));
     }
     BackupImported {

@@ -436,8 +436,9 @@ async fn phone_backup_imported_threads_shown_number_marked_incident_made() {
 /// Issue 15 in the real app: a WhatsApp chat export chosen in the file dialog asks in one
 /// dialog what the file cannot say (the phone's zone, which sender is the person, how the phone
 /// writes dates, who the other sender is), then the hour the clocks went back, and imports it
-/// into the restrained person's conversation only as stated; an iPhone backup folder chosen in
-/// the folder dialog is imported database by database; the same folder dropped on the window
+/// into the restrained person's conversation only as stated; an encrypted iPhone backup folder
+/// chosen in the folder dialog asks for its password (a wrong one is said so, and asked again)
+/// and is imported database by database; the same backup unencrypted, dropped on the window,
 /// adds nothing.
 #[tokio::test(flavor = "multi_thread")]
 async fn whatsapp_chat_questions_answered_and_iphone_folder_imported() {
@@ -460,6 +461,12 @@ async fn whatsapp_chat_questions_answered_and_iphone_folder_imported() {
     .expect("chat export");
     let backup = dir.join("00008110-001A2B3C4D5E6F70");
     crate::iphone_backup::sample(&backup);
+    let encrypted = dir.join("encrypted").join("00008110-001A2B3C4D5E6F70");
+    crate::iphone_backup::encrypted_copy(
+        &backup,
+        &encrypted,
+        crate::iphone_backup::BACKUP_PASSWORD,
+    );
 
     let journal = dir.join("journal");
     let passphrase = SecretString::from(PASSPHRASE.to_string());
@@ -570,9 +577,25 @@ async fn whatsapp_chat_questions_answered_and_iphone_folder_imported() {
     assert_eq!(source, "From WhatsApp Chat with Marcus.txt, line 2");
     app.click("nav button[data-screen=messages]").await;
 
-    // The iPhone backup folder, in the folder dialog: one line per database read.
+    // The encrypted iPhone backup folder, in the folder dialog: its password asked for, a
+    // wrong one said so and asked again; then one line per database read.
     app.click("#import-iphone").await;
-    app.answer_folder_dialog("Choose the iPhone backup folder", &backup);
+    app.answer_folder_dialog("Choose the iPhone backup folder", &encrypted);
+    app.wait_text("#backup-password-dialog", "an encrypted iPhone backup")
+        .await;
+    assert!(app.unlabelled_controls().await.is_empty());
+    app.fill("#backup-password", "not the password").await;
+    app.click("#backup-password-ok").await;
+    app.wait_text(
+        "#backup-password-dialog",
+        "The backup password is not right",
+    )
+    .await;
+    app.screenshot(&std::env::temp_dir().join("daybook-e2e-backup-password.png"))
+        .await;
+    app.fill("#backup-password", crate::iphone_backup::BACKUP_PASSWORD)
+        .await;
+    app.click("#backup-password-ok").await;
     let result = app
         .wait_text(
             "#import-result",
@@ -604,12 +627,16 @@ async fn whatsapp_chat_questions_answered_and_iphone_folder_imported() {
     );
     app.click("nav button[data-screen=messages]").await;
 
-    // The same folder dropped on the window (as from a file manager) adds nothing.
+    // The same backup unencrypted, dropped on the window (as from a file manager), adds
+    // nothing: its databases are the ones the password opened.
     drop_on_window(&app, &backup).await;
+    // (The folder has the encrypted one's name: the summary changes when the import ends.)
     let again = app
-        .wait_text("#import-result", "00008110-001A2B3C4D5E6F70: sms.db")
+        .wait_text("#import-result", "This exact file was imported before")
         .await;
-    assert!(again.contains("0 new"), "{again}");
-    assert!(again.contains("imported before"), "{again}");
+    assert!(
+        again.contains("00008110-001A2B3C4D5E6F70: sms.db: iPhone backup: 12 messages and 0 calls; 0 new, 12 already in the journal"),
+        "{again}"
+    );
     app.close().await;
 }

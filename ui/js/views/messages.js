@@ -343,48 +343,89 @@ async function importBackup(view, command, waiting) {
 
 async function importPlan(view, plan) {
   const answers = []
+  const passwords = []
   for (const source of plan.sources) {
-    if (source.kind !== 'chat' || !source.chat) continue
-    const answer = await askAboutChat(source, plan)
-    if (answer) answers.push(answer)
-  }
-  let result = await importWaiting(answers, plan.sources.map((s) => s.file).join(', '))
-  if (!result) return
-  // A chat with messages in an hour that happened twice waits for one more answer.
-  const files = result.files.filter((f) => !f.question)
-  let added = result.added
-  const asked = []
-  for (const f of result.files.filter((f) => f.question)) {
-    const which = await askRepeatedHour(f)
-    if (!which) {
-      files.push({ ...f, line: `${f.file}: not imported. ${f.question.sentence}` })
-      continue
+    if (source.kind === 'chat' && source.chat) {
+      const answer = await askAboutChat(source, plan)
+      if (answer) answers.push(answer)
+    } else if (source.kind === 'iphone-folder' && source.encrypted) {
+      const password = await askPassword(source.file, null)
+      if (password !== null) passwords.push({ index: source.index, password })
     }
-    answers.find((a) => a.index === f.question.index).repeated_hour = which
-    asked.push(f.file)
   }
-  if (asked.length) {
-    const again = await importWaiting(answers, asked.join(', '))
-    if (!again) return
-    files.push(...again.files)
-    added += again.added
-    result = { ...again, files, added }
-  } else {
-    result = { ...result, files, added }
+  let result = await importWaiting(answers, passwords, plan.sources.map((s) => s.file).join(', '))
+  if (!result) return
+  // A file comes back with a question (a chat's repeated hour, a password that did not open
+  // the backup) and waits, with nothing of it kept, until it is answered or let go.
+  const files = []
+  let added = 0
+  for (;;) {
+    files.push(...result.files.filter((f) => !f.question))
+    added += result.added
+    const asked = []
+    for (const f of result.files.filter((f) => f.question)) {
+      const q = f.question
+      if (q.kind === 'repeated-hour') {
+        const which = await askRepeatedHour(f)
+        if (which) {
+          answers.find((a) => a.index === q.index).repeated_hour = which
+          asked.push(f.file)
+          continue
+        }
+      } else if (q.kind === 'password') {
+        const password = await askPassword(f.file, q.sentence)
+        if (password !== null) {
+          passwords.splice(0, passwords.length, ...passwords.filter((p) => p.index !== q.index), { index: q.index, password })
+          asked.push(f.file)
+          continue
+        }
+      }
+      files.push({ ...f, line: `${f.file}: not imported. ${q.sentence}` })
+    }
+    if (!asked.length || result.cancelled) break
+    result = await importWaiting(answers, passwords, asked.join(', '))
+    if (!result) return
   }
-  await imported(view, result)
+  passwords.length = 0
+  await imported(view, { ...result, files, added })
 }
 
-async function importWaiting(answers, names) {
+async function importWaiting(answers, passwords, names) {
   showBusy(`Importing ${names}…`)
   try {
-    return await call('import_pending_backups', { answers })
+    return await call('import_pending_backups', { answers, passwords })
   } catch (error) {
     say(error.message, 'error')
     return null
   } finally {
     hideBusy()
   }
+}
+
+/** An encrypted iPhone backup's password; resolves to it, or null. */
+function askPassword(file, wrong) {
+  const password = input({ type: 'password', id: 'backup-password', required: true, autocomplete: 'off' })
+  const dialog = h('dialog', { class: 'chat-questions', id: 'backup-password-dialog', 'aria-labelledby': 'backup-password-title' },
+    h('form', { method: 'dialog' },
+      h('h2', { id: 'backup-password-title' }, `${file}: an encrypted iPhone backup`),
+      wrong ? h('p', { class: 'message error', role: 'alert' }, wrong) : null,
+      h('p', {}, 'This backup was made with “Encrypt local backup” turned on. Type the backup password chosen then (not the phone\'s passcode). Daybook uses it only to read the backup now: it is not kept, and nothing decrypted is written outside your journal.'),
+      field('Backup password', password),
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit', class: 'primary', value: 'ok', id: 'backup-password-ok' }, 'Open the backup'),
+        h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Do not import it'),
+        quickExitButton())))
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      const value = dialog.returnValue === 'ok' ? password.value : null
+      password.value = ''
+      dialog.remove()
+      resolve(value)
+    })
+    document.body.append(dialog)
+    dialog.showModal()
+    password.focus()
+  })
 }
 
 /** The questions about one chat export, in one dialog; resolves to the answers, or null. */
