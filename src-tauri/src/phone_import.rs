@@ -137,11 +137,7 @@ pub async fn pick_phone_backups(
         .file()
         .set_title("Choose the phone backup or chat export (Android .xml, WhatsApp .zip or .txt)")
         .blocking_pick_files();
-    let paths = crate::commands::picked_paths(picked);
-    if paths.is_empty() {
-        return Ok(None);
-    }
-    prepare(&state, paths).map(Some)
+    prepare_picked(&state, crate::commands::picked_paths(picked))
 }
 
 /// Opens the native folder dialog for an iPhone backup. `None` when the person chose nothing.
@@ -155,11 +151,18 @@ pub async fn pick_iphone_backup(
         .file()
         .set_title("Choose the iPhone backup folder (the one holding Manifest.db)")
         .blocking_pick_folder();
-    let paths = crate::commands::picked_paths(picked.map(|p| vec![p]));
+    prepare_picked(
+        &state,
+        crate::commands::picked_paths(picked.map(|p| vec![p])),
+    )
+}
+
+/// What a dialog gave: nothing when the person closed it.
+fn prepare_picked(state: &AppState, paths: Vec<PathBuf>) -> Answer<Option<ImportPlan>> {
     if paths.is_empty() {
         return Ok(None);
     }
-    prepare(&state, paths).map(Some)
+    prepare(state, paths).map(Some)
 }
 
 /// The paths last dropped on the window, as phone records to import.
@@ -333,9 +336,8 @@ pub async fn import_pending_backups(
                 let outcome = with_journal(&state, |journal| {
                     journal
                         .import_phone_records(&source.path, &choices, &mut progress)
-                        .map_err(|e| {
-                            if let ImportError::Chat(ChatError::RepeatedHour { from, to, .. }) = &e
-                            {
+                        .inspect_err(|e| {
+                            if let ImportError::Chat(ChatError::RepeatedHour { from, to, .. }) = e {
                                 question = Some(Question::RepeatedHour {
                                     index,
                                     sentence: e.to_string(),
@@ -343,7 +345,6 @@ pub async fn import_pending_backups(
                                     to: to.clone(),
                                 });
                             }
-                            e
                         })
                 });
                 match (outcome, question) {

@@ -16,10 +16,6 @@ use crate::sms_backup;
 /// screen.
 #[tokio::test(flavor = "multi_thread")]
 async fn phone_backup_imported_threads_shown_number_marked_incident_made() {
-    use daybook::journal::{Journal, KdfCost};
-    use daybook::model::{IncidentInput, OrderInput};
-    use secrecy::SecretString;
-
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path();
     // Times in March 2026 in California (PST, UTC-8).
@@ -74,41 +70,14 @@ async fn phone_backup_imported_threads_shown_number_marked_incident_made() {
 
     // A journal with an order whose restrained person's phone is on record, and one incident
     // recorded in California (the zone the screen shows times in).
-    let journal = dir.join("journal");
-    let passphrase = SecretString::from(PASSPHRASE.to_string());
-    let (mut j, _) = Journal::create(&journal, &passphrase, KdfCost::LogN(17)).expect("create");
-    let order: OrderInput = serde_json::from_value(serde_json::json!({
-        "kind": "after_hearing",
-        "court": "Superior Court of California, County of Alameda",
-        "state": "CA",
-        "case_number": "E2E-PHONE-1",
-        "issued_on": "2026-01-10",
-        "expires_on": "2029-01-10",
-        "petitioner": "Dana R. Ellison",
-        "respondent": { "name": "Jordan Reyes", "phones": ["(510) 555-0142"] },
-        "terms": [{ "type": "no_contact", "direct": true, "indirect": true }],
-    }))
-    .expect("order input");
-    let order = j.add_order(&order).expect("order");
-    let incident: IncidentInput = serde_json::from_value(serde_json::json!({
-        "occurred_at": "2026-02-20T18:05",
-        "timezone": "America/Los_Angeles",
-        "kinds": ["came_within_distance"],
-        "description": "Parked across from my work.",
-        "order_id": order.id,
-    }))
-    .expect("incident input");
-    j.add_incident(&incident).expect("incident");
-    j.lock();
-
-    let app = App::start_with(tmp, journal, &[]).await;
-    app.client
-        .set_window_size(1100, 1300)
-        .await
-        .expect("window size");
-    app.fill("#passphrase", PASSPHRASE).await;
-    app.click("#unlock-button").await;
-    app.wait_text("#count", "1 incident").await;
+    let app = unlocked_app(
+        tmp,
+        "E2E-PHONE-1",
+        ("Jordan Reyes", "(510) 555-0142"),
+        "2026-01-10",
+        "2026-02-20T18:05",
+    )
+    .await;
 
     // The screen, before anything is imported, says what happens to the rest of a backup.
     app.click("nav button[data-screen=messages]").await;
@@ -442,10 +411,6 @@ async fn phone_backup_imported_threads_shown_number_marked_incident_made() {
 /// adds nothing.
 #[tokio::test(flavor = "multi_thread")]
 async fn whatsapp_chat_questions_answered_and_iphone_folder_imported() {
-    use daybook::journal::{Journal, KdfCost};
-    use daybook::model::{IncidentInput, OrderInput};
-    use secrecy::SecretString;
-
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path();
     // Every date could be day or month first; the hour after 01:00 on 1 November 2026
@@ -468,41 +433,14 @@ async fn whatsapp_chat_questions_answered_and_iphone_folder_imported() {
         crate::iphone_backup::BACKUP_PASSWORD,
     );
 
-    let journal = dir.join("journal");
-    let passphrase = SecretString::from(PASSPHRASE.to_string());
-    let (mut j, _) = Journal::create(&journal, &passphrase, KdfCost::LogN(17)).expect("create");
-    let order: OrderInput = serde_json::from_value(serde_json::json!({
-        "kind": "after_hearing",
-        "court": "Superior Court of California, County of Alameda",
-        "state": "CA",
-        "case_number": "E2E-CHAT-1",
-        "issued_on": "2024-01-10",
-        "expires_on": "2029-01-10",
-        "petitioner": "Dana R. Ellison",
-        "respondent": { "name": "Marcus Ellison", "phones": ["+1 555-123-0001"] },
-        "terms": [{ "type": "no_contact", "direct": true, "indirect": true }],
-    }))
-    .expect("order input");
-    let order = j.add_order(&order).expect("order");
-    let incident: IncidentInput = serde_json::from_value(serde_json::json!({
-        "occurred_at": "2026-10-20T18:05",
-        "timezone": "America/Los_Angeles",
-        "kinds": ["came_within_distance"],
-        "description": "Parked across from my work.",
-        "order_id": order.id,
-    }))
-    .expect("incident input");
-    j.add_incident(&incident).expect("incident");
-    j.lock();
-
-    let app = App::start_with(tmp, journal, &[]).await;
-    app.client
-        .set_window_size(1100, 1300)
-        .await
-        .expect("window size");
-    app.fill("#passphrase", PASSPHRASE).await;
-    app.click("#unlock-button").await;
-    app.wait_text("#count", "1 incident").await;
+    let app = unlocked_app(
+        tmp,
+        "E2E-CHAT-1",
+        ("Marcus Ellison", "+1 555-123-0001"),
+        "2024-01-10",
+        "2026-10-20T18:05",
+    )
+    .await;
     app.click("nav button[data-screen=messages]").await;
     app.wait_text("#threads", "No texts or calls yet").await;
 
@@ -639,4 +577,56 @@ async fn whatsapp_chat_questions_answered_and_iphone_folder_imported() {
         "{again}"
     );
     app.close().await;
+}
+
+/// The app, unlocked, on a journal with a no-contact order from California against
+/// `respondent` (name, phone) issued on `issued_on`, and one incident recorded in Los Angeles
+/// at `incident_at` (whose zone the screens start from).
+async fn unlocked_app(
+    tmp: tempfile::TempDir,
+    case_number: &str,
+    (respondent, phone): (&str, &str),
+    issued_on: &str,
+    incident_at: &str,
+) -> App {
+    use daybook::journal::{Journal, KdfCost};
+    use daybook::model::{IncidentInput, OrderInput};
+    use secrecy::SecretString;
+
+    let journal = tmp.path().join("journal");
+    let passphrase = SecretString::from(PASSPHRASE.to_string());
+    let (mut j, _) = Journal::create(&journal, &passphrase, KdfCost::LogN(17)).expect("create");
+    let order: OrderInput = serde_json::from_value(serde_json::json!({
+        "kind": "after_hearing",
+        "court": "Superior Court of California, County of Alameda",
+        "state": "CA",
+        "case_number": case_number,
+        "issued_on": issued_on,
+        "expires_on": "2029-01-10",
+        "petitioner": "Dana R. Ellison",
+        "respondent": { "name": respondent, "phones": [phone] },
+        "terms": [{ "type": "no_contact", "direct": true, "indirect": true }],
+    }))
+    .expect("order input");
+    let order = j.add_order(&order).expect("order");
+    let incident: IncidentInput = serde_json::from_value(serde_json::json!({
+        "occurred_at": incident_at,
+        "timezone": "America/Los_Angeles",
+        "kinds": ["came_within_distance"],
+        "description": "Parked across from my work.",
+        "order_id": order.id,
+    }))
+    .expect("incident input");
+    j.add_incident(&incident).expect("incident");
+    j.lock();
+
+    let app = App::start_with(tmp, journal, &[]).await;
+    app.client
+        .set_window_size(1100, 1300)
+        .await
+        .expect("window size");
+    app.fill("#passphrase", PASSPHRASE).await;
+    app.click("#unlock-button").await;
+    app.wait_text("#count", "1 incident").await;
+    app
 }
