@@ -201,10 +201,12 @@ fn open_encrypted(
     let reader = Decrypting::new(file, &key, None)
         .map_err(|why| damaged(format!("cannot be decrypted: {why}")))?;
     let size = reader.plain_len();
-    if size > MAX_ATTACHMENT_BYTES {
-        return Err(damaged(format!(
-            "is {size} bytes, more than the {MAX_ATTACHMENT_BYTES} bytes Daybook reads"
-        )));
+    if size > super::MAX_DECRYPTED_DATABASE_BYTES {
+        return Err(IphoneError::TooLargeToDecrypt {
+            what: "list of files (Manifest.db)",
+            size,
+            limit: super::MAX_DECRYPTED_DATABASE_BYTES,
+        });
     }
     let conn = crypto::open_in_memory(reader, size)
         .map_err(|e| damaged(format!("cannot be opened ({e})")))?;

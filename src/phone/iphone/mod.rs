@@ -219,13 +219,26 @@ pub enum IphoneError {
     #[error(
         "This iPhone backup is encrypted. Daybook can open it with the backup password: the \
          one chosen when \"Encrypt local backup\" was turned on, not the phone's passcode. \
-         Without that password, make a backup that is not encrypted: 1. Connect the iPhone to \
-         the computer with its cable. 2. Open Finder (Mac), or Apple Devices or iTunes \
-         (Windows), and select the iPhone. 3. Untick \"Encrypt local backup\". It asks for the \
-         backup password. 4. Click \"Back Up Now\" and wait until it finishes. 5. Import that \
-         new backup. You can tick \"Encrypt local backup\" again afterwards."
+         If nobody knows that password (someone else may have set it): on the iPhone, open \
+         Settings, General, Transfer or Reset iPhone, Reset, Reset All Settings. This removes \
+         the backup password; it keeps your messages, photos and apps, but resets settings such \
+         as Wi-Fi and the wallpaper. Then connect the iPhone to the computer, open Finder (Mac) \
+         or Apple Devices or iTunes (Windows), select the iPhone, leave \"Encrypt local \
+         backup\" unticked, click \"Back Up Now\", and import that new backup. A domestic \
+         violence advocate can help with these steps."
     )]
     Encrypted,
+    #[error(
+        "The backup's {what} is {size} bytes once decrypted, more than the {limit} bytes Daybook \
+         reads from an encrypted backup: it is read in memory, so that nothing decrypted is \
+         written to the disk. Make a backup that is not encrypted (untick \"Encrypt local \
+         backup\" in Finder, Apple Devices or iTunes) and import that. Nothing was imported."
+    )]
+    TooLargeToDecrypt {
+        what: &'static str,
+        size: u64,
+        limit: u64,
+    },
     #[error("The backup password is not right. Nothing was imported.")]
     WrongPassword,
     #[error(
@@ -408,6 +421,13 @@ impl IphoneBackup {
             source,
         };
         let conn = if self.keys.is_some() {
+            if source.size > MAX_DECRYPTED_DATABASE_BYTES {
+                return Err(IphoneError::TooLargeToDecrypt {
+                    what: location.what,
+                    size: source.size,
+                    limit: MAX_DECRYPTED_DATABASE_BYTES,
+                });
+            }
             let reader = self
                 .open_source(&source)
                 .map_err(|why| IphoneError::Damaged {
@@ -422,6 +442,12 @@ impl IphoneBackup {
         Ok(Some((source, conn)))
     }
 }
+
+/// The largest database of an encrypted backup read: it is decrypted into memory (never onto
+/// the disk), and SQLite holds all of it there while it is read. Real message databases are
+/// tens to hundreds of megabytes; past this a computer with little memory would start to swap
+/// (writing the decrypted bytes to disk after all) or stop the app.
+pub(crate) const MAX_DECRYPTED_DATABASE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 /// True when `folder` is an encrypted backup, so the app can ask for its password before
 /// importing it; reads only Manifest.plist and the first bytes of Manifest.db. The same errors

@@ -125,7 +125,7 @@ fn whether_a_folder_is_encrypted_is_known_before_the_password_is_asked_for() {
         for words in [
             "Daybook can open it with the backup password",
             "not the phone's passcode",
-            "Untick \"Encrypt local backup\"",
+            "Reset All Settings",
             "\"Back Up Now\"",
         ] {
             assert!(message.contains(words), "{words:?} in {message}");

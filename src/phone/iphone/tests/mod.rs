@@ -679,7 +679,7 @@ fn an_encrypted_backup_is_refused_with_the_steps_to_make_one_that_can_be_read() 
         "encrypted",
         "Finder",
         "Apple Devices",
-        "Untick \"Encrypt local backup\"",
+        "leave \"Encrypt local backup\" unticked",
         "backup password",
         "not the phone's passcode",
         "\"Back Up Now\"",
