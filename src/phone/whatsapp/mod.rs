@@ -102,7 +102,7 @@ pub enum ChatError {
     WhoIsMe { senders: String },
     #[error("\"{me}\" is not one of the chat's senders ({senders}).")]
     NotASender { me: String, senders: String },
-    #[error("{count} message(s) of the chat, the first on line {line}, were sent between {from} and {to} on {day}, an hour that happened twice in {zone} because the clocks went back, and the chat does not say which time. Say whether they were in the first pass of that hour or the second.")]
+    #[error("{count} message(s) of the chat, the first on line {line}, were sent between {from} and {to} on {day}, an hour that happened twice in {zone} because the clocks went back, and the chat does not say which time.{} Say whether they were in the first pass of that hour or the second.", other_days_sentence(.other_days))]
     RepeatedHour {
         count: u64,
         line: u64,
@@ -110,6 +110,9 @@ pub enum ChatError {
         from: String,
         to: String,
         zone: String,
+        /// Other days with messages in the hour the clocks went back: the answer is taken for
+        /// those too.
+        other_days: usize,
     },
     #[error("The chat is with {count} other people ({senders}); a chat can be said to be with one person only when it has one other sender.")]
     NotOneOther { count: usize, senders: String },
@@ -117,6 +120,14 @@ pub enum ChatError {
     Empty,
     #[error("{0}")]
     Read(#[from] io::Error),
+}
+
+fn other_days_sentence(other_days: &usize) -> String {
+    match *other_days {
+        0 => String::new(),
+        1 => " The chat also has messages in that hour on 1 other day when the clocks went back; the answer is taken for those too.".into(),
+        n => format!(" The chat also has messages in that hour on {n} other days when the clocks went back; the answer is taken for those too."),
+    }
 }
 
 /// What one pass over the whole chat learned.
@@ -423,6 +434,7 @@ impl ChatSettings {
         }
         let mut first: Option<(u64, chrono::NaiveDateTime)> = None;
         let mut count = 0;
+        let mut other_days = std::collections::BTreeSet::new();
         for_each_line(input, |line_no, line, _| {
             let Some(h) = lines::header(line) else {
                 return;
@@ -431,8 +443,12 @@ impl ChatSettings {
                 return;
             };
             if let LocalResult::Ambiguous(..) = self.zone.from_local_datetime(&local) {
-                count += 1;
-                first.get_or_insert((line_no, local));
+                let (_, day) = first.get_or_insert((line_no, local));
+                if day.date() == local.date() {
+                    count += 1;
+                } else {
+                    other_days.insert(local.date());
+                }
             }
         })?;
         let Some((line, local)) = first else {
@@ -449,6 +465,7 @@ impl ChatSettings {
             from: hour,
             to: next,
             zone: self.zone.name().to_string(),
+            other_days: other_days.len(),
         })
     }
 
