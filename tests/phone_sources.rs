@@ -594,4 +594,31 @@ fn an_encrypted_iphone_backup_is_read_with_its_password_and_nothing_decrypted_is
         }
         assert!(!util::contains(&bytes, marker), "{}", path.display());
     }
+
+    // The report lists the decrypted sms.db it cites, and the encrypted file the backup holds
+    // (whose hash is the one a hash of the backup folder gives).
+    let encrypted_sms = folder.join({
+        let id = iphone_backup::file_id(iphone_backup::SMS_DB.0, iphone_backup::SMS_DB.1);
+        format!("{}/{id}", &id[..2])
+    });
+    let encrypted_sha = sha256_hex(&std::fs::read(&encrypted_sms).unwrap());
+    t.add_incident(&json!({
+        "occurred_at": "2024-03-05T06:10",
+        "timezone": "America/Los_Angeles",
+        "kinds": ["text_message"],
+        "description": "He messaged me all morning.",
+    }));
+    let pdf = t.path("report.pdf");
+    t.ok(&["export", "report", "--out", p(&pdf)], "");
+    let text = util::run("pdftotext", &[p(&pdf), "-"])
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("Decrypted from an encrypted iPhone backup with the backup password"),
+        "{text}"
+    );
+    // (A hash may be wrapped at any character.)
+    let unbroken: String = text.split_whitespace().collect();
+    assert!(unbroken.contains(&encrypted_sha), "{text}");
 }

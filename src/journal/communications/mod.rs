@@ -365,6 +365,29 @@ impl Journal {
         Ok(numbers::normalise(raw, region))
     }
 
+    /// For a database read from an encrypted iPhone backup: the encrypted file's SHA-256 and
+    /// size as the backup holds it (what is kept, and hashed in a report, is the decrypted
+    /// database, so a hash of the backup folder's file is this one).
+    pub fn encrypted_original(
+        &self,
+        import_id: &str,
+    ) -> Result<Option<(String, u64)>, JournalError> {
+        let found: Option<(Option<String>, Option<i64>)> = self
+            .conn
+            .query_row(
+                "SELECT json_extract(body, '$.iphone.encrypted.sha256'),
+                        json_extract(body, '$.iphone.encrypted.size')
+                 FROM phone_imports WHERE id = ?1",
+                [import_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(match found {
+            Some((Some(sha256), Some(size))) => Some((sha256, u64::try_from(size).unwrap_or(0))),
+            _ => None,
+        })
+    }
+
     /// `verify`'s check of every import: the records it added are those its revision
     /// recorded (by digest). Returns the first import whose records differ.
     pub(crate) fn phone_import_mismatch(

@@ -35,6 +35,9 @@ pub(super) struct Communications {
     chosen: Vec<Communication>,
     /// Each message's exhibits (number, label), from the selection.
     exhibits: HashMap<String, Vec<(usize, String)>>,
+    /// A kept database decrypted from an encrypted iPhone backup: the encrypted file's SHA-256
+    /// and size, by its number in `sources`.
+    decrypted: HashMap<usize, (String, u64)>,
     /// The kept backups (file name, size, SHA-256), numbered in the order the records first
     /// cite them, and each import's number.
     sources: Vec<(String, u64, String)>,
@@ -61,6 +64,7 @@ impl Communications {
         }
         let mut sources = Vec::new();
         let mut file_no = HashMap::new();
+        let mut decrypted = HashMap::new();
         for record in records {
             if !file_no.contains_key(&record.source.import_id) {
                 let kept = journal.attachment(&record.source.import_id).map_err(|e| {
@@ -68,6 +72,9 @@ impl Communications {
                 })?;
                 sources.push((kept.original_name, kept.size, kept.sha256));
                 file_no.insert(record.source.import_id.clone(), sources.len());
+                if let Some(original) = journal.encrypted_original(&record.source.import_id)? {
+                    decrypted.insert(sources.len(), original);
+                }
             }
         }
         let (records, chosen) = records
@@ -80,6 +87,7 @@ impl Communications {
             records,
             chosen,
             exhibits: by_message,
+            decrypted,
             sources,
             file_no,
         })
@@ -132,7 +140,7 @@ impl Communications {
             .collect();
         l.paragraph(
             &format!(
-                "Texts and calls with the restrained person's number{} on record ({}), and calls from a withheld number, read from the protected person's phone backups. Times come from each record's own clock field and are shown in {}. A contact name is the label saved in the protected person's phone, not proof of who wrote. Each entry names its source, {}, a file kept unchanged in the journal and listed at the end of this section with its SHA-256.",
+                "Texts and calls with the restrained person's number{} on record ({}), and calls from a withheld number, read from the protected person's phone backups. Times come from each record's own clock field and are shown in {}. A contact name is the label saved in the protected person's phone, not proof of who wrote. Each entry names where it was read: {}. Those files are kept in the journal and listed, with their SHA-256, at the end of this section.",
                 if shown.len() == 1 { "" } else { "s" },
                 if shown.is_empty() { "none".to_string() } else { shown.join(", ") },
                 self.zone,
@@ -203,9 +211,17 @@ impl Communications {
         }
         l.heading("Source files", 2);
         for (i, (name, size, sha)) in self.sources.iter().enumerate() {
+            let kept = match self.decrypted.get(&(i + 1)) {
+                // The backup folder holds it encrypted: its hash there is another one.
+                Some((encrypted_sha, encrypted_size)) => format!(
+                    "Decrypted from an encrypted iPhone backup with the backup password, and kept so in the journal; the backup holds it encrypted ({}, SHA-256 {encrypted_sha}).",
+                    human_size(*encrypted_size)
+                ),
+                None => "Kept byte for byte in the journal.".to_string(),
+            };
             l.paragraph(
                 &format!(
-                    "{}. {name}, {}, SHA-256 {sha}. Kept byte for byte in the journal.",
+                    "{}. {name}, {}, SHA-256 {sha}. {kept}",
                     i + 1,
                     human_size(*size)
                 ),
