@@ -7,9 +7,12 @@
 //! `import_pending_backups` then imports them with the answers. A chat with messages in an
 //! hour that happened twice comes back with that one question and stays waiting (nothing of
 //! it was kept), so the window can ask and send it again. Paths never come from the window:
-//! it names a waiting file by its place in the list.
+//! it names a waiting file by its place in the plan, and the plan by its number, so answers
+//! meant for one plan are never applied to the files of a newer one (a drop while a dialog is
+//! open), and nothing waits past a lock.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use daybook::journal::{ImportError, PhoneImport};
 use daybook::phone::iphone::{self, IphoneError};
@@ -41,8 +44,64 @@ pub enum SourceKind {
 pub struct PendingSource {
     path: PathBuf,
     kind: SourceKind,
+    /// An iPhone backup that needs its password.
+    encrypted: bool,
     /// Why it cannot be imported, found while looking at it.
     problem: Option<String>,
+}
+
+/// The paths of one choice (a dialog or a drop), waiting for the person's answers.
+#[derive(Debug)]
+pub struct PendingPlan {
+    id: u64,
+    /// By place in the plan; a slot empties once its file is imported or refused.
+    sources: Vec<Option<PendingSource>>,
+}
+
+/// Numbers plans, so an answer names the plan it was given for.
+static NEXT_PLAN: AtomicU64 = AtomicU64::new(1);
+
+impl PendingPlan {
+    /// Keeps `sources` as the one plan waiting (a newer choice replaces an older one); gives
+    /// its number.
+    fn keep(state: &AppState, sources: Vec<Option<PendingSource>>) -> u64 {
+        let id = NEXT_PLAN.fetch_add(1, Ordering::Relaxed);
+        *state
+            .pending_import
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(PendingPlan { id, sources });
+        id
+    }
+
+    /// Takes plan `id`'s files out to import them: no other call can use them meanwhile.
+    fn take(state: &AppState, id: u64) -> Result<Vec<Option<PendingSource>>, String> {
+        let mut pending = state
+            .pending_import
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match pending.take() {
+            Some(plan) if plan.id == id => Ok(plan.sources),
+            other => {
+                *pending = other;
+                Err("These files are no longer waiting to be imported (other files were chosen or dropped since, or the journal was locked). Choose them again.".into())
+            }
+        }
+    }
+
+    /// Puts back what still waits for an answer, unless the journal was locked meanwhile or
+    /// other files were chosen since (their plan is the one waiting now).
+    fn put_back(state: &AppState, id: u64, sources: Vec<Option<PendingSource>>, unlocked: bool) {
+        if !unlocked || sources.iter().all(Option::is_none) {
+            return;
+        }
+        let mut pending = state
+            .pending_import
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if pending.is_none() {
+            *pending = Some(PendingPlan { id, sources });
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -59,6 +118,8 @@ pub struct SourceToImport {
 
 #[derive(Serialize)]
 pub struct ImportPlan {
+    /// Sent back with the answers.
+    plan_id: u64,
     sources: Vec<SourceToImport>,
     /// The zone a chat's question starts with: the latest incident's, else the computer's.
     zone: String,
@@ -200,6 +261,7 @@ fn prepare(state: &AppState, paths: Vec<PathBuf>) -> Answer<ImportPlan> {
         waiting.push(Some(PendingSource {
             path,
             kind,
+            encrypted,
             problem,
         }));
     }
@@ -211,11 +273,9 @@ fn prepare(state: &AppState, paths: Vec<PathBuf>) -> Answer<ImportPlan> {
             .collect();
         Ok::<_, daybook::journal::JournalError>((zone, restrained))
     })?;
-    *state
-        .pending_import
-        .lock()
-        .unwrap_or_else(|e| e.into_inner()) = waiting;
+    let plan_id = PendingPlan::keep(state, waiting);
     Ok(ImportPlan {
+        plan_id,
         sources,
         zone: zone.name,
         restrained,
@@ -252,6 +312,7 @@ fn display_name(path: &Path) -> String {
 pub async fn import_pending_backups(
     app: AppHandle,
     state: State<'_, AppState>,
+    plan_id: u64,
     answers: Vec<ChatAnswer>,
     passwords: Vec<BackupPassword>,
 ) -> Answer<BackupsImported> {
@@ -259,14 +320,9 @@ pub async fn import_pending_backups(
         .into_iter()
         .map(|p| (p.index, SecretString::from(p.password)))
         .collect();
-    let waiting = state
-        .pending_import
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    if waiting.iter().all(Option::is_none) {
-        return Err("No files are waiting to be imported. Choose them again.".into());
-    }
+    // The lock first: a locked journal is what the person must hear about.
+    with_journal(&state, |_| Ok::<_, String>(()))?;
+    let waiting = PendingPlan::take(&state, plan_id)?;
     state.start_work();
     let mut result = BackupsImported {
         files: Vec::new(),
@@ -289,6 +345,13 @@ pub async fn import_pending_backups(
         match source.kind {
             SourceKind::IphoneFolder => {
                 let password = passwords.iter().find(|(i, _)| *i == index).map(|(_, p)| p);
+                if source.encrypted && password.is_none() {
+                    result.files.push(failed(
+                        &file,
+                        "not imported: the backup is encrypted and its password was not given.",
+                    ));
+                    continue;
+                }
                 let mut wrong = false;
                 let outcome = with_journal(&state, |journal| {
                     journal
@@ -368,10 +431,7 @@ pub async fn import_pending_backups(
             break;
         }
     }
-    *state
-        .pending_import
-        .lock()
-        .unwrap_or_else(|e| e.into_inner()) = still_waiting;
+    PendingPlan::put_back(&state, plan_id, still_waiting, state.session().is_some());
     Ok(result)
 }
 
@@ -500,5 +560,77 @@ fn count(n: u64, one: &str, many: &str) -> String {
         format!("1 {one}")
     } else {
         format!("{n} {many}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> AppState {
+        AppState::new(
+            std::env::temp_dir().join("daybook-no-journal"),
+            daybook::journal::KdfCost::LogN(10),
+            false,
+        )
+    }
+
+    fn source(name: &str) -> Option<PendingSource> {
+        Some(PendingSource {
+            path: PathBuf::from(name),
+            kind: SourceKind::Chat,
+            encrypted: false,
+            problem: None,
+        })
+    }
+
+    fn names(sources: &[Option<PendingSource>]) -> Vec<String> {
+        sources
+            .iter()
+            .flatten()
+            .map(|s| s.path.display().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn answers_reach_only_the_plan_they_were_given_for() {
+        let state = state();
+        let first = PendingPlan::keep(&state, vec![source("first chat.txt")]);
+        // Files dropped while the first plan's questions are open replace it.
+        let second = PendingPlan::keep(&state, vec![source("dropped.txt"), source("b.txt")]);
+        assert_ne!(first, second);
+        assert!(PendingPlan::take(&state, first)
+            .unwrap_err()
+            .contains("no longer waiting"));
+        // The refused answer left the newer plan as it was.
+        let taken = PendingPlan::take(&state, second).unwrap();
+        assert_eq!(names(&taken), ["dropped.txt", "b.txt"]);
+        // Taken out while it is imported: a second call with the same number finds nothing.
+        assert!(PendingPlan::take(&state, second).is_err());
+    }
+
+    #[test]
+    fn what_waits_goes_back_only_to_an_unlocked_journal_with_no_newer_plan() {
+        let state = state();
+        let id = PendingPlan::keep(&state, vec![source("a.txt"), source("b.txt")]);
+        let mut taken = PendingPlan::take(&state, id).unwrap();
+        taken[0] = None; // a.txt imported; b.txt waits for its repeated hour.
+        PendingPlan::put_back(&state, id, taken, true);
+        assert_eq!(names(&PendingPlan::take(&state, id).unwrap()), ["b.txt"]);
+
+        // Locked meanwhile: nothing goes back.
+        PendingPlan::put_back(&state, id, vec![source("b.txt")], false);
+        assert!(PendingPlan::take(&state, id).is_err());
+
+        // Other files chosen meanwhile: they stay the plan that waits.
+        let newer = PendingPlan::keep(&state, vec![source("c.txt")]);
+        PendingPlan::put_back(&state, id, vec![source("b.txt")], true);
+        assert!(PendingPlan::take(&state, id).is_err());
+        assert_eq!(names(&PendingPlan::take(&state, newer).unwrap()), ["c.txt"]);
+
+        // Locking forgets a waiting plan.
+        let last = PendingPlan::keep(&state, vec![source("d.txt")]);
+        state.lock();
+        assert!(PendingPlan::take(&state, last).is_err());
     }
 }

@@ -41,7 +41,7 @@ pub struct AppState {
     pub dropped: Mutex<Vec<PathBuf>>,
     /// Phone backups, chat exports and iPhone backup folders chosen for import, waiting for
     /// the person's answers about a chat (see phone_import.rs); a slot empties once done.
-    pub pending_import: Mutex<Vec<Option<crate::phone_import::PendingSource>>>,
+    pub pending_import: Mutex<Option<crate::phone_import::PendingPlan>>,
     /// Files this app wrote in this run; only these may be opened in the system viewer.
     pub exported: Mutex<Vec<PathBuf>>,
 }
@@ -56,7 +56,7 @@ impl AppState {
             last_activity: Mutex::new(Instant::now()),
             cancel: AtomicBool::new(false),
             dropped: Mutex::new(Vec::new()),
-            pending_import: Mutex::new(Vec::new()),
+            pending_import: Mutex::new(None),
             exported: Mutex::new(Vec::new()),
         }
     }
@@ -83,7 +83,7 @@ impl AppState {
         self.pending_import
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clear();
+            .take();
         self.session().take().is_some()
     }
 

@@ -15,6 +15,8 @@
 /// Encrypted copies of these backups (iOS 10.2 and later), in a file of their own.
 #[path = "iphone_backup_encrypted.rs"]
 mod encrypted;
+// Not every includer uses them (the bench writes only plain backups).
+#[allow(unused_imports)]
 pub use encrypted::*;
 
 use std::fs;

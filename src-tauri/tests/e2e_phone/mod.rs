@@ -470,8 +470,11 @@ async fn whatsapp_chat_questions_answered_and_iphone_folder_imported() {
         "the zone of the latest incident, the sender the chat is not named after, no date order guessed"
     );
     assert!(app.unlabelled_controls().await.is_empty());
-    app.screenshot(&std::env::temp_dir().join("daybook-e2e-chat-questions.png"))
-        .await;
+    if let Some(shots) = std::env::var_os("DAYBOOK_SCREENSHOTS") {
+        let shots = std::path::PathBuf::from(shots);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.screenshot(&shots.join("app-chat-questions.png")).await;
+    }
     app.js("const d = document.querySelector('dialog.chat-questions');
          const set = (s, pick) => { const el = d.querySelector(s);
            el.value = [...el.options].find(pick).value; el.dispatchEvent(new Event('change')); };
@@ -529,8 +532,11 @@ async fn whatsapp_chat_questions_answered_and_iphone_folder_imported() {
         "The backup password is not right",
     )
     .await;
-    app.screenshot(&std::env::temp_dir().join("daybook-e2e-backup-password.png"))
-        .await;
+    if let Some(shots) = std::env::var_os("DAYBOOK_SCREENSHOTS") {
+        let shots = std::path::PathBuf::from(shots);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.screenshot(&shots.join("app-backup-password.png")).await;
+    }
     app.fill("#backup-password", crate::iphone_backup::BACKUP_PASSWORD)
         .await;
     app.click("#backup-password-ok").await;

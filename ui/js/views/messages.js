@@ -10,10 +10,13 @@ import { openEditor } from './editor.js'
 // What the person last searched, and the last import's summary: forgotten on lock.
 const state = { text: '' }
 let lastImport = null
+// The import being asked about or run (its questions are one after another); a lock ends it.
+let importing = null
 
 export function resetMessages() {
   state.text = ''
   lastImport = null
+  importing = null
 }
 
 export async function showMessages(view) {
@@ -29,7 +32,8 @@ export async function showMessages(view) {
         h('button', { type: 'button', class: 'primary', id: 'import-backup', onclick: () => importBackup(view, 'pick_phone_backups', 'Choose the backup files or chat export in the window that opens…') }, 'Import a phone backup or chat…'),
         h('button', { type: 'button', id: 'import-iphone', onclick: () => importBackup(view, 'pick_iphone_backup', 'Choose the iPhone backup folder in the window that opens…') }, 'Import an iPhone backup folder…'))),
     h('p', { class: 'intro' }, 'Only the restrained person\'s texts and calls go into your reports; the rest of the backup (family, friends, your attorney) stays encrypted in this journal and is never printed unless you choose it.'),
-    h('p', { class: 'hint' }, 'Daybook reads the .xml files the Android app “SMS Backup & Restore” makes (one of messages, one of calls), a WhatsApp chat from “Export chat” (the .zip, or the .txt with its media beside it), and an unencrypted iPhone backup folder made with Finder, Apple Devices or iTunes. You can also drop them on this window. Importing the same backup again adds nothing twice.'),
+    h('p', { class: 'hint' }, 'Daybook reads the .xml files the Android app “SMS Backup & Restore” makes (one of messages, one of calls), a WhatsApp chat from “Export chat” (the .zip, or the .txt with its media beside it), and an iPhone backup folder made with Finder, Apple Devices or iTunes (an encrypted one with its backup password). You can also drop them on this window. Importing the same backup again adds nothing twice.'),
+    h('p', { class: 'hint' }, 'iPhone backups are kept, on a Mac, in your home folder under Library/Application Support/MobileSync/Backup, and on Windows under Apple/MobileSync/Backup in your user folder (or AppData/Roaming/Apple Computer/MobileSync/Backup). Each backup is a folder with a long name of letters and numbers.'),
     results,
     h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() }, field('Search texts and numbers', search)),
     count,
@@ -328,6 +332,16 @@ async function addToIncident(thread, ids) {
 // zone, and names people as the phone's contacts do); the answers go back with the import.
 
 async function importBackup(view, command, waiting) {
+  if (importing) return say('Finish the import that is open first (or choose “Do not import it”).', 'warning')
+  const mine = importing = {}
+  try {
+    await chooseAndImport(view, command, waiting, mine)
+  } finally {
+    if (importing === mine) importing = null
+  }
+}
+
+async function chooseAndImport(view, command, waiting, mine) {
   showBusy(waiting)
   let plan
   try {
@@ -338,10 +352,11 @@ async function importBackup(view, command, waiting) {
     hideBusy()
   }
   if (!plan) return say('Nothing was imported: nothing was chosen.')
-  await importPlan(view, plan)
+  await importPlan(view, plan, () => importing === mine)
 }
 
-async function importPlan(view, plan) {
+// `current()` turns false when the journal locks: then nothing more is asked or imported.
+async function importPlan(view, plan, current) {
   const answers = []
   const passwords = []
   for (const source of plan.sources) {
@@ -352,9 +367,10 @@ async function importPlan(view, plan) {
       const password = await askPassword(source.file, null)
       if (password !== null) passwords.push({ index: source.index, password })
     }
+    if (!current()) return
   }
-  let result = await importWaiting(answers, passwords, plan.sources.map((s) => s.file).join(', '))
-  if (!result) return
+  let result = await importWaiting(plan, answers, passwords, plan.sources.map((s) => s.file).join(', '))
+  if (!result || !current()) return
   // A file comes back with a question (a chat's repeated hour, a password that did not open
   // the backup) and waits, with nothing of it kept, until it is answered or let go.
   const files = []
@@ -363,7 +379,12 @@ async function importPlan(view, plan) {
     files.push(...result.files.filter((f) => !f.question))
     added += result.added
     const asked = []
+    // After Cancel nothing more is asked: what waits is said not imported.
     for (const f of result.files.filter((f) => f.question)) {
+      if (result.cancelled) {
+        files.push({ ...f, line: `${f.file}: not imported (cancelled).` })
+        continue
+      }
       const q = f.question
       if (q.kind === 'repeated-hour') {
         const which = await askRepeatedHour(f)
@@ -380,20 +401,22 @@ async function importPlan(view, plan) {
           continue
         }
       }
+      if (!current()) return
       files.push({ ...f, line: `${f.file}: not imported. ${q.sentence}` })
     }
+    if (!current()) return
     if (!asked.length || result.cancelled) break
-    result = await importWaiting(answers, passwords, asked.join(', '))
-    if (!result) return
+    result = await importWaiting(plan, answers, passwords, asked.join(', '))
+    if (!result || !current()) return
   }
   passwords.length = 0
   await imported(view, { ...result, files, added })
 }
 
-async function importWaiting(answers, passwords, names) {
+async function importWaiting(plan, answers, passwords, names) {
   showBusy(`Importing ${names}…`)
   try {
-    return await call('import_pending_backups', { answers, passwords })
+    return await call('import_pending_backups', { planId: plan.plan_id, answers, passwords })
   } catch (error) {
     say(error.message, 'error')
     return null
@@ -434,16 +457,19 @@ function askAboutChat(source, plan) {
   const n = (k) => `chat-${source.index}-${k}`
   const zone = input({ id: n('zone'), value: plan.zone, required: true, spellcheck: false })
   const senders = chat.senders.map((s) => s.name)
-  const me = chat.only_them ? null : select(senders.map((s) => [s, `${s} (${plural(chat.senders.find((x) => x.name === s).messages, 'message')})`]), chat.me ?? senders[0], { id: n('me') })
+  // Never a guess the file does not support: a wrong "you" turns every message around.
+  const me = chat.only_them ? null : select([['', 'Choose…'], ...senders.map((s) => [s, `${s} (${plural(chat.senders.find((x) => x.name === s).messages, 'message')})`])], chat.me ?? '', { id: n('me'), required: true })
   // No order is chosen for the person: a wrong guess would move every date.
   const order = chat.date_order ? null : select([['', 'Choose…'], ['day-first', 'Day first, as in 31/12/2026'], ['month-first', 'Month first, as in 12/31/2026']], '', { id: n('order'), required: true })
   const others = () => senders.filter((s) => s !== (me ? me.value : null))
+  // Until "you" is chosen, the other sender is not known either.
+  const unknownMe = () => me && !me.value
   const withWhom = select([['', 'Say nothing about who they are'], ...plan.restrained.map(([id, name]) => [id, `${name}, the restrained person`])], '', { id: n('with') })
   const withLabel = h('span', {})
   const withField = field(withLabel, withWhom, 'Choose the restrained person only if you know this chat is with them: the chat then goes into your reports with their texts and calls, with a sentence saying you identified them.')
   const showWith = () => {
     const rest = others()
-    withField.hidden = !plan.restrained.length || rest.length !== 1
+    withField.hidden = !plan.restrained.length || rest.length !== 1 || unknownMe()
     withLabel.textContent = rest.length === 1 ? `Who is “${rest[0]}”?` : 'Who is the chat with?'
   }
   if (me) me.addEventListener('change', showWith)
@@ -453,7 +479,7 @@ function askAboutChat(source, plan) {
       h('h2', { id: n('title') }, `WhatsApp chat: ${source.file}`),
       h('p', {}, `${plural(chat.messages, 'message')} from ${plural(chat.senders.length, 'sender')}. A chat export gives the times the phone showed, without a time zone, and names people as the phone's contacts do, so Daybook needs to know a few things first.`),
       field('Time zone the phone was set to', zone, 'Where the phone was when the messages were sent, for example America/Los_Angeles or America/Mexico_City.'),
-      me ? field('Which name is you?', me, chat.me ? 'Daybook guessed from the chat\'s name; change it if it is wrong.' : 'The chat names senders as your phone\'s contacts do.') : null,
+      me ? field('Which name is you?', me, chat.me ? 'Daybook guessed from the chat\'s name; change it if it is wrong.' : 'The chat names senders as the exporting phone\'s contacts do.') : null,
       order ? field('How does the phone write dates?', order, `The chat's dates can be read either way (for example “${chat.example}”).`) : null,
       withField,
       h('div', { class: 'actions' },
@@ -486,7 +512,7 @@ function askRepeatedHour(file) {
     h('form', { method: 'dialog' },
       h('h2', { id: 'repeated-hour-title' }, `${file.file}: an hour that happened twice`),
       h('p', {}, q.sentence),
-      h('p', { class: 'hint' }, 'If you are not sure, think of what happened around those messages: the first pass is before the clocks went back, the second after.'),
+      h('p', { class: 'hint' }, 'If you are not sure, think of what happened around those messages: the first pass is before the clocks went back, the second after. The answer is taken for every message in that hour.'),
       h('div', { class: 'actions' },
         h('button', { type: 'submit', class: 'primary', value: 'first', id: 'repeated-first' }, `The first ${q.from}–${q.to} (before the clocks went back)`),
         h('button', { type: 'submit', class: 'primary', value: 'second', id: 'repeated-second' }, `The second ${q.from}–${q.to} (after)`),
@@ -526,5 +552,6 @@ function importSummary(result) {
 // takes them).
 on('files-dropped', async (names) => {
   if (app.view.dataset.screen !== 'messages') return
+  // Refused before the shell takes the dropped paths, so a plan being answered stays as it is.
   await importBackup(app.view, 'prepare_dropped_backups', `Looking at ${names.join(', ')}…`)
 })
