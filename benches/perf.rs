@@ -23,7 +23,14 @@
 //! Datasets are deterministic (fixed seeds, fixed dates) except for the random ids and keys
 //! every journal makes. Building them is never timed.
 
+// Of child.rs and memory.rs, only what runs a child process and reads /proc around its step.
+#[allow(dead_code)]
+#[path = "common/child.rs"]
+mod child;
 mod common;
+#[allow(dead_code)]
+#[path = "common/memory.rs"]
+mod memory;
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
@@ -47,6 +54,7 @@ use daybook::model::{IncidentInput, IncidentKind, PoliceContact, Witness};
 use daybook::report::chronological::{render, ReportOptions};
 use daybook::report::exhibits::{select, Scope};
 use daybook::{AttachmentKind, Journal, KdfCost, RecoveryKey, Unlock};
+use memory::{loadavg, reset_peak, status_kib};
 
 type Error = Box<dyn std::error::Error>;
 type Res<T> = Result<T, Error>;
@@ -503,7 +511,7 @@ fn voicemail(seed: u64) -> Vec<u8> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Measuring
+// Measuring (reading /proc: benches/common/memory.rs)
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -517,29 +525,6 @@ fn time<T>(f: impl FnOnce() -> Res<T>) -> Res<(f64, T)> {
     let started = Instant::now();
     let out = f()?;
     Ok((started.elapsed().as_secs_f64(), out))
-}
-
-fn loadavg() -> String {
-    fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
-/// A field of /proc/self/status in KiB (VmHWM: peak resident set; VmRSS: current).
-fn status_kib(field: &str) -> u64 {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
-}
-
-/// Resets VmHWM to the current RSS (Linux `clear_refs` value 5).
-fn reset_peak() {
-    let _ = fs::write("/proc/self/clear_refs", "5");
 }
 
 fn mib(kib: u64) -> String {
@@ -559,7 +544,7 @@ fn ms(s: f64) -> String {
 // Child processes (peak memory is per process)
 
 fn child(args: &[String]) -> Res<()> {
-    let recovery = RecoveryKey::parse(&std::env::var("DAYBOOK_BENCH_RECOVERY")?)?;
+    let recovery = child::recovery_key()?;
     let root = PathBuf::from(args.get(1).ok_or("journal")?);
     let (mut journal, _) = Journal::open(&root, Unlock::RecoveryKey(&recovery))?;
     match args.first().map(String::as_str) {
@@ -609,23 +594,12 @@ fn child(args: &[String]) -> Res<()> {
     Ok(())
 }
 
+/// Runs `--child ARGS` in this binary again (benches/common/child.rs); its `key=value` pairs.
 fn run_child(recovery: &RecoveryKey, args: &[&str]) -> Res<Vec<(String, String)>> {
-    let out = Command::new(std::env::current_exe()?)
-        .arg("--child")
-        .args(args)
-        .env("DAYBOOK_BENCH_RECOVERY", recovery.expose())
-        .output()?;
-    if !out.status.success() {
-        return Err(format!("child failed: {}", String::from_utf8_lossy(&out.stderr)).into());
-    }
-    let text = String::from_utf8(out.stdout)?;
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("child "))
-        .ok_or("child printed nothing")?;
+    let mut command = Command::new(std::env::current_exe()?);
+    let line = child::run(command.arg("--child").args(args), recovery)?;
     Ok(line
         .split_whitespace()
-        .skip(1)
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect())

@@ -28,43 +28,46 @@
 //!
 //! Peak memory is measured as benches/phone_import.rs measures it (benches/common/memory.rs):
 //! each import runs in a fresh child process (this binary again, with
-//! `DAYBOOK_BENCH_SOURCES_CHILD` set, unlocked with the recovery key: no KDF), which notes
-//! `VmRSS` of the unlocked journal, resets `VmHWM` to it through `/proc/self/clear_refs`,
-//! imports, and reads `VmHWM`; the figure is the difference. Where `clear_refs` cannot reset
-//! the peak, it is the whole child's peak above its unlocked journal.
+//! `DAYBOOK_BENCH_SOURCES_CHILD` set, unlocked with the recovery key: no KDF;
+//! benches/common/child.rs), which notes `VmRSS` of the unlocked journal, resets `VmHWM` to it
+//! through `/proc/self/clear_refs`, imports, and reads `VmHWM`; the figure is the difference.
+//! Where `clear_refs` cannot reset the peak, it is the whole child's peak above its unlocked
+//! journal. The floor, the journal, the printed lines and the table are benches/common/phone.rs.
 
+#[path = "common/child.rs"]
+mod child;
+// Only the order (`common::order_input`) of what the other benches share.
+#[allow(dead_code)]
+mod common;
 #[path = "../tests/util/iphone_backup.rs"]
 mod iphone_backup;
 #[path = "common/memory.rs"]
 mod memory;
+#[path = "common/phone.rs"]
+mod phone;
 
 use std::fs::{self, File};
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
-use age::secrecy::SecretString;
 use chrono::{Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use daybook::model::{OrderInput, OrderKind, PersonInput, PersonRef};
+use daybook::model::OrderInput;
 use daybook::phone::whatsapp::ChatChoices;
-use daybook::{Journal, KdfCost, RecoveryKey, Unlock};
+use daybook::{Journal, RecoveryKey, Unlock};
 use iphone_backup::{add_chat, add_handle, add_message, apple_ns, Backup, Message};
-use memory::{clear_refs_works, cpu_secs, loadavg, reset_peak, status_kib};
+use memory::{clear_refs_works, loadavg, measure, Cost};
+use phone::{floor, mb, name, print_floor, print_imports, total_size, FileRun, Floor, Table};
 
 type Error = Box<dyn std::error::Error>;
 type Res<T> = Result<T, Error>;
 
 const SEED: u64 = 15;
-const PASSPHRASE: &str = "bench passphrase";
 const CHILD_ENV: &str = "DAYBOOK_BENCH_SOURCES_CHILD";
-const RECOVERY_ENV: &str = "DAYBOOK_BENCH_RECOVERY";
-const GOAL_MIB: f64 = 128.0;
 const ZONE: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
 
 const CHAT_FILE: &str = "WhatsApp Chat with Marcus.txt";
@@ -118,19 +121,13 @@ const OTHER_WORDS: [&str; 10] = [
 
 fn main() -> Res<()> {
     if let Ok(step) = std::env::var(CHILD_ENV) {
-        return child(&step);
+        return child::serve_json(&step, |root, recovery, step| {
+            run_here(root, Unlock::RecoveryKey(recovery), step)
+        });
     }
     let quick = std::env::args().any(|a| a == "--quick");
     let n = if quick { 10_000 } else { 100_000 };
-    println!(
-        "phone_sources{}: {} cores, load average {} at start, kernel {}",
-        if quick { " --quick" } else { "" },
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        loadavg(),
-        fs::read_to_string("/proc/sys/kernel/osrelease")
-            .unwrap_or_default()
-            .trim()
-    );
+    phone::print_machine("phone_sources", quick);
     let clear_refs = clear_refs_works();
     println!(
         "peak memory: VmHWM after the import - VmRSS of the freshly unlocked journal before it, {}, each import in a fresh child process (unlocked with the recovery key)",
@@ -191,98 +188,53 @@ fn main() -> Res<()> {
     );
 
     let mut problems: Vec<String> = Vec::new();
-    let mut rows: Vec<Row> = Vec::new();
+    let mut table = Table {
+        rate: false,
+        digits: 1,
+        peak_where: false,
+        floor_ratio: "1 (floor)",
+        rows: Vec::new(),
+    };
 
     // WhatsApp.
-    let wa_root = dir.path().join("journal-whatsapp");
-    let wa_recovery = new_journal(&wa_root)?;
-    let chat_files = vec![chat_path.clone()];
-    let floor1 = floor(&chat_files)?;
-    print_floor("WhatsApp floor 1", chat_bytes, &floor1);
-    let import = run_child(&wa_root, &wa_recovery, &Step::WhatsApp(chat_path.clone()))?;
-    print_imports("WhatsApp import", &import);
-    let floor2 = floor(&chat_files)?;
-    print_floor("WhatsApp floor 2", chat_bytes, &floor2);
-    let again = run_child(&wa_root, &wa_recovery, &Step::WhatsApp(chat_path.clone()))?;
-    print_imports("WhatsApp re-import", &again);
+    let chat_files = [chat_path.clone()];
+    let chat_step = Step::WhatsApp(chat_path.clone());
+    let root = dir.path().join("journal-whatsapp");
+    let wa = measure_source("WhatsApp", &root, &chat_files, chat_bytes, &chat_step)?;
     check_first(
         "WhatsApp import",
-        &import,
+        &wa.import,
         chat.messages,
         chat.omitted,
-        &[(CHAT_FILE, floor1.digest(&chat_path))],
+        &[(CHAT_FILE, wa.floors[0].digest(&chat_path))],
         &mut problems,
     );
-    check_again("WhatsApp re-import", &again, &mut problems);
-    rows.extend(source_rows(
-        "WhatsApp chat",
-        chat_bytes,
-        &floor1,
-        &floor2,
-        &import,
-        &again,
-    ));
+    check_again("WhatsApp re-import", &wa.again, &mut problems);
+    add_source(&mut table, "WhatsApp chat", chat_bytes, &wa);
 
     // iPhone.
-    let ip_root = dir.path().join("journal-iphone");
-    let ip_recovery = new_journal(&ip_root)?;
-    let floor1 = floor(&backup_files)?;
-    print_floor("iPhone floor 1", backup_bytes, &floor1);
-    let import = run_child(&ip_root, &ip_recovery, &Step::Iphone(folder.clone()))?;
-    print_imports("iPhone import", &import);
-    let floor2 = floor(&backup_files)?;
-    print_floor("iPhone floor 2", backup_bytes, &floor2);
-    let again = run_child(&ip_root, &ip_recovery, &Step::Iphone(folder.clone()))?;
-    print_imports("iPhone re-import", &again);
+    let backup_step = Step::Iphone(folder.clone());
+    let root = dir.path().join("journal-iphone");
+    let ip = measure_source("iPhone", &root, &backup_files, backup_bytes, &backup_step)?;
     check_first(
         "iPhone import",
-        &import,
+        &ip.import,
         backup.messages,
         0,
-        &[("sms.db", floor1.digest(&sms_path))],
+        &[("sms.db", ip.floors[0].digest(&sms_path))],
         &mut problems,
     );
-    check_again("iPhone re-import", &again, &mut problems);
-    rows.extend(source_rows(
-        "iPhone backup",
-        backup_bytes,
-        &floor1,
-        &floor2,
-        &import,
-        &again,
-    ));
+    check_again("iPhone re-import", &ip.again, &mut problems);
+    add_source(&mut table, "iPhone backup", backup_bytes, &ip);
 
     println!();
-    println!(
-        "| step | MB | seconds | processor s | x floor time | peak above unlocked journal | RSS unlocked |"
-    );
-    println!("|---|---|---|---|---|---|---|");
-    for r in &rows {
-        println!(
-            "| {} | {:.1} | {} | {:.2} | {} | {} | {} |",
-            r.step,
-            r.bytes as f64 / 1e6,
-            seconds(r.secs),
-            r.cpu_secs,
-            r.ratio,
-            r.peak,
-            r.rss
-        );
-    }
+    table.print();
     println!();
     println!(
         "x floor time: the step's time / the mean of the source's floors 1 and 2 (range: against each); processor s: user + system, counted in 10 ms ticks; peak: VmHWM - VmRSS of the unlocked journal, in a fresh child process; load average {} at end",
         loadavg()
     );
-    if problems.is_empty() {
-        println!("checks: every message added once with no unreadable record, the omitted media counted as missing parts, the kept copies' SHA-256 the files', nothing added again and each file recognised as imported before");
-        Ok(())
-    } else {
-        for p in &problems {
-            println!("CHECK FAILED: {p}");
-        }
-        Err(format!("{} check(s) failed", problems.len()).into())
-    }
+    phone::finish(&problems, "every message added once with no unreadable record, the omitted media counted as missing parts, the kept copies' SHA-256 the files', nothing added again and each file recognised as imported before")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -509,88 +461,16 @@ fn write_backup(folder: &Path, messages: usize) -> Res<BackupMade> {
 }
 
 // ---------------------------------------------------------------------------------------
-// The floor
+// The measured imports
 
-struct Floor {
-    secs: f64,
-    cpu_secs: f64,
-    digests: Vec<(PathBuf, String)>,
-}
-
-impl Floor {
-    fn digest(&self, path: &Path) -> String {
-        self.digests
-            .iter()
-            .find(|(p, _)| p == path)
-            .map(|(_, d)| d.clone())
-            .unwrap_or_default()
-    }
-}
-
-/// Reads each file in 1 MiB reads into SHA-256: the least an import must do.
-fn floor(files: &[PathBuf]) -> Res<Floor> {
-    let start = Instant::now();
-    let cpu_start = cpu_secs();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut digests = Vec::new();
-    for path in files {
-        let mut file = File::open(path)?;
-        let mut hasher = Sha256::new();
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-        }
-        digests.push((path.clone(), hex::encode(hasher.finalize())));
-    }
-    Ok(Floor {
-        secs: start.elapsed().as_secs_f64(),
-        cpu_secs: cpu_secs() - cpu_start,
-        digests,
-    })
-}
-
-fn print_floor(label: &str, bytes: u64, floor: &Floor) {
-    println!(
-        "{label}: read + SHA-256 of {} in {} file(s) in {:.4} s ({})",
-        mb(bytes),
-        floor.digests.len(),
-        floor.secs,
-        rate(bytes, floor.secs)
-    );
-}
-
-// ---------------------------------------------------------------------------------------
-// The journal and the measured imports
-
-fn passphrase() -> SecretString {
-    SecretString::from(PASSPHRASE.to_string())
-}
-
-/// A journal (scrypt 2^17, the tests' cost) with an order from California whose restrained
-/// person has his number on record. Returns its recovery key.
+/// A journal with an order from California whose restrained person has his number on
+/// record. Returns its recovery key.
 fn new_journal(root: &Path) -> Res<RecoveryKey> {
-    let (mut journal, recovery) = Journal::create(root, &passphrase(), KdfCost::LogN(17))?;
-    journal.add_order(&OrderInput {
-        kind: OrderKind::AfterHearing,
-        court: "Superior Court of California, County of Alameda".into(),
-        state: "CA".into(),
-        case_number: "HF26-014327".into(),
-        issued_on: "2025-01-01".into(),
-        served_on: Some("2025-01-01".into()),
-        expires_on: Some("2030-01-01".into()),
+    let order = OrderInput {
         petitioner: Some("Dana Ellison".into()),
-        respondent: Some(PersonRef::New(Box::new(PersonInput {
-            name: "Marcus Ellison".into(),
-            phones: vec![HIS_NUMBER.into()],
-            ..PersonInput::default()
-        }))),
-        protected_persons: Vec::new(),
-        terms: Vec::new(),
-        notes: None,
-    })?;
+        ..common::order_input("HF26-014327", "2025-01-01", "2030-01-01")
+    };
+    let (_, _, recovery) = phone::new_journal(root, order, "Marcus Ellison", HIS_NUMBER)?;
     Ok(recovery)
 }
 
@@ -604,142 +484,35 @@ enum Step {
 
 #[derive(Debug, Serialize, Deserialize)]
 struct StepRun {
-    secs: f64,
-    /// Processor time of the import (user + system, every thread of the process).
-    cpu_secs: f64,
-    /// VmRSS of the unlocked journal just before the import, and VmHWM just after it.
-    rss_kib: u64,
-    hwm_kib: u64,
-    /// How the peak was measured.
-    measured: String,
+    cost: Cost,
     imports: Vec<FileRun>,
 }
 
-impl StepRun {
-    fn peak_kib(&self) -> u64 {
-        self.hwm_kib.saturating_sub(self.rss_kib)
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct FileRun {
-    name: String,
-    bytes: u64,
-    sha256: String,
-    messages: u64,
-    calls: u64,
-    added: u64,
-    already_there: u64,
-    parts_missing: u64,
-    unreadable: u64,
-    problems: Vec<String>,
-    stopped: Option<String>,
-    kept: bool,
-    same_file_as_before: bool,
-}
-
-/// Opens the journal, notes its resident size, resets the peak, imports, reads the peak.
+/// Opens the journal, then imports with its cost measured (benches/common/memory.rs).
 fn run_here(root: &Path, unlock: Unlock<'_>, step: &Step) -> Res<StepRun> {
     let (mut journal, _) = Journal::open(root, unlock)?;
-    let rss_kib = status_kib("VmRSS:");
-    let reset = reset_peak();
-    let start = Instant::now();
-    let cpu_start = cpu_secs();
-    let reports = match step {
-        Step::WhatsApp(path) => {
-            let choices = ChatChoices {
-                zone: Some(ZONE.name().into()),
-                ..Default::default()
-            };
-            vec![journal.import_phone_records(path, &choices, &mut |_, _| true)?]
-        }
-        Step::Iphone(folder) => journal.import_iphone_backup(folder, &mut |_, _| true)?,
-    };
-    let secs = start.elapsed().as_secs_f64();
-    let cpu = cpu_secs() - cpu_start;
-    let hwm_kib = status_kib("VmHWM:");
-    Ok(StepRun {
-        secs,
-        cpu_secs: cpu,
-        rss_kib,
-        hwm_kib,
-        measured: if reset {
-            "child process".into()
-        } else {
-            "child process, whole process (clear_refs did not reset VmHWM)".into()
-        },
-        imports: reports
-            .into_iter()
-            .map(|r| FileRun {
-                name: report_name(&r.path),
-                bytes: r.size,
-                sha256: r.sha256,
-                messages: r.messages,
-                calls: r.calls,
-                added: r.added,
-                already_there: r.already_there,
-                parts_missing: r.parts_missing,
-                unreadable: r.unreadable,
-                problems: r.problems,
-                stopped: r.stopped.map(|s| format!("line {}: {}", s.line, s.what)),
-                kept: r.id.is_some(),
-                same_file_as_before: r.same_file_as.is_some(),
-            })
-            .collect(),
-    })
+    let (cost, reports) = measure(true, || {
+        Ok(match step {
+            Step::WhatsApp(path) => {
+                let choices = ChatChoices {
+                    zone: Some(ZONE.name().into()),
+                    ..Default::default()
+                };
+                vec![journal.import_phone_records(path, &choices, &mut |_, _| true)?]
+            }
+            Step::Iphone(folder) => journal.import_iphone_backup(folder, &mut |_, _| true)?,
+        })
+    })?;
+    let imports = reports
+        .into_iter()
+        .map(|r| FileRun::new(report_name(&r.path), None, r))
+        .collect();
+    Ok(StepRun { cost, imports })
 }
 
 /// Runs the import in this binary again (`DAYBOOK_BENCH_SOURCES_CHILD` holds it, as JSON).
 fn run_child(root: &Path, recovery: &RecoveryKey, step: &Step) -> Res<StepRun> {
-    let out = Command::new(std::env::current_exe()?)
-        .env(CHILD_ENV, serde_json::to_string(&(root, step))?)
-        .env(RECOVERY_ENV, recovery.expose())
-        .output()?;
-    if !out.status.success() {
-        return Err(format!("child failed: {}", String::from_utf8_lossy(&out.stderr)).into());
-    }
-    let text = String::from_utf8(out.stdout)?;
-    let line = text
-        .lines()
-        .find_map(|l| l.strip_prefix("child "))
-        .ok_or("the child printed nothing")?;
-    Ok(serde_json::from_str(line)?)
-}
-
-fn child(step: &str) -> Res<()> {
-    let (root, step): (PathBuf, Step) = serde_json::from_str(step)?;
-    let recovery = RecoveryKey::parse(&std::env::var(RECOVERY_ENV)?)?;
-    let run = run_here(&root, Unlock::RecoveryKey(&recovery), &step)?;
-    println!("child {}", serde_json::to_string(&run)?);
-    Ok(())
-}
-
-fn print_imports(label: &str, run: &StepRun) {
-    println!(
-        "{label}: {} s ({:.2} s of processor time); peak {} above the unlocked journal (RSS {}; {})",
-        seconds(run.secs),
-        run.cpu_secs,
-        mib(run.peak_kib()),
-        mib(run.rss_kib),
-        run.measured
-    );
-    for f in &run.imports {
-        println!(
-            "  {}: {}: {} messages and {} calls; {} new, {} already there; {} parts missing, {} unreadable{}{}{}{}",
-            f.name,
-            mb(f.bytes),
-            f.messages,
-            f.calls,
-            f.added,
-            f.already_there,
-            f.parts_missing,
-            f.unreadable,
-            if f.problems.is_empty() { String::new() } else { format!(" ({})", f.problems.join("; ")) },
-            f.stopped.as_deref().map(|s| format!("; stopped at {s}")).unwrap_or_default(),
-            if f.kept { "" } else { "; nothing kept" },
-            if f.same_file_as_before { "; the same file as an earlier import" } else { "" },
-        );
-    }
+    child::run_json(CHILD_ENV, root, step, recovery)
 }
 
 /// The first import added every message once, read every record, counted the omitted media,
@@ -799,63 +572,47 @@ fn check_again(label: &str, run: &StepRun, problems: &mut Vec<String>) {
     }
 }
 
-struct Row {
-    step: String,
+/// A source's floors, its first import into a fresh journal and its re-import.
+struct SourceRun {
+    floors: [Floor; 2],
+    import: StepRun,
+    again: StepRun,
+}
+
+/// Floor 1, the import into a fresh journal at `root`, floor 2, the re-import: each printed.
+fn measure_source(
+    source: &str,
+    root: &Path,
+    files: &[PathBuf],
     bytes: u64,
-    secs: f64,
-    cpu_secs: f64,
-    ratio: String,
-    peak: String,
-    rss: String,
+    step: &Step,
+) -> Res<SourceRun> {
+    let recovery = new_journal(root)?;
+    let floor1 = floor(files)?;
+    print_floor(&format!("{source} floor 1"), bytes, &floor1);
+    let import = run_child(root, &recovery, step)?;
+    print_imports(&format!("{source} import"), &import.cost, &import.imports);
+    let floor2 = floor(files)?;
+    print_floor(&format!("{source} floor 2"), bytes, &floor2);
+    let again = run_child(root, &recovery, step)?;
+    print_imports(&format!("{source} re-import"), &again.cost, &again.imports);
+    Ok(SourceRun {
+        floors: [floor1, floor2],
+        import,
+        again,
+    })
 }
 
 /// A source's four rows: floor 1, import, floor 2, re-import.
-fn source_rows(
-    source: &str,
-    bytes: u64,
-    floor1: &Floor,
-    floor2: &Floor,
-    import: &StepRun,
-    again: &StepRun,
-) -> Vec<Row> {
-    let mean = (floor1.secs + floor2.secs) / 2.0;
-    let floor_row = |label: &str, f: &Floor| Row {
-        step: format!("{source}: {label}"),
-        bytes,
-        secs: f.secs,
-        cpu_secs: f.cpu_secs,
-        ratio: "1 (floor)".into(),
-        peak: "-".into(),
-        rss: "-".into(),
-    };
-    let import_row = |label: &str, s: &StepRun| Row {
-        step: format!("{source}: {label}"),
-        bytes,
-        secs: s.secs,
-        cpu_secs: s.cpu_secs,
-        ratio: format!(
-            "{:.1} ({:.1}-{:.1})",
-            s.secs / mean.max(1e-9),
-            s.secs / floor1.secs.max(floor2.secs).max(1e-9),
-            s.secs / floor1.secs.min(floor2.secs).max(1e-9)
-        ),
-        peak: format!(
-            "{} ({})",
-            mib(s.peak_kib()),
-            if (s.peak_kib() as f64 / 1024.0) < GOAL_MIB {
-                "under 128 MiB"
-            } else {
-                "OVER 128 MiB"
-            }
-        ),
-        rss: mib(s.rss_kib),
-    };
-    vec![
-        floor_row("floor 1, read + SHA-256 (1 MiB reads)", floor1),
-        import_row("import, fresh journal", import),
-        floor_row("floor 2, read + SHA-256 (1 MiB reads)", floor2),
-        import_row("re-import, same files (adds nothing)", again),
-    ]
+fn add_source(table: &mut Table, source: &str, bytes: u64, run: &SourceRun) {
+    let floors = [&run.floors[0], &run.floors[1]];
+    let read = "read + SHA-256 (1 MiB reads)";
+    table.floor(format!("{source}: floor 1, {read}"), bytes, floors[0]);
+    let label = format!("{source}: import, fresh journal");
+    table.step(label, bytes, &run.import.cost, floors);
+    table.floor(format!("{source}: floor 2, {read}"), bytes, floors[1]);
+    let label = format!("{source}: re-import, same files (adds nothing)");
+    table.step(label, bytes, &run.again.cost, floors);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -876,14 +633,6 @@ fn files_under(dir: &Path) -> Res<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn total_size(files: &[PathBuf]) -> Res<u64> {
-    let mut total = 0;
-    for f in files {
-        total += fs::metadata(f)?.len();
-    }
-    Ok(total)
-}
-
 /// A report's file: the chat's name, or for a backup's database the phone's path that the
 /// import puts in brackets after the folder.
 fn report_name(path: &Path) -> String {
@@ -892,31 +641,4 @@ fn report_name(path: &Path) -> String {
         Some((_, inner)) => inner.to_string(),
         None => name(path),
     }
-}
-
-fn name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-/// Seconds to two decimals, or four below a tenth (a floor of a few MB takes milliseconds).
-fn seconds(secs: f64) -> String {
-    if secs < 0.1 {
-        format!("{secs:.4}")
-    } else {
-        format!("{secs:.2}")
-    }
-}
-
-fn mb(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
-}
-
-fn mib(kib: u64) -> String {
-    format!("{:.1} MiB", kib as f64 / 1024.0)
-}
-
-fn rate(bytes: u64, secs: f64) -> String {
-    format!("{:.1} MB/s", bytes as f64 / 1e6 / secs.max(1e-9))
 }

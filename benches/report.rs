@@ -15,7 +15,6 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use common::screenshot;
-use daybook::model::{IncidentInput, IncidentKind};
 use daybook::report::chronological::{render, Report, ReportOptions};
 use daybook::report::exhibits::Scope;
 use daybook::{Journal, KdfCost};
@@ -132,27 +131,18 @@ fn fill(
         let sentences: Vec<&str> = (0..rng.random_range(2..6))
             .map(|_| SENTENCES[rng.random_range(0..SENTENCES.len())])
             .collect();
-        let incident = journal.add_incident(&IncidentInput {
-            occurred_at: format!(
-                "{}T{:02}:{:02}",
-                day.format("%Y-%m-%d"),
-                rng.random_range(8..22),
-                rng.random_range(0..60)
-            ),
-            ended_at: None,
-            timezone: "America/Los_Angeles".into(),
-            approximate: false,
-            kinds: vec![IncidentKind::TextMessage],
-            location: Some(PLACES[n % PLACES.len()].into()),
-            description: sentences.join(" "),
-            quotes: vec!["You can't hide from me.".into()],
-            witnesses: Vec::new(),
-            order_id: Some(order.id.clone()),
-            term: None,
-            police: None,
-            impact: None,
-            communications: Vec::new(),
-        })?;
+        let occurred_at = format!(
+            "{}T{:02}:{:02}",
+            day.format("%Y-%m-%d"),
+            rng.random_range(8..22),
+            rng.random_range(0..60)
+        );
+        let incident = journal.add_incident(&common::text_incident(
+            occurred_at,
+            PLACES[n % PLACES.len()],
+            sentences.join(" "),
+            &order.id,
+        ))?;
         // Screenshots spread evenly over the incidents.
         if n * screenshots / incidents != (n + 1) * screenshots / incidents {
             let k = n * screenshots / incidents;

@@ -1,11 +1,76 @@
 //! Peak memory and processor time of a bench step, from /proc (Linux), as
-//! benches/phone_import.rs and benches/phone_sources.rs measure them: VmRSS of the freshly
-//! unlocked journal, VmHWM reset to it by writing 5 to /proc/self/clear_refs (Linux 4.0+), the
-//! step, then VmHWM; the difference is the step's peak. Included with
+//! benches/phone_import.rs and benches/phone_sources.rs measure them ([`measure`]): VmRSS of
+//! the freshly unlocked journal, VmHWM reset to it by writing 5 to /proc/self/clear_refs
+//! (Linux 4.0+), the step, then VmHWM; the difference is the step's peak. Included with
 //! `#[path = "common/memory.rs"] mod memory;` by the benches that use it (not through
-//! common/mod.rs, so the other benches do not compile it unused).
+//! common/mod.rs, so the other benches do not compile it unused; benches/perf.rs, which reads
+//! /proc itself around its steps, uses only part of it and says so with `allow(dead_code)`).
 
 use std::fs;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+/// What a measured step cost: its time, processor time and peak memory.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Cost {
+    pub secs: f64,
+    /// Processor time of the step (user + system, every thread of the process).
+    pub cpu_secs: f64,
+    /// VmRSS of the unlocked journal just before the step, and VmHWM just after it.
+    pub rss_kib: u64,
+    pub hwm_kib: u64,
+    /// Where the peak was measured: "this process" or "child process", and how.
+    pub measured: String,
+}
+
+impl Cost {
+    /// The step's peak above the unlocked journal.
+    pub fn peak_kib(&self) -> u64 {
+        self.hwm_kib.saturating_sub(self.rss_kib)
+    }
+}
+
+/// Notes VmRSS (the journal just unlocked), resets VmHWM to it, runs `step`, then reads its
+/// time, processor time and VmHWM. Where `clear_refs` does not reset the peak, the figure is
+/// the whole process's peak: said in [`Cost::measured`] in a child process (`in_child`), an
+/// error in the bench's own process (whose earlier work would then be counted).
+pub fn measure<T>(
+    in_child: bool,
+    step: impl FnOnce() -> Result<T, Box<dyn std::error::Error>>,
+) -> Result<(Cost, T), Box<dyn std::error::Error>> {
+    let rss_kib = status_kib("VmRSS:");
+    let reset = reset_peak();
+    if !reset && !in_child {
+        return Err("clear_refs stopped resetting VmHWM".into());
+    }
+    let start = Instant::now();
+    let cpu_start = cpu_secs();
+    let out = step()?;
+    let secs = start.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu_start;
+    let hwm_kib = status_kib("VmHWM:");
+    let cost = Cost {
+        secs,
+        cpu_secs: cpu,
+        rss_kib,
+        hwm_kib,
+        measured: format!(
+            "{}{}",
+            if in_child {
+                "child process"
+            } else {
+                "this process"
+            },
+            if reset {
+                ""
+            } else {
+                ", whole process (clear_refs did not reset VmHWM)"
+            }
+        ),
+    };
+    Ok((cost, out))
+}
 
 /// A field of /proc/self/status in KiB (VmHWM: peak resident set; VmRSS: current).
 pub fn status_kib(field: &str) -> u64 {

@@ -1,6 +1,6 @@
 //! What the benches share: generated evidence files, deterministic by seed.
 
-use daybook::model::{OrderInput, OrderKind, PersonInput, PersonRef};
+use daybook::model::{IncidentInput, IncidentKind, OrderInput, OrderKind, PersonInput, PersonRef};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -22,6 +22,32 @@ pub fn order_input(case_number: &str, issued: &str, expires: &str) -> OrderInput
         protected_persons: Vec::new(),
         terms: Vec::new(),
         notes: None,
+    }
+}
+
+/// An incident by text message in Los Angeles under the order `order_id`, quoting him.
+#[allow(dead_code)] // benches/perf.rs writes its own, with more of an incident's fields
+pub fn text_incident(
+    occurred_at: String,
+    location: &str,
+    description: String,
+    order_id: &str,
+) -> IncidentInput {
+    IncidentInput {
+        occurred_at,
+        ended_at: None,
+        timezone: "America/Los_Angeles".into(),
+        approximate: false,
+        kinds: vec![IncidentKind::TextMessage],
+        location: Some(location.into()),
+        description,
+        quotes: vec!["You can't hide from me.".into()],
+        witnesses: Vec::new(),
+        order_id: Some(order_id.into()),
+        term: None,
+        police: None,
+        impact: None,
+        communications: Vec::new(),
     }
 }
 
