@@ -622,3 +622,77 @@ fn an_encrypted_iphone_backup_is_read_with_its_password_and_nothing_decrypted_is
     let unbroken: String = text.split_whitespace().collect();
     assert!(unbroken.contains(&encrypted_sha), "{text}");
 }
+
+/// The README's picture of one report section holding all three sources (an Android text, the
+/// iPhone sample, a WhatsApp chat stated to be his), made by hand:
+/// `DAYBOOK_LOOK_DIR=/tmp cargo test --release -p daybook --test phone_sources -- --ignored
+/// three_sources`, then `pdftoppm -png -r 80 -f N -l N` of the section's page into
+/// docs/report-three-sources.png.
+#[test]
+#[ignore = "makes the README's picture; run by hand"]
+fn three_sources_in_one_report_section() {
+    let (t, him) = journal_with_number(iphone_backup::ALEX);
+    let at = |local: &str| {
+        chrono::DateTime::parse_from_rfc3339(&format!("2024-03-05T{local}-08:00"))
+            .unwrap()
+            .timestamp_millis()
+    };
+    let xml = t.path("sms-20240305.xml");
+    std::fs::write(
+        &xml,
+        util::sms_backup::messages_file(&[util::sms_backup::sms(
+            "(555) 123-0001",
+            at("05:58:00"),
+            1,
+            "Pick up. I know you're home.",
+            "Marcus",
+        )]),
+    )
+    .unwrap();
+    t.ok(&["import", p(&xml)], "");
+    let sample = iphone_backup::sample(&t.path("00008110-001A2B3C4D5E6F70"));
+    t.ok(&["import", p(&sample.dir)], "");
+    let chat = t.path("WhatsApp Chat with Marcus Ellison.txt");
+    std::fs::write(
+        &chat,
+        "3/5/24, 05:59 - Marcus Ellison: You blocked me there too?\n\
+         3/5/24, 05:59 - Dana: Stop contacting me.\n\
+         3/5/24, 05:59 - Marcus Ellison: I'll come by tonight\n",
+    )
+    .unwrap();
+    t.ok(
+        &[
+            "import",
+            p(&chat),
+            "--timezone",
+            "America/Los_Angeles",
+            "--date-order",
+            "month-first",
+            "--with",
+            &him,
+        ],
+        "",
+    );
+    t.add_incident(&json!({
+        "occurred_at": "2024-03-05T06:10",
+        "timezone": "America/Los_Angeles",
+        "kinds": ["text_message"],
+        "description": "He messaged and called all morning.",
+    }));
+    let pdf = t.path("report.pdf");
+    t.ok(&["export", "report", "--out", p(&pdf)], "");
+    let text = util::run("pdftotext", &[p(&pdf), "-"]);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "the record and line number in a backup file, the row number and the phone's own id in a phone database or the line number in a chat export",
+        "of backup file",
+        "(sms-20240305.xml)",
+        "of database file",
+        "of chat file",
+    ] {
+        assert!(flat.contains(expected), "missing {expected:?} in:\n{flat}");
+    }
+    if let Some(dir) = std::env::var_os("DAYBOOK_LOOK_DIR") {
+        std::fs::copy(&pdf, Path::new(&dir).join("three-sources-report.pdf")).unwrap();
+    }
+}
