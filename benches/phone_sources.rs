@@ -1,6 +1,8 @@
 //! Importing the two newer phone sources at scale (issue 15), each beside its floor in the
-//! same run: a WhatsApp Android chat export of 100,000 lines, and an unencrypted iPhone backup
-//! whose `sms.db` holds 100,000 messages. For each: read + SHA-256 of the same files (the
+//! same run: a WhatsApp Android chat export of 100,000 lines, and an iPhone backup whose
+//! `sms.db` holds 100,000 messages, unencrypted and then an encrypted copy of it (read with
+//! the backup password: its databases are decrypted into memory, so its peak is the one to
+//! watch). For each: read + SHA-256 of the same files (the
 //! floor, before and after the import), the first import into a fresh journal with its peak
 //! memory above the unlocked journal (goal: under 128 MiB), and a second import of the same
 //! files (recognised from its SHA-256, adds nothing).
@@ -24,7 +26,10 @@
 //! over iMessage and SMS, two others, an email address), a one-to-one chat each, and messages
 //! a few minutes apart in nanoseconds since 2001, 60% with `text`, 30% with only
 //! `attributedBody` (the typedstream iOS writes, as the fixture encodes it), 10% with both.
-//! Both are deterministic (seeded) except for the journal's own ids and keys.
+//! Both are deterministic (seeded) except for the journal's own ids and keys. The encrypted
+//! copy is the fixture's `encrypted_copy` (tests/util/iphone_backup_encrypted.rs: every file
+//! AES-256-CBC with its own wrapped key, as an iPhone writes them) with one round of each key
+//! derivation: a phone's 10,000,000 PBKDF2-SHA256 rounds add about 1.5 s, and no memory.
 //!
 //! Peak memory is measured as benches/phone_import.rs measures it (benches/common/memory.rs):
 //! each import runs in a fresh child process (this binary again, with
@@ -62,6 +67,7 @@ use daybook::{Journal, RecoveryKey, Unlock};
 use iphone_backup::{add_chat, add_handle, add_message, apple_ns, Backup, Message};
 use memory::{clear_refs_works, loadavg, measure, Cost};
 use phone::{floor, mb, name, print_floor, print_imports, total_size, FileRun, Floor, Table};
+use secrecy::SecretString;
 
 type Error = Box<dyn std::error::Error>;
 type Res<T> = Result<T, Error>;
@@ -226,6 +232,47 @@ fn main() -> Res<()> {
     );
     check_again("iPhone re-import", &ip.again, &mut problems);
     add_source(&mut table, "iPhone backup", backup_bytes, &ip);
+
+    // The same backup, encrypted: what is kept is the decrypted sms.db, byte for byte the
+    // unencrypted one.
+    let made = Instant::now();
+    let encrypted = dir
+        .path()
+        .join("iphone-encrypted")
+        .join("00008110-001A2B3C4D5E6F70");
+    iphone_backup::encrypted_copy(&folder, &encrypted, iphone_backup::BACKUP_PASSWORD);
+    let encrypted_files = files_under(&encrypted)?;
+    let encrypted_bytes = total_size(&encrypted_files)?;
+    println!(
+        "encrypted a copy of it ({:.1} s, not timed below): {} in {} files",
+        made.elapsed().as_secs_f64(),
+        mb(encrypted_bytes),
+        encrypted_files.len()
+    );
+    let step = Step::IphoneEncrypted(encrypted.clone());
+    let root = dir.path().join("journal-iphone-encrypted");
+    let enc = measure_source(
+        "iPhone encrypted",
+        &root,
+        &encrypted_files,
+        encrypted_bytes,
+        &step,
+    )?;
+    check_first(
+        "encrypted iPhone import",
+        &enc.import,
+        backup.messages,
+        0,
+        &[("sms.db", ip.floors[0].digest(&sms_path))],
+        &mut problems,
+    );
+    check_again("encrypted iPhone re-import", &enc.again, &mut problems);
+    add_source(
+        &mut table,
+        "iPhone backup, encrypted",
+        encrypted_bytes,
+        &enc,
+    );
 
     println!();
     table.print();
@@ -480,6 +527,8 @@ enum Step {
     WhatsApp(PathBuf),
     /// `Journal::import_iphone_backup` of a backup folder.
     Iphone(PathBuf),
+    /// The same, of an encrypted backup folder with the fixture's backup password.
+    IphoneEncrypted(PathBuf),
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -501,6 +550,14 @@ fn run_here(root: &Path, unlock: Unlock<'_>, step: &Step) -> Res<StepRun> {
                 vec![journal.import_phone_records(path, &choices, &mut |_, _| true)?]
             }
             Step::Iphone(folder) => journal.import_iphone_backup(folder, &mut |_, _| true)?,
+            Step::IphoneEncrypted(folder) => {
+                let password = SecretString::from(iphone_backup::BACKUP_PASSWORD.to_string());
+                journal.import_iphone_backup_with_password(
+                    folder,
+                    Some(&password),
+                    &mut |_, _| true,
+                )?
+            }
         })
     })?;
     let imports = reports
