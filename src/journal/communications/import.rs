@@ -98,11 +98,7 @@ impl Journal {
             _ => None,
         };
 
-        let import_id = uuid::Uuid::new_v4().to_string();
-        self.conn.execute(
-            "INSERT INTO pending_imports (id, started_at) VALUES (?1, ?2)",
-            params![import_id, time::now_utc()],
-        )?;
+        let import_id = self.begin_pending_import()?;
         let blobs = self.paths().blobs.clone();
         let recipient = self.blob_identity.to_public();
         let mut kept = KeptBlobs::default();
@@ -152,6 +148,17 @@ impl Journal {
             }
         };
         self.settle(outcome, &mut kept, &blobs, &import_id, path)
+    }
+
+    /// A new import's id, noted as pending first, so that blobs a crash leaves behind are
+    /// found and removed at the next unlock.
+    fn begin_pending_import(&self) -> Result<String, ImportError> {
+        let import_id = uuid::Uuid::new_v4().to_string();
+        self.conn.execute(
+            "INSERT INTO pending_imports (id, started_at) VALUES (?1, ?2)",
+            params![import_id, time::now_utc()],
+        )?;
+        Ok(import_id)
     }
 
     /// An import's end: what it recorded, or (cancelled, refused, failed, or nothing new)

@@ -14,7 +14,6 @@ use std::io::{self, Read, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use rusqlite::params;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
@@ -22,7 +21,7 @@ use super::{file_name, Batch, KeptBlobs, PartBlobs, Target, PROBLEMS_NAMED};
 use crate::evidence::blob_writer::BlobWriter;
 use crate::fsutil;
 use crate::journal::communications::{ImportError, PhoneImport, Stopped};
-use crate::journal::{time, Journal};
+use crate::journal::Journal;
 use crate::phone::iphone::{IphoneBackup, IphoneRecord, SourceFile, Summary};
 use crate::phone::Format;
 
@@ -106,11 +105,7 @@ impl Journal {
             return Ok(report);
         }
         let region = self.number_region()?;
-        let import_id = uuid::Uuid::new_v4().to_string();
-        self.conn.execute(
-            "INSERT INTO pending_imports (id, started_at) VALUES (?1, ?2)",
-            params![import_id, time::now_utc()],
-        )?;
+        let import_id = self.begin_pending_import()?;
         let blobs = self.paths().blobs.clone();
         let recipient = self.blob_identity.to_public();
         let mut kept = KeptBlobs::default();
