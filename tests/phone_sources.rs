@@ -85,6 +85,20 @@ fn iphone_zip(t: &TestDir) -> std::path::PathBuf {
     zip_path
 }
 
+/// Importing `chat` in `zone` is refused with every one of `said` in the error and nothing
+/// changed, then imported once the person says `answer`.
+fn refused_until_said(t: &TestDir, (chat, zone): (&Path, &str), said: &[&str], answer: &[&str]) {
+    let before = t.journal_files();
+    let err = t.fails(&["import", p(chat), "--timezone", zone], "");
+    for words in said {
+        assert!(err.contains(words), "{words:?} in {err}");
+    }
+    assert_eq!(t.journal_files(), before);
+    let mut args = vec!["import", p(chat), "--timezone", zone];
+    args.extend_from_slice(answer);
+    t.ok(&args, "");
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
@@ -257,24 +271,11 @@ fn android_exports_in_spanish_and_english_with_what_the_file_leaves_open() {
         "02/03/2026, 21:15 - Marcus: one\n03/03/2026, 21:16 - Marcus: two\n03/03/2026, 21:20 - Dana: three\n",
     )
     .unwrap();
-    let before = t.journal_files();
-    let err = t.fails(&["import", p(&unclear), "--timezone", "Europe/London"], "");
-    assert!(
-        err.contains("could be read day first or month first"),
-        "{err}"
-    );
-    assert!(err.contains("--date-order"), "{err}");
-    assert_eq!(t.journal_files(), before);
-    t.ok(
-        &[
-            "import",
-            p(&unclear),
-            "--timezone",
-            "Europe/London",
-            "--date-order",
-            "day-first",
-        ],
-        "",
+    refused_until_said(
+        &t,
+        (&unclear, "Europe/London"),
+        &["could be read day first or month first", "--date-order"],
+        &["--date-order", "day-first"],
     );
     let list = messages(&t);
     assert!(list
@@ -289,27 +290,14 @@ fn android_exports_in_spanish_and_english_with_what_the_file_leaves_open() {
         "31/10/2026, 23:50 - Marcus: late\n01/11/2026, 01:30 - Marcus: still up?\n01/11/2026, 01:40 - Dana: stop\n",
     )
     .unwrap();
-    let before = t.journal_files();
-    let err = t.fails(
-        &["import", p(&repeated), "--timezone", "America/Los_Angeles"],
-        "",
-    );
-    assert!(
-        err.contains("2 message(s) of the chat, the first on line 2, were sent between 01:00 and 02:00 on 2026-11-01"),
-        "{err}"
-    );
-    assert!(err.contains("--repeated-hour"), "{err}");
-    assert_eq!(t.journal_files(), before);
-    t.ok(
+    refused_until_said(
+        &t,
+        (&repeated, "America/Los_Angeles"),
         &[
-            "import",
-            p(&repeated),
-            "--timezone",
-            "America/Los_Angeles",
+            "2 message(s) of the chat, the first on line 2, were sent between 01:00 and 02:00 on 2026-11-01",
             "--repeated-hour",
-            "second",
         ],
-        "",
+        &["--repeated-hour", "second"],
     );
     let list = messages(&t);
     // 01:30 PST (UTC-8), the second pass.
