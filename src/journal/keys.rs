@@ -58,6 +58,11 @@ impl DataKey {
         Zeroizing::new(format!("x'{}'", hex::encode(&self.0[..])))
     }
 
+    /// The raw key bytes, for MACs the journal keys with it (checkpoint.rs). Never stored.
+    pub(super) fn expose(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     fn from_slice(bytes: &[u8], file: &'static str) -> Result<Self, KeyError> {
         let array: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Damaged {
             file,

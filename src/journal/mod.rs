@@ -7,6 +7,8 @@ pub mod model;
 pub mod revisions;
 pub mod time;
 
+mod checkpoint;
+pub use checkpoint::HistoryCheck;
 mod communications;
 pub use communications::{
     day_start_ms, is_stated_party, stated_party, Communication, CommunicationFilter, Extract,
@@ -199,6 +201,9 @@ pub struct UnlockReport {
     /// survivor out of all their evidence over one altered record would help no one), but
     /// every caller must show this, and `verify` fails on it.
     pub chain_problem: Option<ChainError>,
+    /// Revisions the chain checkpoint vouched for, which this unlock did not walk again
+    /// (0: it walked them all). The app walks them in the background; `verify` always does.
+    pub revisions_vouched: i64,
 }
 
 impl Journal {
@@ -333,9 +338,7 @@ impl Journal {
             blob_identity,
             _lock: lock,
         };
-        let chain_problem = revisions::verify_chain(&journal.conn)
-            .map_err(|e| JournalError::Damaged(e.to_string()))?
-            .err();
+        let (chain_problem, revisions_vouched) = journal.check_chain_at_unlock()?;
         journal.sweep_key_temp_files()?;
         let (orphans_removed, strays) = journal.sweep_orphan_blobs()?;
         Ok((
@@ -344,6 +347,7 @@ impl Journal {
                 orphans_removed,
                 strays,
                 chain_problem,
+                revisions_vouched,
             },
         ))
     }

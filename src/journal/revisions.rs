@@ -216,52 +216,113 @@ pub struct ChainSummary {
 pub fn verify_chain(
     conn: &Connection,
 ) -> Result<Result<ChainSummary, ChainError>, rusqlite::Error> {
-    let mut stmt = conn.prepare(&format!("{SELECT_REVISION} ORDER BY seq"))?;
-    let mut rows = stmt.query([])?;
-    let mut expected_seq = 1;
-    let mut prev = GENESIS_HASH.to_string();
-    while let Some(row) = rows.next()? {
-        let revision = read_revision(row)?;
-        if revision.seq != expected_seq {
-            return Ok(Err(ChainError::Gap {
-                seq: revision.seq,
-                expected: expected_seq,
-            }));
+    let mut walk = ChainWalk::from_genesis();
+    loop {
+        if let Some(outcome) = walk.step(conn, None)? {
+            return Ok(outcome);
         }
-        if revision.prev_hash != prev {
-            return Ok(Err(ChainError::BrokenLink {
-                seq: revision.seq,
-                entity: revision.entity,
-                entity_id: revision.entity_id,
-            }));
-        }
-        let checked = match hash_with_body(&revision, &revision.body) {
-            Ok(hash) if hash == revision.hash => Ok(hash),
-            _ => compute_hash(&revision),
-        };
-        match checked {
-            Ok(hash) if hash == revision.hash => {}
-            Ok(_) => {
-                return Ok(Err(ChainError::HashMismatch {
-                    seq: revision.seq,
-                    entity: revision.entity,
-                    entity_id: revision.entity_id,
-                }))
-            }
-            Err(detail) => {
-                return Ok(Err(ChainError::Unreadable {
-                    seq: revision.seq,
-                    detail,
-                }))
-            }
-        }
-        prev = revision.hash;
-        expected_seq += 1;
     }
-    Ok(Ok(ChainSummary {
-        revisions: expected_seq - 1,
-        head: prev,
-    }))
+}
+
+/// A walk along the chain that can stop between revisions and go on later: unlock walks on
+/// from a checkpoint, and the app walks the whole chain in short steps while the journal is
+/// in use, so no step keeps the journal from the person for long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainWalk {
+    /// Revisions taken as checked before this walk began (those up to its checkpoint).
+    pub started_after: i64,
+    next_seq: i64,
+    prev: String,
+}
+
+impl ChainWalk {
+    /// A walk over every revision.
+    pub fn from_genesis() -> Self {
+        Self::after(0, GENESIS_HASH.to_string())
+    }
+
+    /// A walk over the revisions after `seq`, whose hash the caller vouches for.
+    pub(super) fn after(seq: i64, hash: String) -> Self {
+        ChainWalk {
+            started_after: seq,
+            next_seq: seq + 1,
+            prev: hash,
+        }
+    }
+
+    /// Checks up to `limit` more revisions (all that remain with `None`). Returns the outcome
+    /// once the walk has reached the head or the first revision that does not check out, and
+    /// `None` while revisions remain. Revisions appended between steps are walked too.
+    pub fn step(
+        &mut self,
+        conn: &Connection,
+        limit: Option<usize>,
+    ) -> Result<Option<Result<ChainSummary, ChainError>>, rusqlite::Error> {
+        let limit = limit.map_or(-1, |n| i64::try_from(n.max(1)).unwrap_or(i64::MAX));
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SELECT_REVISION} WHERE seq >= ?1 ORDER BY seq LIMIT ?2"
+        ))?;
+        let mut rows = stmt.query(params![self.next_seq, limit])?;
+        let mut read = 0;
+        while let Some(row) = rows.next()? {
+            read += 1;
+            let revision = read_revision(row)?;
+            if let Err(problem) = check_link(&revision, self.next_seq, &self.prev) {
+                return Ok(Some(Err(problem)));
+            }
+            self.prev = revision.hash;
+            self.next_seq += 1;
+        }
+        if limit >= 0 && read == limit {
+            return Ok(None);
+        }
+        Ok(Some(Ok(ChainSummary {
+            revisions: self.next_seq - 1,
+            head: self.prev.clone(),
+        })))
+    }
+}
+
+/// Checks that `revision` is the one expected at `expected_seq` after the hash `prev`, and
+/// that its own hash is what its content makes it.
+fn check_link(revision: &Revision, expected_seq: i64, prev: &str) -> Result<(), ChainError> {
+    if revision.seq != expected_seq {
+        return Err(ChainError::Gap {
+            seq: revision.seq,
+            expected: expected_seq,
+        });
+    }
+    if revision.prev_hash != prev {
+        return Err(ChainError::BrokenLink {
+            seq: revision.seq,
+            entity: revision.entity.clone(),
+            entity_id: revision.entity_id.clone(),
+        });
+    }
+    let checked = match hash_with_body(revision, &revision.body) {
+        Ok(hash) if hash == revision.hash => Ok(hash),
+        _ => compute_hash(revision),
+    };
+    match checked {
+        Ok(hash) if hash == revision.hash => Ok(()),
+        Ok(_) => Err(ChainError::HashMismatch {
+            seq: revision.seq,
+            entity: revision.entity.clone(),
+            entity_id: revision.entity_id.clone(),
+        }),
+        Err(detail) => Err(ChainError::Unreadable {
+            seq: revision.seq,
+            detail,
+        }),
+    }
+}
+
+/// The stored hash of revision `seq`, if there is one.
+pub(super) fn hash_at(conn: &Connection, seq: i64) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT hash FROM revisions WHERE seq = ?1", [seq], |r| {
+        r.get(0)
+    })
+    .optional()
 }
 
 /// Every revision, in chain order.

@@ -47,7 +47,9 @@ impl Journal {
         if let Some(first) = problems.into_iter().next() {
             return Ok(Err(VerifyProblem::Database(first)));
         }
-        let summary = match revisions::verify_chain(&self.conn)? {
+        let chain = revisions::verify_chain(&self.conn)?;
+        self.settle_checkpoint(&chain);
+        let summary = match chain {
             Ok(summary) => summary,
             Err(e) => return Ok(Err(e.into())),
         };
