@@ -775,6 +775,19 @@ mod tests {
         assert!(timeline.contains("incidents_timeline"), "{timeline}");
         assert!(!timeline.contains("TEMP B-TREE"), "{timeline}");
 
+        // A later page of the timeline starts in the index after the last row shown.
+        let page = format!(
+            "{} AND {}",
+            filter_sql(&IncidentFilter::default()).0,
+            super::super::timeline::after_clause(1)
+        );
+        let page = plan(&journal, &page, &[&7_i64]);
+        assert!(
+            page.contains("SEARCH i USING INDEX incidents_timeline (occurred_utc>?)"),
+            "{page}"
+        );
+        assert!(!page.contains("TEMP B-TREE"), "{page}");
+
         let month = IncidentFilter {
             from: NaiveDate::from_ymd_opt(2025, 6, 1),
             to: NaiveDate::from_ymd_opt(2025, 6, 30),

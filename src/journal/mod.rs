@@ -43,7 +43,7 @@ pub use revisions::ChainError;
 pub use settings::Settings;
 pub use store::StoreError;
 pub use time::TimeError;
-pub use timeline::TimelineRow;
+pub use timeline::{TimelinePage, TimelineRow};
 pub use verify::{VerifyProblem, VerifyReport};
 
 #[derive(Debug, thiserror::Error)]

@@ -113,10 +113,58 @@ pub(super) fn list_columns_mismatch(conn: &Connection) -> Result<Option<String>>
     Ok(None)
 }
 
+/// One page of the timeline: what the app draws first, and then as the person scrolls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelinePage {
+    pub rows: Vec<TimelineRow>,
+    /// Ask for the page after this one with `after: Some(number)`; `None` at the end.
+    pub next_after: Option<i64>,
+    /// How many incidents match in all; counted only for the first page (`after: None`).
+    pub total: Option<usize>,
+}
+
 impl Journal {
     /// Incidents in the order they occurred, as [`Journal::incidents`] selects them, narrowed
     /// to those matching every word of `words` (as [`Journal::search`]) unless it is blank.
     pub fn timeline(&self, filter: &IncidentFilter, words: &str) -> Result<Vec<TimelineRow>> {
+        Ok(self.timeline_rows(filter, words, None, None)?.0)
+    }
+
+    /// Up to `limit` rows of [`Journal::timeline`], starting after the incident numbered
+    /// `after` (the last row of the page before). A page costs about the same at any journal
+    /// size: the rows are read in index order from that incident on and the query stops at
+    /// `limit` (docs/performance.md); the first page also counts every match.
+    pub fn timeline_page(
+        &self,
+        filter: &IncidentFilter,
+        words: &str,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<TimelinePage> {
+        let limit = limit.max(1);
+        let (rows, more) = self.timeline_rows(filter, words, after, Some(limit))?;
+        let total = match after {
+            None if !more => Some(rows.len()),
+            None => Some(self.timeline_count(filter, words)?),
+            Some(_) => None,
+        };
+        let next_after = if more {
+            rows.last().map(|r| r.number)
+        } else {
+            None
+        };
+        Ok(TimelinePage {
+            rows,
+            next_after,
+            total,
+        })
+    }
+
+    /// The WHERE clause and arguments of the timeline's query.
+    fn timeline_where(
+        filter: &IncidentFilter,
+        words: &str,
+    ) -> Result<(String, Vec<Box<dyn rusqlite::ToSql>>)> {
         let (mut where_clause, mut args) = filter_sql(filter);
         if !words.trim().is_empty() {
             let query = fts_query(words)
@@ -124,14 +172,50 @@ impl Journal {
             args.push(Box::new(query));
             where_clause = format!("{where_clause} AND {}", matches_clause(args.len()));
         }
+        Ok((where_clause, args))
+    }
+
+    fn timeline_count(&self, filter: &IncidentFilter, words: &str) -> Result<usize> {
+        let (where_clause, args) = Self::timeline_where(filter, words)?;
+        let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT count(*) FROM incidents i WHERE {where_clause}"
+        ))?;
+        let count: i64 = stmt.query_row(&*args, |r| r.get(0))?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+
+    /// The rows after incident `after` (all with `None`), at most `limit`, and whether more
+    /// follow.
+    fn timeline_rows(
+        &self,
+        filter: &IncidentFilter,
+        words: &str,
+        after: Option<i64>,
+        limit: Option<usize>,
+    ) -> Result<(Vec<TimelineRow>, bool)> {
+        let (mut where_clause, mut args) = Self::timeline_where(filter, words)?;
+        if let Some(after) = after {
+            args.push(Box::new(after));
+            where_clause = format!("{where_clause} AND {}", after_clause(args.len()));
+        }
+        // One row more than asked says whether another page follows.
+        let fetch = limit.map_or(-1, |n| {
+            i64::try_from(n.saturating_add(1)).unwrap_or(i64::MAX)
+        });
+        args.push(Box::new(fetch));
+        let limit_param = args.len();
         let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT i.id, i.number, i.occurred_local, i.approximate, i.amended, {LIST_COLUMNS}
-             FROM incidents i WHERE {where_clause} {TIMELINE_ORDER}"
+             FROM incidents i WHERE {where_clause} {TIMELINE_ORDER} LIMIT ?{limit_param}"
         ))?;
         let mut rows = stmt.query(&*args)?;
         let mut listed = Vec::new();
         while let Some(row) = rows.next()? {
+            if limit.is_some_and(|n| listed.len() == n) {
+                return Ok((listed, true));
+            }
             let id: String = row.get(0)?;
             let columns = ListColumns::read(row, 5)?;
             let kinds = columns
@@ -158,8 +242,17 @@ impl Journal {
                 id,
             });
         }
-        Ok(listed)
+        Ok((listed, false))
     }
+}
+
+/// Rows after the incident numbered by parameter `param`, in the timeline's order
+/// (occurred_utc, number): the query starts in the timeline index right after that incident
+/// instead of counting rows from the top.
+pub(super) fn after_clause(param: usize) -> String {
+    format!(
+        "(i.occurred_utc, i.number) > (SELECT occurred_utc, number FROM incidents WHERE number = ?{param})"
+    )
 }
 
 fn summary(description: &str) -> String {
@@ -294,6 +387,7 @@ mod tests {
                     expected,
                     "{filter:?} {words:?}"
                 );
+                assert_pages_join_up(journal, filter, words, &expected);
             }
         }
         let threats = IncidentFilter {
@@ -331,6 +425,35 @@ mod tests {
             journal.timeline(&IncidentFilter::default(), "-- **"),
             Err(JournalError::Invalid(_))
         ));
+    }
+
+    /// Pages of any size, each asked for after the last row of the one before, are the
+    /// whole timeline in order; the first says how many there are in all.
+    fn assert_pages_join_up(
+        journal: &Journal,
+        filter: &IncidentFilter,
+        words: &str,
+        whole: &[TimelineRow],
+    ) {
+        for limit in [1, 2, 5, whole.len().max(1), whole.len() + 1] {
+            let mut joined = Vec::new();
+            let mut after = None;
+            let mut pages = 0;
+            loop {
+                let page = journal.timeline_page(filter, words, after, limit).unwrap();
+                pages += 1;
+                assert!(page.rows.len() <= limit);
+                let expected_total = (after.is_none()).then_some(whole.len());
+                assert_eq!(page.total, expected_total, "{filter:?} {words:?} {limit}");
+                joined.extend(page.rows);
+                match page.next_after {
+                    Some(number) => after = Some(number),
+                    None => break,
+                }
+            }
+            assert_eq!(joined, whole, "{filter:?} {words:?} pages of {limit}");
+            assert_eq!(pages, whole.len().div_ceil(limit).max(1), "{limit}");
+        }
     }
 
     #[test]
