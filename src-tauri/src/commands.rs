@@ -65,6 +65,8 @@ pub struct Status {
     demo: bool,
     /// Where the journal lives, so a user can back it up.
     folder: String,
+    /// The whole-history check after unlock.
+    history: crate::history::HistoryStatus,
 }
 
 #[tauri::command]
@@ -76,6 +78,7 @@ pub fn status(state: State<'_, AppState>) -> Status {
         unlocked_with: session.as_ref().map(|s| s.unlocked_with),
         demo: state.demo,
         folder: state.root.display().to_string(),
+        history: state.history(),
     }
 }
 
@@ -106,12 +109,14 @@ pub async fn create_journal(state: State<'_, AppState>, passphrase: String) -> A
 
 #[derive(Serialize)]
 pub struct Unlocked {
-    /// Things the user must be told (a history that does not check out, tidied imports).
+    /// Things the user must be told (tidied imports). A history that does not check out is
+    /// told through the history status instead (history.rs), which stays on screen.
     notices: Vec<String>,
 }
 
 #[tauri::command]
 pub async fn unlock(
+    app: AppHandle,
     state: State<'_, AppState>,
     secret: String,
     recovery: bool,
@@ -129,11 +134,6 @@ pub async fn unlock(
     };
     let (journal, report) = opened.map_err(|e| e.to_string())?;
     let mut notices = Vec::new();
-    if let Some(problem) = &report.chain_problem {
-        notices.push(format!(
-            "Warning: the journal's history does not check out ({problem}). Your entries are shown, but an export will say so. Keep a backup of this folder as it is."
-        ));
-    }
     if report.orphans_removed > 0 {
         notices.push(format!(
             "{} unfinished import(s) from an earlier interruption were cleaned up. Nothing saved was affected.",
@@ -151,6 +151,15 @@ pub async fn unlock(
         settings,
     });
     state.touch();
+    // Unlock walked only what came after the checkpoint; the rest is walked in the background,
+    // unless unlock already found a problem. Either way a problem is shown above every screen
+    // (#history-alert) until the journal is locked.
+    match report.chain_problem {
+        Some(problem) => state.set_history(crate::history::HistoryStatus::Problem {
+            message: crate::history::warning(&problem),
+        }),
+        None => crate::history::start(&app),
+    }
     Ok(Unlocked { notices })
 }
 
@@ -276,12 +285,17 @@ pub struct TimelineQuery {
     reported: Option<bool>,
 }
 
-/// Incidents in the order they happened, filtered, and narrowed by the search words if any.
+/// Incidents in the order they happened, filtered, and narrowed by the search words if any:
+/// `limit` rows after the incident numbered `after` (the last row the window has), so the
+/// window draws its first rows at once at any journal size and asks for more as the person
+/// scrolls. Without `limit`, every row (for a chooser that lists them all).
 #[tauri::command]
 pub async fn timeline(
     state: State<'_, AppState>,
     query: Value,
-) -> Answer<Vec<daybook::journal::TimelineRow>> {
+    after: Option<i64>,
+    limit: Option<usize>,
+) -> Answer<daybook::journal::TimelinePage> {
     let query: TimelineQuery = parse("filter", query)?;
     if let (Some(from), Some(to)) = (query.from, query.to) {
         if to < from {
@@ -295,7 +309,16 @@ pub async fn timeline(
         order_id: query.order_id.filter(|o| !o.is_empty()),
         reported: query.reported,
     };
-    with_journal(&state, |journal| journal.timeline(&filter, &query.text))
+    with_journal(&state, |journal| match limit {
+        Some(limit) => journal.timeline_page(&filter, &query.text, after, limit),
+        None => journal
+            .timeline(&filter, &query.text)
+            .map(|rows| daybook::journal::TimelinePage {
+                total: Some(rows.len()),
+                rows,
+                next_after: None,
+            }),
+    })
 }
 
 #[tauri::command(async)]

@@ -7,6 +7,7 @@
 
 mod commands;
 mod export;
+mod history;
 mod messages;
 mod phone_import;
 mod state;

@@ -5,7 +5,7 @@
 //! database and zeroes the key; nothing else in the process holds either.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -44,6 +44,10 @@ pub struct AppState {
     pub pending_import: Mutex<Option<crate::phone_import::PendingPlan>>,
     /// Files this app wrote in this run; only these may be opened in the system viewer.
     pub exported: Mutex<Vec<PathBuf>>,
+    /// The whole-history check after unlock (history.rs): how it stands, and a count of
+    /// checks started, so only the latest one reports.
+    pub history: Mutex<crate::history::HistoryStatus>,
+    pub history_runs: AtomicU64,
 }
 
 impl AppState {
@@ -58,6 +62,8 @@ impl AppState {
             dropped: Mutex::new(Vec::new()),
             pending_import: Mutex::new(None),
             exported: Mutex::new(Vec::new()),
+            history: Mutex::new(crate::history::HistoryStatus::NotChecked),
+            history_runs: AtomicU64::new(0),
         }
     }
 
@@ -78,8 +84,22 @@ impl AppState {
             .elapsed()
     }
 
+    pub fn history(&self) -> crate::history::HistoryStatus {
+        self.history
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_history(&self, status: crate::history::HistoryStatus) {
+        *self.history.lock().unwrap_or_else(|e| e.into_inner()) = status;
+    }
+
     /// Closes the journal and forgets its key. Returns whether it was open.
     pub fn lock(&self) -> bool {
+        // A check under way stops at its next step, and says nothing.
+        self.history_runs.fetch_add(1, Ordering::SeqCst);
+        self.set_history(crate::history::HistoryStatus::NotChecked);
         self.pending_import
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -179,6 +179,9 @@ async fn create_record_attach_search_amend_export_lock_unlock() {
     app.click("#unlock-button").await;
     app.wait_text("#messages", "recovery key").await;
     app.click("nav button[data-screen=settings]").await;
+    // The whole history was walked after unlock (unlock itself walked from the checkpoint).
+    app.wait_text("#history-status", "recorded changes were checked")
+        .await;
     assert_eq!(app.count("#current-passphrase").await, 0);
     app.fill("#next-passphrase", "kettle meadow violin harbor")
         .await;
@@ -511,6 +514,64 @@ async fn order_papers_listed_added_and_carried_into_the_handouts() {
     if let Ok(list) = std::fs::read_to_string(app.home().join(".local/share/recently-used.xbel")) {
         assert!(!list.contains("proof-of-service"), "{list}");
     }
+    app.close().await;
+}
+
+/// A change to a revision the chain checkpoint vouches for: unlock does not walk it again,
+/// but the whole walk the app runs after unlock finds it and says so at once, and Settings
+/// names it; from then on every unlock says so too (the checkpoint is gone).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_to_the_history_is_found_after_unlock() {
+    use daybook::journal::{Journal, KdfCost, Unlock};
+    use secrecy::SecretString;
+
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let journal = tmp.path().join("journal");
+    let passphrase = SecretString::from(PASSPHRASE.to_string());
+    let (mut j, recovery) =
+        Journal::create(&journal, &passphrase, KdfCost::LogN(17)).expect("journal");
+    for words in [
+        "He parked outside my work.",
+        "He called twice from a new number.",
+    ] {
+        let input = serde_json::from_value(serde_json::json!({
+            "occurred_at": "2026-03-02T21:15",
+            "timezone": "America/Los_Angeles",
+            "description": words,
+        }))
+        .expect("input");
+        j.add_incident(&input).expect("incident");
+    }
+    j.lock();
+    // This unlock walks the whole chain and leaves the checkpoint at its head.
+    let (j, report) = Journal::open(&journal, Unlock::RecoveryKey(&recovery)).expect("open");
+    assert_eq!(report.revisions_vouched, 0);
+    j.lock();
+    {
+        let wrapped = std::fs::read(journal.join("unlock/recovery.age")).expect("key file");
+        let key = daybook::journal::keys::unwrap_with_recovery(&wrapped, &recovery).expect("key");
+        let conn = rusqlite::Connection::open(journal.join("journal.db")).expect("db");
+        conn.execute_batch(&format!(
+            "PRAGMA key = \"{}\"; DROP TRIGGER revisions_no_update;
+             UPDATE revisions SET body = replace(body, 'outside', 'near') WHERE seq = 1;",
+            key.sqlcipher_literal().as_str()
+        ))
+        .expect("rewrite revision 1");
+    }
+
+    let app = App::start_with(tmp, journal, &[]).await;
+    app.fill("#passphrase", PASSPHRASE).await;
+    app.click("#unlock-button").await;
+    app.wait_text("#count", "2 incidents").await;
+    app.wait_text("#history-alert", "does not check out (Revision 1 (incident")
+        .await;
+    app.click("nav button[data-screen=settings]").await;
+    app.wait_text("#history-status", "Revision 1").await;
+    app.click("#lock-button").await;
+    app.fill("#passphrase", PASSPHRASE).await;
+    app.click("#unlock-button").await;
+    app.wait_text("#history-alert", "does not check out (Revision 1")
+        .await;
     app.close().await;
 }
 

@@ -9,7 +9,7 @@ import { showTimeline, resetTimeline } from './views/timeline.js'
 import { showOrders } from './views/orders.js'
 import { showMessages, resetMessages } from './views/messages.js'
 import { showExport } from './views/export.js'
-import { showSettings } from './views/settings.js'
+import { showSettings, historySection } from './views/settings.js'
 import { openQuickAdd } from './views/quickadd.js'
 
 export const app = {
@@ -56,6 +56,7 @@ function buildNav() {
 
 export async function start(notice) {
   app.status = await call('status')
+  showHistoryAlert()
   buildNav()
   clear(app.view)
   if (app.status.unlocked) {
@@ -120,6 +121,29 @@ on('locked', (reason) => {
     ? 'Locked because the computer went to sleep. Your entries are saved.'
     : 'Locked after a while without use. Your entries are saved.')
 })
+
+// The whole-history check that runs after unlock: a problem is said at once; Settings shows
+// how it stands either way.
+on('history-checked', (status) => {
+  if (!app.status?.unlocked) return
+  app.status.history = status
+  document.getElementById('history-status')?.replaceWith(historySection() ?? '')
+  showHistoryAlert()
+})
+
+/** A history that does not check out stays said above every screen until the journal is
+ *  locked. While unlocked it is never taken away: the check's event can arrive before or
+ *  after the status that start() asked for. */
+function showHistoryAlert() {
+  const alert = document.getElementById('history-alert')
+  if (!app.status?.unlocked) {
+    alert.hidden = true
+    clear(alert)
+  } else if (app.status.history?.state === 'problem' && alert.hidden) {
+    alert.append(h('p', { class: 'message error' }, app.status.history.message))
+    alert.hidden = false
+  }
+}
 
 // Progress of long work: a bar with Cancel, shown while a command runs.
 const progress = document.getElementById('progress')

@@ -298,7 +298,7 @@ async function makeIncident(thread, ids) {
 async function addToIncident(thread, ids) {
   let rows
   try {
-    rows = await call('timeline', { query: {} })
+    rows = (await call('timeline', { query: {} })).rows
   } catch (error) {
     return say(error.message, 'error')
   }

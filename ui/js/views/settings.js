@@ -49,8 +49,23 @@ export async function showSettings(view) {
       field('New passphrase', next), meter,
       field('New passphrase again', again),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'change-passphrase' }, 'Change passphrase'))),
+    historySection(),
     h('section', { class: 'card' },
       h('h2', {}, 'Your journal folder'),
       h('p', { class: 'file' }, app.status.folder),
       h('p', {}, 'To back up, copy this whole folder (with Daybook closed) to a USB stick or a place the restrained person cannot reach. It stays encrypted; you need your passphrase or recovery key to open a copy.')))
+}
+
+/** Where the whole-history check after unlock stands; app.js redraws it when the check ends. */
+export function historySection() {
+  const status = app.status.history
+  const text = {
+    checking: 'Daybook is checking every change recorded since the journal began. You can keep working meanwhile.',
+    intact: `All ${status.revisions?.toLocaleString('en-US')} recorded changes were checked after you unlocked: none was altered or removed since it was saved.`,
+    problem: status.message,
+  }[status.state]
+  if (!text) return null
+  return h('section', { class: 'card', id: 'history-status' },
+    h('h2', {}, 'Your journal\'s history'),
+    h('p', { class: status.state === 'problem' ? 'message error' : '', role: 'status' }, text))
 }

@@ -56,18 +56,18 @@ export async function showTimeline(view) {
       order_id: state.order_id || null,
       reported: state.reported === '' ? null : state.reported === 'yes',
     }
-    // Only the latest question's answer is shown: a slow answer to an older one (all 10,000
-    // incidents) must not replace a quick answer to what was typed after it.
+    // Only the latest question's answer is shown: a slow answer to an older one must not
+    // replace a quick answer to what was typed after it.
     const asked = ++asking
-    window.daybookTimelineMs = window.daybookTimelineAllMs = null
+    window.daybookTimelineMs = window.daybookTimelineAllMs = window.daybookFirstRowsAt = null
     try {
       const started = performance.now()
-      const rows = await call('timeline', { query })
+      const page = await call('timeline', { query, limit: FIRST_ROWS })
       if (asked !== asking) return
       window.daybookTimelineCallMs = performance.now() - started
-      render(list, rows, started, asked)
       const filtered = Object.values(state).some(Boolean)
-      count.textContent = `${rows.length} incident${rows.length === 1 ? '' : 's'}${filtered ? ' match' : ''}`
+      count.textContent = `${page.total} incident${page.total === 1 ? '' : 's'}${filtered ? ' match' : ''}`
+      showPages(list, query, page, started, asked)
     } catch (error) {
       if (asked === asking) say(error.message, 'error')
     }
@@ -77,18 +77,19 @@ export async function showTimeline(view) {
   await refresh()
 }
 
-// Rows drawn before the list is first shown: drawing 10,000 rows at once kept the window
-// blank for about half a second (src-tauri/tests/app_figures.rs). Each later step draws twice
-// as many as the one before, up to MAX_STEP_ROWS, so there are few layouts of the growing
-// list and no single step keeps the window from answering for long.
+// The list is read a page at a time: the first page as soon as the timeline opens, then the
+// next whenever the end of the list comes within MORE_AHEAD of the window, so a journal of
+// any size shows its first rows at once and the window never holds more than was scrolled
+// past (src-tauri/tests/app_figures.rs measures both).
 const FIRST_ROWS = 200
-const MAX_STEP_ROWS = 2000
+const MORE_ROWS = 500
+const MORE_AHEAD = '2000px'
 // Counts the questions asked; only the latest one's answer is drawn.
 let asking = 0
 
-function render(list, rows, started, asked) {
+function showPages(list, query, first, started, asked) {
   clear(list)
-  if (rows.length === 0) {
+  if (first.rows.length === 0) {
     list.append(h('p', { class: 'empty' }, 'Nothing here yet. Press Ctrl+N to record what happened; the date and time start at now.'))
     window.daybookTimelineMs = window.daybookTimelineAllMs = performance.now() - started
     return
@@ -96,11 +97,9 @@ function render(list, rows, started, asked) {
   const kindLabel = new Map(app.vocabulary.incident_kinds.map((k) => [k.key, k.label]))
   let month = null
   let ol = null
-  let next = 0
-  const draw = (count) => {
+  const draw = (rows) => {
     const fragment = document.createDocumentFragment()
-    for (const end = Math.min(rows.length, next + count); next < end; next++) {
-      const row = rows[next]
+    for (const row of rows) {
       const key = row.local.slice(0, 7)
       if (key !== month) {
         month = key
@@ -122,26 +121,52 @@ function render(list, rows, started, asked) {
     }
     list.append(fragment)
   }
-  let step = FIRST_ROWS
-  draw(step)
-  // The rest after the first rows are on screen, unless a newer search or filter was asked.
-  const drawMore = () => {
-    if (asked !== asking || !list.isConnected) return
-    // The first call comes right after the first rows (and the count) were painted.
+  draw(first.rows)
+  afterPaint(() => {
     window.daybookTimelineMs ??= performance.now() - started
-    if (next >= rows.length) {
-      window.daybookTimelineAllMs = performance.now() - started
-      return
-    }
-    step = Math.min(step * 2, MAX_STEP_ROWS)
-    draw(step)
-    afterPaint(drawMore)
+    window.daybookFirstRowsAt ??= performance.now()
+  })
+  let next = first.next_after
+  if (next == null) {
+    window.daybookTimelineAllMs = performance.now() - started
+    return
   }
-  afterPaint(drawMore)
+  // Below the rows: while it is near the window, the next page is asked for.
+  const more = h('p', { class: 'more', 'aria-hidden': 'true' }, 'Loading more…')
+  list.append(more)
+  let loading = false
+  const observer = new IntersectionObserver(async (entries) => {
+    if (loading || !entries.some((e) => e.isIntersecting)) return
+    loading = true
+    try {
+      while (next != null && asked === asking && list.isConnected && nearEnd(more)) {
+        const page = await call('timeline', { query, after: next, limit: MORE_ROWS })
+        if (asked !== asking || !list.isConnected) break
+        draw(page.rows)
+        list.append(more)
+        next = page.next_after
+        await new Promise(afterPaint)
+      }
+    } catch (error) {
+      say(error.message, 'error')
+    } finally {
+      loading = false
+    }
+    if (next == null || asked !== asking || !list.isConnected) {
+      observer.disconnect()
+      more.remove()
+      if (next == null && asked === asking) window.daybookTimelineAllMs = performance.now() - started
+    }
+  }, { rootMargin: `0px 0px ${MORE_AHEAD} 0px` })
+  observer.observe(more)
 }
 
-/** Runs `then` after the next frame has been painted: a timer alone can run before it, and
- *  then the window paints nothing until every step is drawn. */
+/** Whether `marker` is within MORE_AHEAD below the bottom of the window. */
+function nearEnd(marker) {
+  return marker.getBoundingClientRect().top < window.innerHeight + parseInt(MORE_AHEAD, 10)
+}
+
+/** Runs `then` after the next frame has been painted: a timer alone can run before it. */
 function afterPaint(then) {
   requestAnimationFrame(() => setTimeout(then, 0))
 }

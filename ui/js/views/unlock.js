@@ -37,6 +37,7 @@ export function showUnlock(view, notice) {
     submit.textContent = 'Unlocking…'
     try {
       const { notices } = await call('unlock', { secret: secret.value, recovery })
+      window.daybookUnlockedAt = performance.now()
       secret.value = ''
       await start()
       const advice = recovery ? ['Opened with your recovery key. Choose a new passphrase in Settings now.'] : []
