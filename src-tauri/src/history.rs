@@ -12,8 +12,9 @@ use tauri::{AppHandle, Emitter, Manager};
 
 use crate::state::AppState;
 
-/// Revisions checked per step: about 15 ms of work in a release build (benches/perf.rs puts
-/// the walk at about 120,000 revisions a second), the longest a command may wait for it.
+/// Revisions checked per step: about 14 ms of work in a release build (the whole walk of
+/// 100,000 revisions took 684 ms in benches/perf.rs, growth), the longest a command may wait
+/// for it.
 const STEP_REVISIONS: usize = 2_000;
 
 /// What the window is told about the check.
@@ -65,8 +66,14 @@ pub fn start(app: &AppHandle) {
     }
 }
 
+/// How long the walk waits after unlock, so the first screen is drawn without it competing
+/// for the journal's lock and the processor (src-tauri/tests/app_figures.rs measures the
+/// first rows).
+const START_AFTER: Duration = Duration::from_millis(1_500);
+
 /// Walks the whole chain; `None` when the journal was locked or unlocked again meanwhile.
 fn walk(state: &AppState, run: u64) -> Option<HistoryStatus> {
+    std::thread::sleep(START_AFTER);
     let mut check = None;
     loop {
         {
@@ -96,7 +103,7 @@ fn walk(state: &AppState, run: u64) -> Option<HistoryStatus> {
             }
         }
         // The lock is not fair: without a pause this thread could take it straight back
-        // while a command waits.
-        std::thread::sleep(Duration::from_millis(1));
+        // while a command waits. The pause also leaves most of a core to the window.
+        std::thread::sleep(Duration::from_millis(5));
     }
 }

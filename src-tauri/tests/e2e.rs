@@ -567,6 +567,11 @@ async fn a_change_to_the_history_is_found_after_unlock() {
         .await;
     app.click("nav button[data-screen=settings]").await;
     app.wait_text("#history-status", "Revision 1").await;
+    if let Some(shots) = std::env::var_os("DAYBOOK_SCREENSHOTS") {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.screenshot(&std::path::PathBuf::from(shots).join("app-history-problem.png"))
+            .await;
+    }
     app.click("#lock-button").await;
     app.fill("#passphrase", PASSPHRASE).await;
     app.click("#unlock-button").await;

@@ -5,6 +5,8 @@
 //! and checked against it by `verify`, so a list of 10,000 incidents reads them instead of
 //! decoding 10,000 bodies: decoding was most of the timeline's cost (docs/performance.md).
 
+use std::collections::HashSet;
+
 use rusqlite::{Connection, Row};
 use serde::Serialize;
 
@@ -113,6 +115,11 @@ pub(super) fn list_columns_mismatch(conn: &Connection) -> Result<Option<String>>
     Ok(None)
 }
 
+/// Above this many matching incidents a search's page walks the timeline in order (see
+/// `timeline_page`): then about one row in 200 matches at a million incidents, and a page of
+/// 200 reads at most about 40,000 rows.
+pub(super) const DENSE_MATCHES: usize = 5_000;
+
 /// One page of the timeline: what the app draws first, and then as the person scrolls.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TimelinePage {
@@ -127,7 +134,7 @@ impl Journal {
     /// Incidents in the order they occurred, as [`Journal::incidents`] selects them, narrowed
     /// to those matching every word of `words` (as [`Journal::search`]) unless it is blank.
     pub fn timeline(&self, filter: &IncidentFilter, words: &str) -> Result<Vec<TimelineRow>> {
-        Ok(self.timeline_rows(filter, words, None, None)?.0)
+        Ok(self.timeline_rows(filter, words, None, None, None)?.0)
     }
 
     /// Up to `limit` rows of [`Journal::timeline`], starting after the incident numbered
@@ -141,12 +148,43 @@ impl Journal {
         after: Option<i64>,
         limit: usize,
     ) -> Result<TimelinePage> {
+        self.paged(filter, words, after, limit, DENSE_MATCHES)
+    }
+
+    /// [`Journal::timeline_page`], with the number of matches above which a search walks the
+    /// timeline (tests set it to 0 to check that path on a small journal).
+    fn paged(
+        &self,
+        filter: &IncidentFilter,
+        words: &str,
+        after: Option<i64>,
+        limit: usize,
+        dense_above: usize,
+    ) -> Result<TimelinePage> {
         let limit = limit.max(1);
-        let (rows, more) = self.timeline_rows(filter, words, after, Some(limit))?;
-        let total = match after {
-            None if !more => Some(rows.len()),
-            None => Some(self.timeline_count(filter, words)?),
-            Some(_) => None,
+        // A word found in many incidents ("truck" in 30% of a million) is paged by walking the
+        // timeline in order and keeping the matches: a page then reads a few hundred rows,
+        // where reading every match and sorting them by time read them all (5.9 s for the
+        // first page at 1,000,000 incidents; docs/performance.md). Rarer words are found
+        // through the search index as before.
+        let dense = match fts_query(words) {
+            Some(query) if !words.trim().is_empty() => {
+                let numbers = self.matching_numbers(&query)?;
+                (numbers.len() > dense_above).then_some(numbers)
+            }
+            _ => None,
+        };
+        let (rows, more) = match &dense {
+            Some(numbers) => self.timeline_rows(filter, "", after, Some(limit), Some(numbers))?,
+            None => self.timeline_rows(filter, words, after, Some(limit), None)?,
+        };
+        let total = match (after, &dense) {
+            (Some(_), _) => None,
+            (None, _) if !more => Some(rows.len()),
+            // Deleted incidents leave the search index, so with no other filter every match
+            // is listed.
+            (None, Some(numbers)) if *filter == IncidentFilter::default() => Some(numbers.len()),
+            (None, _) => Some(self.timeline_count(filter, words)?),
         };
         let next_after = if more {
             rows.last().map(|r| r.number)
@@ -185,24 +223,38 @@ impl Journal {
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
+    /// The numbers of the incidents matching an FTS query (deleted ones are not in the index).
+    fn matching_numbers(&self, fts: &str) -> Result<HashSet<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT rowid FROM incident_search WHERE incident_search MATCH ?1")?;
+        let numbers = stmt
+            .query_map([fts], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(numbers)
+    }
+
     /// The rows after incident `after` (all with `None`), at most `limit`, and whether more
-    /// follow.
+    /// follow; with `only`, just the incidents numbered in it.
     fn timeline_rows(
         &self,
         filter: &IncidentFilter,
         words: &str,
         after: Option<i64>,
         limit: Option<usize>,
+        only: Option<&HashSet<i64>>,
     ) -> Result<(Vec<TimelineRow>, bool)> {
         let (mut where_clause, mut args) = Self::timeline_where(filter, words)?;
         if let Some(after) = after {
             args.push(Box::new(after));
             where_clause = format!("{where_clause} AND {}", after_clause(args.len()));
         }
-        // One row more than asked says whether another page follows.
-        let fetch = limit.map_or(-1, |n| {
-            i64::try_from(n.saturating_add(1)).unwrap_or(i64::MAX)
-        });
+        // One row more than asked says whether another page follows. Rows left out by `only`
+        // are skipped as they are read, so then the query has no limit of its own.
+        let fetch = match (limit, only) {
+            (Some(n), None) => i64::try_from(n.saturating_add(1)).unwrap_or(i64::MAX),
+            _ => -1,
+        };
         args.push(Box::new(fetch));
         let limit_param = args.len();
         let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
@@ -213,6 +265,10 @@ impl Journal {
         let mut rows = stmt.query(&*args)?;
         let mut listed = Vec::new();
         while let Some(row) = rows.next()? {
+            let number: i64 = row.get(1)?;
+            if only.is_some_and(|numbers| !numbers.contains(&number)) {
+                continue;
+            }
             if limit.is_some_and(|n| listed.len() == n) {
                 return Ok((listed, true));
             }
@@ -229,7 +285,7 @@ impl Journal {
                 })
                 .collect::<Result<_>>()?;
             listed.push(TimelineRow {
-                number: row.get(1)?,
+                number,
                 local: row.get(2)?,
                 abbreviation: columns.abbreviation,
                 approximate: row.get(3)?,
@@ -264,7 +320,7 @@ fn summary(description: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{summary, TimelineRow, SUMMARY_CHARS};
+    use super::{summary, TimelineRow, DENSE_MATCHES, SUMMARY_CHARS};
     use crate::journal::model::{Incident, IncidentKind};
     use crate::journal::{IncidentFilter, Journal, JournalError, KdfCost, VerifyProblem};
     use chrono::NaiveDate;
@@ -435,12 +491,18 @@ mod tests {
         words: &str,
         whole: &[TimelineRow],
     ) {
-        for limit in [1, 2, 5, whole.len().max(1), whole.len() + 1] {
+        // Both ways of paging a search: through the search index, and walking the timeline.
+        for (limit, dense_above) in [1, 2, 5, whole.len().max(1), whole.len() + 1]
+            .into_iter()
+            .flat_map(|limit| [(limit, DENSE_MATCHES), (limit, 0)])
+        {
             let mut joined = Vec::new();
             let mut after = None;
             let mut pages = 0;
             loop {
-                let page = journal.timeline_page(filter, words, after, limit).unwrap();
+                let page = journal
+                    .paged(filter, words, after, limit, dense_above)
+                    .unwrap();
                 pages += 1;
                 assert!(page.rows.len() <= limit);
                 let expected_total = (after.is_none()).then_some(whole.len());

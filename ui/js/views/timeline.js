@@ -82,7 +82,8 @@ export async function showTimeline(view) {
 // any size shows its first rows at once and the window never holds more than was scrolled
 // past (src-tauri/tests/app_figures.rs measures both).
 const FIRST_ROWS = 200
-const MORE_ROWS = 500
+const MORE_ROWS = 200
+const ROWS_PER_FRAME = 50
 const MORE_AHEAD = '2000px'
 // Counts the questions asked; only the latest one's answer is drawn.
 let asking = 0
@@ -121,44 +122,62 @@ function showPages(list, query, first, started, asked) {
     }
     list.append(fragment)
   }
-  draw(first.rows)
+  const current = () => asked === asking && list.isConnected
+  // A page is drawn a few rows per frame, so no frame waits long for the rows of a page.
+  const drawInFrames = async (rows) => {
+    for (let i = 0; i < rows.length && current(); i += ROWS_PER_FRAME) {
+      if (i > 0) await new Promise(afterPaint)
+      draw(rows.slice(i, i + ROWS_PER_FRAME))
+      if (more.isConnected) list.append(more)
+    }
+  }
+  const more = h('p', { class: 'more', 'aria-hidden': 'true' }, 'Loading more…')
+  draw(first.rows.slice(0, ROWS_PER_FRAME))
   afterPaint(() => {
     window.daybookTimelineMs ??= performance.now() - started
     window.daybookFirstRowsAt ??= performance.now()
   })
   let next = first.next_after
-  if (next == null) {
-    window.daybookTimelineAllMs = performance.now() - started
-    return
-  }
-  // Below the rows: while it is near the window, the next page is asked for.
-  const more = h('p', { class: 'more', 'aria-hidden': 'true' }, 'Loading more…')
-  list.append(more)
-  let loading = false
-  const observer = new IntersectionObserver(async (entries) => {
-    if (loading || !entries.some((e) => e.isIntersecting)) return
+  let loading = true
+  // Below the rows: while it is near the window, the next page is asked for. Both a scroll
+  // and the observer ask: the observer alone reports only changes, and one that came while a
+  // page was loading would be missed.
+  if (next != null) list.append(more)
+  const loadMore = async () => {
+    if (loading) return
     loading = true
     try {
-      while (next != null && asked === asking && list.isConnected && nearEnd(more)) {
+      while (next != null && current() && nearEnd(more)) {
         const page = await call('timeline', { query, after: next, limit: MORE_ROWS })
-        if (asked !== asking || !list.isConnected) break
-        draw(page.rows)
-        list.append(more)
+        if (!current()) break
         next = page.next_after
-        await new Promise(afterPaint)
+        await drawInFrames(page.rows)
       }
     } catch (error) {
       say(error.message, 'error')
     } finally {
       loading = false
     }
-    if (next == null || asked !== asking || !list.isConnected) {
-      observer.disconnect()
-      more.remove()
-      if (next == null && asked === asking) window.daybookTimelineAllMs = performance.now() - started
-    }
+    if (next == null || !current()) stop()
+  }
+  const onScroll = () => (current() ? loadMore() : stop())
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) loadMore()
   }, { rootMargin: `0px 0px ${MORE_AHEAD} 0px` })
-  observer.observe(more)
+  const stop = () => {
+    observer.disconnect()
+    window.removeEventListener('scroll', onScroll)
+    more.remove()
+    if (next == null && current()) window.daybookTimelineAllMs = performance.now() - started
+  }
+  // The rest of the first page after the first rows are on screen.
+  new Promise(afterPaint).then(() => drawInFrames(first.rows.slice(ROWS_PER_FRAME))).then(() => {
+    loading = false
+    if (next == null || !current()) return stop()
+    observer.observe(more)
+    window.addEventListener('scroll', onScroll, { passive: true })
+    loadMore()
+  })
 }
 
 /** Whether `marker` is within MORE_AHEAD below the bottom of the window. */
