@@ -126,9 +126,8 @@ fn sql_insert(conn: &mut Connection, input: &IncidentInput, n: usize) -> Res<()>
     Ok(())
 }
 
-/// The least work unlocking does beyond the KDF: open the database, check it, and read and
-/// hash every revision (the chain check).
-fn sql_unlock(path: &Path, key: Option<&str>) -> Res<Connection> {
+/// Opens a database as the journal does: the key, a check that it opens, the same pragmas.
+fn sql_connect(path: &Path, key: Option<&str>) -> Res<Connection> {
     let conn = Connection::open(path)?;
     if let Some(key) = key {
         conn.execute_batch(&format!(
@@ -142,6 +141,13 @@ fn sql_unlock(path: &Path, key: Option<&str>) -> Res<Connection> {
         "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;
          PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;",
     )?;
+    Ok(conn)
+}
+
+/// The least work a whole chain check does beyond the KDF: open the database, check it, and
+/// read and hash every revision.
+fn sql_unlock(path: &Path, key: Option<&str>) -> Res<Connection> {
+    let conn = sql_connect(path, key)?;
     {
         let mut stmt = conn.prepare(
             "SELECT seq, entity, entity_id, op, recorded_at, reason, body, attachments, prev_hash, hash FROM revisions ORDER BY seq",
@@ -160,19 +166,7 @@ fn sql_unlock(path: &Path, key: Option<&str>) -> Res<Connection> {
 /// The least any unlock must do, whatever it checks: open the database with its key, check
 /// it opens, and read the chain's head (the journal's fingerprint).
 fn sql_open(path: &Path, key: Option<&str>) -> Res<Connection> {
-    let conn = Connection::open(path)?;
-    if let Some(key) = key {
-        conn.execute_batch(&format!(
-            "PRAGMA cipher_log_level = NONE; PRAGMA key = \"{key}\";"
-        ))?;
-    }
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    })?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;
-         PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;",
-    )?;
+    let conn = sql_connect(path, key)?;
     let head: String = conn.query_row(
         "SELECT hash FROM revisions ORDER BY seq DESC LIMIT 1",
         [],
@@ -246,8 +240,14 @@ pub(super) fn ops_section(args: &Args, set: &Dataset, label: &str) -> Res<OpsFig
     );
     let work = args.data.join(format!("work-{}", set.spec.name()));
     working_copy(set, &work)?;
-    // Opened once untimed: brings a copy made by an older build up to date (migrations).
-    drop(Journal::open(&work, Unlock::RecoveryKey(&set.recovery))?);
+    // Opened once untimed: brings a copy made by an older build up to date (migrations), and
+    // its whole history checked as the app does after unlock, which leaves the checkpoint at
+    // the head (unlock itself writes nothing).
+    {
+        let (journal, _) = Journal::open(&work, Unlock::RecoveryKey(&set.recovery))?;
+        let mut check = journal.begin_history_check();
+        while journal.continue_history_check(&mut check, 2_000)?.is_none() {}
+    }
     let key =
         keys::unwrap_with_recovery(&fs::read(work.join("unlock/recovery.age"))?, &set.recovery)?
             .sqlcipher_literal();

@@ -47,13 +47,7 @@ pub(super) fn walk_for_unlock(
     key: &DataKey,
     journal_id: &str,
 ) -> rusqlite::Result<ChainWalk> {
-    let stored: Option<String> = conn
-        .query_row(
-            "SELECT value FROM journal_meta WHERE key = ?1",
-            [META_KEY],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let stored = stored(conn)?;
     let Some((seq, hash, tag)) = stored.as_deref().and_then(parse) else {
         return Ok(ChainWalk::from_genesis());
     };
@@ -65,6 +59,16 @@ pub(super) fn walk_for_unlock(
         return Ok(ChainWalk::from_genesis());
     }
     Ok(ChainWalk::after(seq, hash.to_string()))
+}
+
+/// The checkpoint row as stored, unchecked.
+fn stored(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT value FROM journal_meta WHERE key = ?1",
+        [META_KEY],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 fn parse(stored: &str) -> Option<(i64, &str, Vec<u8>)> {
@@ -110,14 +114,10 @@ pub(super) fn forget(conn: &Connection) -> rusqlite::Result<()> {
 /// The revision the checkpoint stands at, read without checking it (for tests and figures).
 #[cfg(test)]
 pub(super) fn stored_seq(conn: &Connection) -> rusqlite::Result<Option<i64>> {
-    let stored: Option<String> = conn
-        .query_row(
-            "SELECT value FROM journal_meta WHERE key = ?1",
-            [META_KEY],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(stored.as_deref().and_then(parse).map(|(seq, _, _)| seq))
+    Ok(stored(conn)?
+        .as_deref()
+        .and_then(parse)
+        .map(|(seq, _, _)| seq))
 }
 
 /// The whole-chain check the app runs in short steps after unlock (`Journal::check_history`).
@@ -127,9 +127,12 @@ pub struct HistoryCheck {
 }
 
 impl super::Journal {
-    /// Walks the chain from the checkpoint (or from the start) at unlock and moves the
-    /// checkpoint to the head when the walk succeeds. Returns the walk's outcome and how many
-    /// revisions the checkpoint vouched for.
+    /// Walks the chain from the checkpoint (or from the start) at unlock. Returns the walk's
+    /// outcome and how many revisions the checkpoint vouched for.
+    ///
+    /// Unlocking writes nothing, not even the checkpoint: a command refused for bad input
+    /// leaves the journal's files exactly as they were (tests/attachments.rs). The checkpoint
+    /// moves only after a walk over every revision: `verify`, or the app's background check.
     pub(super) fn check_chain_at_unlock(
         &self,
     ) -> super::Result<(Option<revisions::ChainError>, i64)> {
@@ -137,21 +140,10 @@ impl super::Journal {
         let journal_id = self.journal_id()?;
         let mut walk = walk_for_unlock(&self.conn, &self.data_key, &journal_id).map_err(damaged)?;
         let vouched = walk.started_after;
-        let outcome = loop {
+        loop {
             if let Some(outcome) = walk.step(&self.conn, None).map_err(damaged)? {
-                break outcome;
+                return Ok((outcome.err(), vouched));
             }
-        };
-        match outcome {
-            Ok(summary) => {
-                if summary.revisions != vouched {
-                    // Only a saving of time at the next unlock: a full disk must not keep
-                    // the person out of their journal, so a failed write is let go.
-                    let _ = record(&self.conn, &self.data_key, &journal_id, &summary);
-                }
-                Ok((None, vouched))
-            }
-            Err(problem) => Ok((Some(problem), vouched)),
         }
     }
 
@@ -200,7 +192,7 @@ impl super::Journal {
 mod tests {
     use super::{stored_seq, META_KEY};
     use crate::journal::keys::RecoveryKey;
-    use crate::journal::revisions::ChainError;
+    use crate::journal::revisions::{ChainError, ChainSummary};
     use crate::journal::{Journal, KdfCost, Unlock, UnlockReport};
     use secrecy::SecretString;
     use serde_json::json;
@@ -227,6 +219,14 @@ mod tests {
         recovery
     }
 
+    /// A temporary folder holding a journal of three revisions at `root`.
+    fn fresh() -> (tempfile::TempDir, std::path::PathBuf, RecoveryKey) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("j");
+        let recovery = three_revisions(&root);
+        (dir, root, recovery)
+    }
+
     fn open(root: &Path, recovery: &RecoveryKey) -> (Journal, UnlockReport) {
         Journal::open(root, Unlock::RecoveryKey(recovery)).unwrap()
     }
@@ -247,28 +247,40 @@ mod tests {
         assert_eq!(changed, 1);
     }
 
+    /// The whole walk the app runs after unlock, one revision per step, to its end.
+    fn check_history(journal: &Journal) -> Result<ChainSummary, ChainError> {
+        let mut check = journal.begin_history_check();
+        loop {
+            if let Some(outcome) = journal.continue_history_check(&mut check, 1).unwrap() {
+                return outcome;
+            }
+        }
+    }
+
     #[test]
     fn unlock_walks_only_what_came_after_the_last_verified_head() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("j");
-        let recovery = three_revisions(&root);
+        let (_dir, root, recovery) = fresh();
         let (mut journal, report) = open(&root, &recovery);
-        assert_eq!(
-            report.revisions_vouched, 0,
-            "no checkpoint before the first unlock"
-        );
+        assert_eq!(report.revisions_vouched, 0, "no checkpoint yet");
         assert_eq!(report.chain_problem, None);
+        assert_eq!(
+            stored_seq(&journal.conn).unwrap(),
+            None,
+            "unlock writes nothing"
+        );
+        assert_eq!(check_history(&journal).unwrap().revisions, 3);
         assert_eq!(stored_seq(&journal.conn).unwrap(), Some(3));
         add(&mut journal, "He waited by the car.");
         journal.lock();
 
         let (journal, report) = open(&root, &recovery);
-        assert_eq!(report.revisions_vouched, 3);
+        assert_eq!(report.revisions_vouched, 3, "only revision 4 was walked");
         assert_eq!(report.chain_problem, None);
+        check_history(&journal).unwrap();
         assert_eq!(
             stored_seq(&journal.conn).unwrap(),
             Some(4),
-            "moved on to the head"
+            "moved to the head"
         );
         journal.lock();
         let (_journal, report) = open(&root, &recovery);
@@ -277,10 +289,9 @@ mod tests {
 
     #[test]
     fn a_change_after_the_checkpoint_is_caught_at_unlock() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("j");
-        let recovery = three_revisions(&root);
+        let (_dir, root, recovery) = fresh();
         let (mut journal, _) = open(&root, &recovery);
+        check_history(&journal).unwrap();
         add(&mut journal, "He waited by the car.");
         rewrite(&journal, 4);
         journal.lock();
@@ -294,32 +305,30 @@ mod tests {
             "{:?}",
             report.chain_problem
         );
+        assert!(matches!(
+            check_history(&journal),
+            Err(ChainError::HashMismatch { seq: 4, .. })
+        ));
         assert_eq!(
             stored_seq(&journal.conn).unwrap(),
-            Some(3),
-            "not moved past a problem"
+            None,
+            "removed on a problem"
         );
     }
 
     #[test]
     fn a_change_before_the_checkpoint_is_found_by_the_whole_walk_then_at_every_unlock() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("j");
-        let recovery = three_revisions(&root);
+        let (_dir, root, recovery) = fresh();
         let (journal, _) = open(&root, &recovery);
+        check_history(&journal).unwrap();
         rewrite(&journal, 1);
         journal.lock();
 
         // The checkpoint vouches for revision 1, so this unlock does not look at it...
         let (journal, report) = open(&root, &recovery);
         assert_eq!((report.revisions_vouched, report.chain_problem), (3, None));
-        // ...but the whole walk the app runs after unlock does, one revision per step here.
-        let mut check = journal.begin_history_check();
-        let outcome = loop {
-            if let Some(outcome) = journal.continue_history_check(&mut check, 1).unwrap() {
-                break outcome;
-            }
-        };
+        // ...but the whole walk the app runs after unlock does.
+        let outcome = check_history(&journal);
         assert!(
             matches!(outcome, Err(ChainError::HashMismatch { seq: 1, .. })),
             "{outcome:?}"
@@ -343,9 +352,7 @@ mod tests {
 
     #[test]
     fn verify_walks_everything_and_removes_the_checkpoint_on_a_problem() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("j");
-        let recovery = three_revisions(&root);
+        let (_dir, root, recovery) = fresh();
         let (journal, _) = open(&root, &recovery);
         assert!(journal.verify().unwrap().is_ok());
         assert_eq!(stored_seq(&journal.conn).unwrap(), Some(3));
@@ -354,33 +361,24 @@ mod tests {
         assert_eq!(stored_seq(&journal.conn).unwrap(), None);
     }
 
+    /// The checkpoint row as stored: `"<seq> <hash> <mac>"`.
+    fn stored_value(journal: &Journal) -> String {
+        super::stored(&journal.conn).unwrap().unwrap()
+    }
+
     #[test]
     fn a_forged_foreign_or_stale_checkpoint_is_ignored() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("j");
-        let recovery = three_revisions(&root);
+        let (_dir, root, recovery) = fresh();
         let (journal, _) = open(&root, &recovery);
-        let stored: String = journal
-            .conn
-            .query_row(
-                "SELECT value FROM journal_meta WHERE key = ?1",
-                [META_KEY],
-                |r| r.get(0),
-            )
-            .unwrap();
+        check_history(&journal).unwrap();
+        let stored = stored_value(&journal);
         let head = stored.split(' ').nth(1).unwrap().to_string();
         // Another journal's checkpoint at the same place: made with another key and id.
-        let other_root = dir.path().join("other");
+        let other_root = root.with_file_name("other");
         let other_recovery = three_revisions(&other_root);
         let (other, _) = open(&other_root, &other_recovery);
-        let foreign: String = other
-            .conn
-            .query_row(
-                "SELECT value FROM journal_meta WHERE key = ?1",
-                [META_KEY],
-                |r| r.get(0),
-            )
-            .unwrap();
+        check_history(&other).unwrap();
+        let foreign = stored_value(&other);
         let forged_tag = format!("3 {head} {}", "00".repeat(32));
         // Each walk from the start meets this; one from the checkpoint would not.
         rewrite(&journal, 3);
@@ -418,9 +416,7 @@ mod tests {
 
     #[test]
     fn a_whole_walk_in_steps_follows_revisions_added_between_steps() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("j");
-        let recovery = three_revisions(&root);
+        let (_dir, root, recovery) = fresh();
         let (mut journal, _) = open(&root, &recovery);
         let mut check = journal.begin_history_check();
         assert_eq!(journal.continue_history_check(&mut check, 2).unwrap(), None);
