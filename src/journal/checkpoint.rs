@@ -138,13 +138,10 @@ impl super::Journal {
     ) -> super::Result<(Option<revisions::ChainError>, i64)> {
         let damaged = |e: rusqlite::Error| super::JournalError::Damaged(e.to_string());
         let journal_id = self.journal_id()?;
-        let mut walk = walk_for_unlock(&self.conn, &self.data_key, &journal_id).map_err(damaged)?;
+        let walk = walk_for_unlock(&self.conn, &self.data_key, &journal_id).map_err(damaged)?;
         let vouched = walk.started_after;
-        loop {
-            if let Some(outcome) = walk.step(&self.conn, None).map_err(damaged)? {
-                return Ok((outcome.err(), vouched));
-            }
-        }
+        let outcome = walk.finish(&self.conn).map_err(damaged)?;
+        Ok((outcome.err(), vouched))
     }
 
     /// Starts a walk over the whole chain, to be taken a few revisions at a time with

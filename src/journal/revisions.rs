@@ -216,12 +216,7 @@ pub struct ChainSummary {
 pub fn verify_chain(
     conn: &Connection,
 ) -> Result<Result<ChainSummary, ChainError>, rusqlite::Error> {
-    let mut walk = ChainWalk::from_genesis();
-    loop {
-        if let Some(outcome) = walk.step(conn, None)? {
-            return Ok(outcome);
-        }
-    }
+    ChainWalk::from_genesis().finish(conn)
 }
 
 /// A walk along the chain that can stop between revisions and go on later: unlock walks on
@@ -247,6 +242,18 @@ impl ChainWalk {
             started_after: seq,
             next_seq: seq + 1,
             prev: hash,
+        }
+    }
+
+    /// Checks every revision that remains, up to the head.
+    pub fn finish(
+        mut self,
+        conn: &Connection,
+    ) -> Result<Result<ChainSummary, ChainError>, rusqlite::Error> {
+        loop {
+            if let Some(outcome) = self.step(conn, None)? {
+                return Ok(outcome);
+            }
         }
     }
 
