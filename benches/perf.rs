@@ -13,12 +13,13 @@
 //! - `ops`: unlock (KDF apart), timeline, one month, search and insert on the large journal,
 //!   each vs the same SQL on an unencrypted copy (and, for reference, on the encrypted file);
 //! - `growth`: the same figures on text-only journals of 1k, 10k and 100k incidents.
+//! - `messages`: journals of texts and calls at the `--growth` sizes (perf/messages.rs).
 //!
 //! Options: `--data DIR` where generated datasets are kept between runs (default
 //! `$TMPDIR/daybook-perf`); `--build-in DIR` build datasets there (e.g. a tmpfs, where fsync is
 //! free) and copy them to `--data`; `--reps N` repetitions, the median is reported (default
 //! 3); `--quick` a small large-journal (1,000 incidents, 150 files) and growth at 1k and 10k
-//! only; `--growth 1000,10000,100000` sizes for `growth`.
+//! only; `--growth 1000,10000,100000` sizes for `growth` and `messages`.
 //!
 //! Datasets are deterministic (fixed seeds, fixed dates) except for the random ids and keys
 //! every journal makes. Building them is never timed.
@@ -31,12 +32,21 @@ mod common;
 #[allow(dead_code)]
 #[path = "common/memory.rs"]
 mod memory;
+/// Section 6 (texts and calls).
+#[path = "perf/messages.rs"]
+mod messages;
 /// Sections 3 (journal operations) and 5 (growth).
 #[path = "perf/ops.rs"]
 mod ops;
 /// Section 2 (the court report).
 #[path = "perf/report.rs"]
 mod report;
+// The phone_import bench's backup generator, and the tests' SMS Backup & Restore writer it uses.
+#[allow(dead_code)]
+#[path = "common/phone_history.rs"]
+mod phone_history;
+#[path = "../tests/util/sms_backup.rs"]
+mod sms_backup;
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
@@ -120,7 +130,7 @@ fn main() -> Res<()> {
         args.growth = vec![1_000, 10_000];
     }
     if args.sections.is_empty() {
-        args.sections = ["import", "report", "ops", "growth"]
+        args.sections = ["import", "report", "ops", "growth", "messages"]
             .map(String::from)
             .to_vec();
     }
@@ -146,6 +156,7 @@ fn main() -> Res<()> {
                 ops::ops_section(&args, &set, "large")?;
             }
             "growth" => ops::growth_section(&args)?,
+            "messages" => messages::messages_section(&args)?,
             other => return Err(format!("unknown section {other}").into()),
         }
         println!(

@@ -806,3 +806,185 @@ fn another_conversation_is_printed_only_when_chosen() {
     assert!(others.contains("Mom: dinner at 6?"), "{others}");
     assert!(!others.contains("Nice door"), "{others}");
 }
+
+/// The Messages screen reads conversations without reading every record (issue 18): its
+/// counts come from a table triggers keep, and a conversation is read in pages from the thread
+/// index. Both must say exactly what reading every record says: the counts per thread, kind,
+/// hidden caller and label, and pages of any size that join up, in order, to the whole
+/// conversation (records at the same millisecond included), with and without a search.
+#[test]
+fn conversations_are_counted_and_paged_as_every_record_says() {
+    use daybook::journal::{CommunicationFilter, RecordGroup, ThreadPart};
+    use std::collections::BTreeMap;
+    /// Thread, call, hidden caller, the phone's label.
+    type GroupKey = (Vec<String>, bool, bool, Option<String>);
+
+    let t = journal();
+    let (texts, calls, _) = first_backups(&t);
+    // A second backup: ties at one millisecond across threads, the withheld caller again, a
+    // second label for the same number, and a thread only of calls.
+    let more_texts = messages_file(&[
+        sms(
+            "(510) 555-0100",
+            T0 + 20 * MINUTE,
+            1,
+            "Answer me",
+            "Marcus E",
+        ),
+        sms(
+            "(510) 555-0100",
+            T0 + 20 * MINUTE,
+            1,
+            "Answer me now",
+            "Marcus E",
+        ),
+        sms(
+            "+15105550142",
+            T0 + 20 * MINUTE,
+            2,
+            "Call you later Mom",
+            "Mom",
+        ),
+        sms(
+            "(510) 555-0100",
+            T0 + 21 * MINUTE,
+            2,
+            "Leave me alone",
+            "Marcus E",
+        ),
+    ]);
+    let more_calls = calls_file(&[
+        call("", T0 + 22 * MINUTE, 3, 0, 2, "null"),
+        call("+15105550188", T0 + 23 * MINUTE, 1, 60, 1, "Clinic"),
+        call("+15105550188", T0 + 23 * MINUTE, 3, 0, 1, "Clinic"),
+    ]);
+    let (more_texts_path, more_calls_path) = (t.path("sms-2.xml"), t.path("calls-2.xml"));
+    std::fs::write(&more_texts_path, more_texts).unwrap();
+    std::fs::write(&more_calls_path, more_calls).unwrap();
+    for file in [&texts, &calls, &more_texts_path, &more_calls_path] {
+        t.ok(&["import", p(file)], "");
+    }
+    let passphrase = age::secrecy::SecretString::from(util::PASSPHRASE.to_string());
+    let (journal, _) =
+        daybook::Journal::open(&t.journal, daybook::Unlock::Passphrase(&passphrase)).unwrap();
+    let all = journal
+        .communications(&CommunicationFilter::default())
+        .unwrap();
+    assert_eq!(all.len(), 19);
+
+    // The kept counts against a count of every record, with and without a search.
+    for words in [
+        vec![],
+        vec!["me".to_string()],
+        vec!["missed".into(), "call".into()],
+        vec!["510 555 0100".into()],
+        vec!["nothing-says-this".into()],
+    ] {
+        let mut counted: BTreeMap<GroupKey, (u64, i64)> = BTreeMap::new();
+        for c in all.iter().filter(|c| c.matches_words(&words)) {
+            let group = counted
+                .entry((
+                    c.numbers.clone(),
+                    c.kind.is_call(),
+                    c.hidden,
+                    c.contact_name.clone(),
+                ))
+                .or_insert((0, i64::MIN));
+            group.0 += 1;
+            group.1 = group.1.max(c.at_ms);
+        }
+        let kept: BTreeMap<_, _> = journal
+            .record_groups(&words)
+            .unwrap()
+            .into_iter()
+            .map(|g: RecordGroup| {
+                (
+                    (g.numbers, g.call, g.hidden, g.contact_name),
+                    (g.records, g.last_ms),
+                )
+            })
+            .collect();
+        assert_eq!(kept, counted, "search {words:?}");
+        if words == ["missed", "call"] {
+            assert!(!kept.is_empty() && kept.keys().all(|k| k.1), "{kept:?}");
+        }
+    }
+
+    // Every conversation's pages, of every size, join up to its records in order.
+    let his = vec!["+15105550100".to_string()];
+    let conversations: Vec<Vec<ThreadPart>> = vec![
+        vec![ThreadPart {
+            numbers: his.clone(),
+            withheld_calls: None,
+        }],
+        vec![
+            ThreadPart {
+                numbers: his.clone(),
+                withheld_calls: None,
+            },
+            ThreadPart {
+                numbers: vec!["+15105550100".into(), "+15105550177".into()],
+                withheld_calls: None,
+            },
+            ThreadPart {
+                numbers: vec![],
+                withheld_calls: Some(true),
+            },
+        ],
+        vec![ThreadPart {
+            numbers: vec!["+15105550142".into()],
+            withheld_calls: None,
+        }],
+        vec![ThreadPart {
+            numbers: vec!["+15105550188".into()],
+            withheld_calls: None,
+        }],
+        vec![ThreadPart {
+            numbers: vec![],
+            withheld_calls: Some(false),
+        }],
+    ];
+    let in_part = |c: &daybook::journal::Communication, part: &ThreadPart| {
+        c.numbers == part.numbers
+            && part
+                .withheld_calls
+                .is_none_or(|w| w == c.from_withheld_number())
+    };
+    for parts in &conversations {
+        for words in [vec![], vec!["me".to_string()]] {
+            let whole: Vec<String> = all
+                .iter()
+                .filter(|c| parts.iter().any(|part| in_part(c, part)) && c.matches_words(&words))
+                .map(|c| c.id.clone())
+                .collect();
+            for size in [1, 2, 3, 7, whole.len() + 1] {
+                let (mut joined, mut before, mut pages) = (Vec::new(), None, 0);
+                loop {
+                    let page = journal
+                        .conversation_page(parts, &words, before.as_ref(), size)
+                        .unwrap();
+                    assert!(page.records.len() <= size);
+                    let mut ids: Vec<String> = page.records.iter().map(|c| c.id.clone()).collect();
+                    ids.extend(joined);
+                    joined = ids;
+                    pages += 1;
+                    match page.earlier {
+                        Some(cursor) => before = Some(cursor),
+                        None => break,
+                    }
+                }
+                assert_eq!(joined, whole, "{parts:?} {words:?} pages of {size}");
+                assert_eq!(
+                    pages,
+                    whole.len().div_ceil(size).max(1),
+                    "{parts:?} pages of {size}"
+                );
+            }
+        }
+    }
+    // His thread holds his group message's picture too, read with its record.
+    let page = journal
+        .conversation_page(&conversations[1], &[], None, 100)
+        .unwrap();
+    assert!(page.records.iter().any(|c| !c.parts.is_empty()));
+}

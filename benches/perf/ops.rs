@@ -15,7 +15,7 @@ const SELECT_ATTACHMENTS: &str = "SELECT a.id, a.incident_id, a.person_id, a.sha
 /// rows must; returns how many. Until 2026-11-30 evening each value was dropped as soon as it
 /// was read, which spared the floor the allocations the journal's result needs (the
 /// timeline's floor was 1.2-1.5x faster that way; see docs/performance.md).
-fn read_all(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Res<usize> {
+pub(super) fn read_all(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Res<usize> {
     let mut stmt = conn.prepare_cached(sql)?;
     let columns = stmt.column_count();
     let mut rows = stmt.query(args)?;
@@ -165,7 +165,7 @@ fn sql_unlock(path: &Path, key: Option<&str>) -> Res<Connection> {
 
 /// The least any unlock must do, whatever it checks: open the database with its key, check
 /// it opens, and read the chain's head (the journal's fingerprint).
-fn sql_open(path: &Path, key: Option<&str>) -> Res<Connection> {
+pub(super) fn sql_open(path: &Path, key: Option<&str>) -> Res<Connection> {
     let conn = sql_connect(path, key)?;
     let head: String = conn.query_row(
         "SELECT hash FROM revisions ORDER BY seq DESC LIMIT 1",

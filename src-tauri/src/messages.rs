@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use daybook::journal::{
-    time, Communication, CommunicationFilter, IncidentFilter, Journal, JournalError,
+    search_words, time, Communication, Journal, JournalError, RecordCursor, RecordGroup, ThreadPart,
 };
 use daybook::model::PersonRole;
 use daybook::phone::numbers;
@@ -36,11 +36,7 @@ pub(crate) fn display_zone(
     journal: &Journal,
     computer: Option<&str>,
 ) -> Result<Zone, JournalError> {
-    let latest = journal
-        .incidents(&IncidentFilter::default())?
-        .into_iter()
-        .rfind(|i| i.deleted.is_none())
-        .map(|i| i.occurred.timezone);
+    let latest = journal.latest_incident_zone()?;
     if let Some(name) = latest.filter(|n| time::parse_zone(n).is_ok()) {
         return Ok(Zone {
             name,
@@ -102,13 +98,6 @@ impl Restrained {
     fn is_party(&self, n: &str) -> bool {
         self.numbers.iter().any(|m| m == n) || self.stated == n
     }
-
-    /// What a filter for their texts and calls looks for.
-    fn parties(&self) -> Vec<String> {
-        let mut all = self.numbers.clone();
-        all.push(self.stated.clone());
-        all
-    }
 }
 
 pub(crate) fn restrained_people(journal: &Journal) -> Result<Vec<Restrained>, JournalError> {
@@ -135,19 +124,19 @@ pub(crate) fn restrained_people(journal: &Journal) -> Result<Vec<Restrained>, Jo
     Ok(out)
 }
 
-/// Which thread a record belongs to: the first restrained person one of whose numbers is
-/// among its other parties; else, for a call from a withheld number, the first restrained
-/// person with a number on record (the report lists those calls with theirs); else its other
-/// parties.
-fn thread_key(c: &Communication, restrained: &[Restrained]) -> String {
+/// Which conversation a stored thread's records belong to: the first restrained person one of
+/// whose numbers is among its other parties; else, for calls from a withheld number, the
+/// first restrained person with a number on record (the report lists those calls with
+/// theirs); else its other parties.
+fn thread_key(numbers: &[String], withheld_calls: bool, restrained: &[Restrained]) -> String {
     if let Some(r) = restrained
         .iter()
-        .find(|r| c.numbers.iter().any(|n| r.is_party(n)))
+        .find(|r| numbers.iter().any(|n| r.is_party(n)))
     {
         return format!("person:{}", r.id);
     }
-    if c.numbers.is_empty() {
-        if c.hidden && c.kind.is_call() {
+    if numbers.is_empty() {
+        if withheld_calls {
             if let Some(r) = restrained.iter().find(|r| !r.numbers.is_empty()) {
                 return format!("person:{}", r.id);
             }
@@ -155,7 +144,11 @@ fn thread_key(c: &Communication, restrained: &[Restrained]) -> String {
         }
         return "unknown".into();
     }
-    format!("numbers:{}", c.numbers.join(" "))
+    format!("numbers:{}", numbers.join(" "))
+}
+
+fn group_key(g: &RecordGroup, restrained: &[Restrained]) -> String {
+    thread_key(&g.numbers, g.withheld_calls(), restrained)
 }
 
 #[derive(Serialize)]
@@ -192,40 +185,7 @@ pub struct Threads {
     restrained: Vec<(String, String)>,
     /// Whether any restrained person has a phone number on record.
     numbers_on_record: bool,
-    total: usize,
-}
-
-/// Whether a record matches the search words (case-insensitive): its text, subject, the
-/// numbers as written, normalised or printed, and the phone's contact label.
-fn matches(c: &Communication, words: &[String]) -> bool {
-    if words.is_empty() {
-        return true;
-    }
-    let mut hay = String::new();
-    for part in [&c.body, &c.subject, &c.number_raw, &c.contact_name]
-        .into_iter()
-        .flatten()
-    {
-        hay.push_str(&part.to_lowercase());
-        hay.push('\n');
-    }
-    for n in &c.numbers {
-        hay.push_str(&n.to_lowercase());
-        hay.push('\n');
-        hay.push_str(&numbers::display(n).to_lowercase());
-        hay.push('\n');
-    }
-    let digits: String = hay.chars().filter(char::is_ascii_digit).collect();
-    words.iter().all(|w| {
-        // A number typed any way ("510 555 0100", "(510) 555-0100") finds it however stored.
-        let phone_like = w.chars().all(|c| c.is_ascii_digit() || "+-().".contains(c));
-        let wd: String = w.chars().filter(char::is_ascii_digit).collect();
-        hay.contains(w.as_str()) || (phone_like && wd.len() >= 3 && digits.contains(&wd))
-    })
-}
-
-fn search_words(text: &str) -> Vec<String> {
-    text.split_whitespace().map(str::to_lowercase).collect()
+    total: u64,
 }
 
 /// The threads: the restrained person's first, then the others, latest first.
@@ -239,28 +199,26 @@ pub async fn message_threads(
     with_journal(&state, |journal| {
         let zone = display_zone(journal, zone.as_deref())?;
         let restrained = restrained_people(journal)?;
-        let all = journal.communications(&CommunicationFilter::default())?;
-        let total = all.len();
+        let groups = journal.record_groups(&[])?;
+        let total: u64 = groups.iter().map(|g| g.records).sum();
         let mut by_key: BTreeMap<String, ThreadSummary> = BTreeMap::new();
         for r in &restrained {
             if !r.numbers.is_empty() {
                 by_key.insert(format!("person:{}", r.id), empty_thread(r));
             }
         }
-        for c in &all {
-            let key = thread_key(c, &restrained);
-            let thread = by_key.entry(key.clone()).or_insert_with(|| {
-                match restrained
-                    .iter()
-                    .find(|r| key == format!("person:{}", r.id))
-                {
-                    Some(r) => empty_thread(r),
-                    None => number_thread(&key, c),
+        for g in &groups {
+            let key = group_key(g, &restrained);
+            let thread = by_key
+                .entry(key.clone())
+                .or_insert_with(|| summary_for(&key, &g.numbers, &restrained));
+            thread.count(g);
+        }
+        if !words.is_empty() {
+            for g in journal.record_groups(&words)? {
+                if let Some(thread) = by_key.get_mut(&group_key(&g, &restrained)) {
+                    *thread.matches.get_or_insert(0) += g.records;
                 }
-            });
-            thread.count(c);
-            if !words.is_empty() && matches(c, &words) {
-                *thread.matches.get_or_insert(0) += 1;
             }
         }
         let mut threads: Vec<ThreadSummary> = by_key
@@ -288,29 +246,40 @@ pub async fn message_threads(
 /// A conversation with numbers not on a restrained person's record, titled by them (or as the
 /// hidden or unknown caller), before its texts and calls are counted in.
 impl ThreadSummary {
-    /// Counts one text or call into the conversation: kind, hidden caller, the phone's label
-    /// and the latest time.
-    fn count(&mut self, c: &Communication) {
-        if c.kind.is_call() {
-            self.calls += 1;
-            if c.from_withheld_number() {
-                self.hidden_calls += 1;
+    /// Counts a group of texts or calls into the conversation: kind, hidden caller, the
+    /// phone's label and the latest time.
+    fn count(&mut self, g: &RecordGroup) {
+        if g.call {
+            self.calls += g.records;
+            if g.withheld_calls() {
+                self.hidden_calls += g.records;
             }
         } else {
-            self.texts += 1;
+            self.texts += g.records;
         }
-        if let Some(name) = &c.contact_name {
+        if let Some(name) = &g.contact_name {
             if !self.saved_as.contains(name) {
                 self.saved_as.push(name.clone());
             }
         }
-        self.last_ms = self.last_ms.max(c.at_ms);
+        self.last_ms = self.last_ms.max(g.last_ms);
     }
 }
 
-fn number_thread(key: &str, first: &Communication) -> ThreadSummary {
-    let shown: Vec<String> = first.numbers.iter().map(|n| numbers::display(n)).collect();
-    let single = (first.numbers.len() == 1).then(|| first.numbers[0].clone());
+/// The restrained person's conversation for their key, else one titled by its numbers.
+fn summary_for(key: &str, numbers: &[String], restrained: &[Restrained]) -> ThreadSummary {
+    match restrained
+        .iter()
+        .find(|r| key == format!("person:{}", r.id))
+    {
+        Some(r) => empty_thread(r),
+        None => number_thread(key, numbers),
+    }
+}
+
+fn number_thread(key: &str, numbers: &[String]) -> ThreadSummary {
+    let shown: Vec<String> = numbers.iter().map(|n| numbers::display(n)).collect();
+    let single = (numbers.len() == 1).then(|| numbers[0].clone());
     ThreadSummary {
         key: key.to_string(),
         title: match key {
@@ -379,11 +348,11 @@ pub async fn other_conversations(state: State<'_, AppState>) -> Answer<Vec<Other
     with_journal(&state, |journal| {
         let restrained = journal.restrained_numbers()?;
         let mut by_number: BTreeMap<String, OtherConversation> = BTreeMap::new();
-        for c in journal.communications(&CommunicationFilter::default())? {
-            if c.is_with_restrained(&restrained) {
+        for g in journal.record_groups(&[])? {
+            if g.withheld_calls() || g.numbers.iter().any(|n| restrained.contains(n)) {
                 continue;
             }
-            for n in &c.numbers {
+            for n in &g.numbers {
                 let conversation =
                     by_number
                         .entry(n.clone())
@@ -395,18 +364,18 @@ pub async fn other_conversations(state: State<'_, AppState>) -> Answer<Vec<Other
                             calls: 0,
                             last_ms: i64::MIN,
                         });
-                if c.kind.is_call() {
-                    conversation.calls += 1;
+                if g.call {
+                    conversation.calls += g.records;
                 } else {
-                    conversation.texts += 1;
+                    conversation.texts += g.records;
                 }
                 // A group message's label names the group, not this number.
-                if let (Some(name), 1) = (&c.contact_name, c.numbers.len()) {
+                if let (Some(name), 1) = (&g.contact_name, g.numbers.len()) {
                     if !conversation.saved_as.contains(name) {
                         conversation.saved_as.push(name.clone());
                     }
                 }
-                conversation.last_ms = conversation.last_ms.max(c.at_ms);
+                conversation.last_ms = conversation.last_ms.max(g.last_ms);
             }
         }
         let mut list: Vec<OtherConversation> = by_number.into_values().collect();
@@ -438,71 +407,67 @@ pub struct ThreadView {
     summary: ThreadSummary,
     zone: String,
     zone_note: String,
+    /// A page of the conversation, oldest first: the newest texts and calls, or those before
+    /// `before`.
     items: Vec<ThreadItem>,
+    /// Where the earlier texts and calls start, when there are any (the search's only, with
+    /// one).
+    earlier: Option<RecordCursor>,
 }
 
-/// One thread's texts and calls, in time order.
+/// The texts and calls a conversation shows at once, and each time the person asks for
+/// earlier ones.
+const THREAD_PAGE: usize = 500;
+
+/// A page of one conversation's texts and calls (with `text`, those holding its words), in
+/// time order: the newest, or those before `before`.
 #[tauri::command]
 pub async fn message_thread(
     state: State<'_, AppState>,
     key: String,
     zone: Option<String>,
+    text: Option<String>,
+    before: Option<RecordCursor>,
 ) -> Answer<ThreadView> {
+    let words = search_words(text.as_deref().unwrap_or(""));
     with_journal(&state, |journal| {
         let zone = display_zone(journal, zone.as_deref())?;
         let restrained = restrained_people(journal)?;
-        let mut filter = CommunicationFilter::default();
-        if let Some(numbers) = key.strip_prefix("numbers:") {
-            filter.numbers = numbers.split(' ').map(str::to_string).collect();
-        } else if let Some(id) = key.strip_prefix("person:") {
-            filter.numbers = restrained
-                .iter()
-                .find(|r| r.id == id)
-                .map(Restrained::parties)
-                .unwrap_or_default();
-        }
-        // The numbers filter finds any record with one of them among its parties; the thread
-        // holds the records whose key is this one (a group with the restrained person is
-        // theirs, not the group's), plus calls from a withheld number for theirs.
-        let mut records: Vec<Communication> =
-            if filter.numbers.is_empty() && key != "hidden" && key != "unknown" {
-                Vec::new()
-            } else if filter.numbers.is_empty() {
-                journal.communications(&filter)?
-            } else {
-                let mut found = journal.communications(&filter)?;
-                if key.starts_with("person:") {
-                    filter.numbers.clear();
-                    filter.kinds = Some(vec![daybook::phone::RecordKind::Call]);
-                    found.extend(
-                        journal
-                            .communications(&filter)?
-                            .into_iter()
-                            .filter(Communication::from_withheld_number),
-                    );
-                    found.sort_by_key(|c| c.at_ms);
-                }
-                found
-            };
-        records.retain(|c| thread_key(c, &restrained) == key);
-        let mut summary = match restrained
-            .iter()
-            .find(|r| format!("person:{}", r.id) == key)
-        {
-            Some(r) => empty_thread(r),
-            None => {
-                let first = records.first().ok_or_else(|| {
-                    JournalError::Invalid(
-                        "These texts and calls are no longer in the journal.".into(),
-                    )
-                })?;
-                number_thread(&key, first)
+        let mut parts: Vec<ThreadPart> = Vec::new();
+        let mut summary = None;
+        for g in journal.record_groups(&[])? {
+            if group_key(&g, &restrained) != key {
+                continue;
             }
+            let part = ThreadPart {
+                withheld_calls: g.numbers.is_empty().then_some(g.withheld_calls()),
+                numbers: g.numbers.clone(),
+            };
+            summary
+                .get_or_insert_with(|| summary_for(&key, &g.numbers, &restrained))
+                .count(&g);
+            if !parts.contains(&part) {
+                parts.push(part);
+            }
+        }
+        let mut summary = match summary {
+            Some(summary) => summary,
+            None => match restrained
+                .iter()
+                .find(|r| format!("person:{}", r.id) == key)
+            {
+                Some(r) => empty_thread(r),
+                None => {
+                    return Err(JournalError::Invalid(
+                        "These texts and calls are no longer in the journal.".into(),
+                    ))
+                }
+            },
         };
+        let page = journal.conversation_page(&parts, &words, before.as_ref(), THREAD_PAGE)?;
         let mut names: BTreeMap<String, String> = BTreeMap::new();
-        let mut items = Vec::with_capacity(records.len());
-        for c in records {
-            summary.count(&c);
+        let mut items = Vec::with_capacity(page.records.len());
+        for c in page.records {
             let file = match names.get(&c.source.import_id) {
                 Some(name) => name.clone(),
                 None => {
@@ -534,6 +499,7 @@ pub async fn message_thread(
             zone_note: zone.sentence(),
             zone: zone.name,
             items,
+            earlier: page.earlier,
         })
     })
 }

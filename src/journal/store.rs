@@ -105,6 +105,16 @@ pub fn integrity_problems(conn: &Connection) -> Result<Vec<String>, StoreError> 
     Ok(problems)
 }
 
+/// Brings a test's in-memory database to the latest schema.
+#[cfg(test)]
+pub(crate) fn migrate_for_test(conn: &mut Connection) {
+    MIGRATIONS
+        .as_ref()
+        .expect("migrations")
+        .to_latest(conn)
+        .expect("migrated");
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -163,5 +173,78 @@ mod tests {
             );
             assert!(conn.execute(&sql, []).is_err(), "{owners} accepted");
         }
+    }
+
+    /// Migration 12 counts the records already stored, and its triggers keep the counts as
+    /// records are added (or, should that ever happen, changed or removed).
+    #[test]
+    fn conversation_counts_are_filled_and_kept() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        let migrations = super::MIGRATIONS.as_ref().unwrap();
+        migrations.to_version(&mut conn, 11).unwrap();
+        let add = |conn: &rusqlite::Connection,
+                   id: &str,
+                   kind: &str,
+                   at: i64,
+                   thread: &str,
+                   hidden: i64,
+                   name: &str| {
+            conn.execute(
+                "INSERT INTO communications (id, import_id, position, line, byte_start, byte_end,
+                     kind, at_ms, status, incoming, thread, hidden, contact_name, content_key)
+                 VALUES (?1, 'i1', ?3, 1, 0, 1, ?2, ?3, 'received', 1, ?4, ?5, nullif(?6, ''), ?1)",
+                rusqlite::params![id, kind, at, thread, hidden, name],
+            )
+            .unwrap();
+        };
+        conn.execute_batch(
+            "INSERT INTO phone_imports (id, format, body, imported_at) VALUES ('i1', 'f', '{}', 't')",
+        )
+        .unwrap();
+        add(&conn, "c1", "sms", 10, "+1510", 0, "M");
+        add(&conn, "c2", "sms", 30, "+1510", 0, "M");
+        add(&conn, "c3", "call", 20, "", 1, "");
+        migrations.to_latest(&mut conn).unwrap();
+        let groups = |conn: &rusqlite::Connection| -> Vec<(String, i64, i64, String, i64, i64)> {
+            let mut stmt = conn
+                .prepare("SELECT * FROM communication_groups ORDER BY thread, call")
+                .unwrap();
+            stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+        };
+        assert_eq!(
+            groups(&conn),
+            [
+                ("".into(), 1, 1, "".into(), 1, 20),
+                ("+1510".into(), 0, 0, "M".into(), 2, 30)
+            ]
+        );
+        add(&conn, "c4", "sms", 40, "+1510", 0, "M");
+        add(&conn, "c5", "call", 5, "+1510", 0, "M");
+        conn.execute("UPDATE communications SET at_ms = 25 WHERE id = 'c4'", [])
+            .unwrap();
+        conn.execute("DELETE FROM communications WHERE id = 'c3'", [])
+            .unwrap();
+        assert_eq!(
+            groups(&conn),
+            [
+                ("+1510".into(), 0, 0, "M".into(), 3, 30),
+                ("+1510".into(), 1, 0, "M".into(), 1, 5)
+            ]
+        );
+        conn.execute("DELETE FROM communications WHERE id = 'c2'", [])
+            .unwrap();
+        assert_eq!(groups(&conn)[0], ("+1510".into(), 0, 0, "M".into(), 2, 25));
     }
 }

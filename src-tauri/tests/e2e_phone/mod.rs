@@ -194,6 +194,26 @@ async fn phone_backup_imported_threads_shown_number_marked_incident_made() {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         app.screenshot(&shots.join("app-messages.png")).await;
     }
+    // The conversation's own search is answered by the journal (a conversation is read a
+    // page at a time): the two missed calls, then all again, the choice kept throughout.
+    app.fill("#thread-search", "missed").await;
+    app.wait_count("#thread li.item", 2).await;
+    assert!(app
+        .text("#thread")
+        .await
+        .contains("Missed call from a hidden number"));
+    app.js("const s = document.querySelector('#thread-search'); s.value = ''; s.dispatchEvent(new Event('input'))")
+        .await;
+    app.wait_count("#thread li.item", 6).await;
+    assert_eq!(
+        app.count("#thread li.item.selected input.pick:checked")
+            .await,
+        3
+    );
+    assert_eq!(
+        app.text("#selection-count").await,
+        "3 texts and calls selected"
+    );
 
     // Another number marked as his: after a confirmation it joins his thread.
     app.click("#back-to-threads").await;

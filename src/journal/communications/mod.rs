@@ -24,6 +24,11 @@ mod cite;
 mod extract;
 pub use extract::Extract;
 mod import;
+mod threads;
+pub use threads::{
+    fields_match, search_words, ConversationPage, RecordCursor, RecordGroup, SearchedFields,
+    ThreadPart,
+};
 
 use std::collections::HashMap;
 use std::io;

@@ -120,7 +120,8 @@ async function backToThreads(view) {
 // One thread
 
 async function showThread(view, key) {
-  const thread = await call('message_thread', { key, zone: localZone() })
+  const asked = (text, before) => call('message_thread', { key, zone: localZone(), text, before })
+  const thread = await asked(state.text, null)
   // Drawn only after the answer came: if the journal locked meanwhile, nothing is drawn.
   clear(view)
   const selected = new Set()
@@ -132,28 +133,65 @@ async function showThread(view, key) {
     chosen.textContent = selected.size ? `${plural(selected.size, 'text or call', 'texts and calls')} selected` : 'Nothing selected'
     make.disabled = cite.disabled = selected.size === 0
   }
+  // A page at a time (the newest first shown): a conversation can hold hundreds of thousands
+  // of texts, and the window draws only what the person asks to see.
+  let items = thread.items
+  let earlier = thread.earlier
+  let asking = 0
   const list = h('div', { id: 'thread', class: 'conversation' })
-  let day = null
-  let ol = null
-  for (const item of thread.items) {
-    if (item.day !== day) {
-      day = item.day
-      ol = h('ol', { class: 'bubbles' })
-      list.append(h('section', { class: 'day' }, h('h2', {}, day), ol))
+  const more = h('button', { type: 'button', class: 'link', id: 'earlier-items' }, 'Show earlier texts and calls')
+  const draw = () => {
+    clear(list)
+    if (earlier) list.append(more)
+    let day = null
+    let ol = null
+    for (const item of items) {
+      if (item.day !== day) {
+        day = item.day
+        ol = h('ol', { class: 'bubbles' })
+        list.append(h('section', { class: 'day' }, h('h2', {}, day), ol))
+      }
+      ol.append(itemRow(item, selected, onPick))
     }
-    ol.append(itemRow(item, selected, onPick))
+    if (!items.length) {
+      list.append(h('p', { class: 'empty' }, filter.value.trim()
+        ? 'No text or call in this conversation has these words.'
+        : 'No texts or calls with these numbers have been imported yet.'))
+    }
   }
-  if (!thread.items.length) list.append(h('p', { class: 'empty' }, 'No texts or calls with these numbers have been imported yet.'))
-  const applyFilter = () => {
-    const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean)
-    for (const li of list.querySelectorAll('li.item')) {
-      li.hidden = words.length > 0 && !words.every((w) => li.dataset.search.includes(w))
+  more.addEventListener('click', async () => {
+    const mine = ++asking
+    more.disabled = true
+    try {
+      const page = await asked(filter.value, earlier)
+      if (mine !== asking) return
+      items = page.items.concat(items)
+      earlier = page.earlier
+      draw()
+      ;(earlier ? more : list.querySelector('input.pick'))?.focus()
+    } catch (error) {
+      say(error.message, 'error')
+    } finally {
+      more.disabled = false
     }
-    for (const section of list.querySelectorAll('section.day')) {
-      section.hidden = !section.querySelector('li.item:not([hidden])')
-    }
-  }
-  filter.addEventListener('input', applyFilter)
+  })
+  let timer
+  filter.addEventListener('input', () => {
+    clearTimeout(timer)
+    timer = setTimeout(async () => {
+      const mine = ++asking
+      try {
+        const page = await asked(filter.value, null)
+        if (mine !== asking) return
+        items = page.items
+        earlier = page.earlier
+        draw()
+      } catch (error) {
+        if (mine === asking) say(error.message, 'error')
+      }
+    }, 150)
+  })
+  draw()
 
   const mark = thread.can_mark && !thread.restrained
     ? h('button', { type: 'button', id: 'mark-number', onclick: () => markNumber(view, thread) }, 'This is the restrained person\'s number')
@@ -180,7 +218,6 @@ async function showThread(view, key) {
     list,
     h('div', { class: 'actions sticky selection-bar' }, chosen, make, cite),
   ].filter(Boolean))
-  applyFilter()
   view.dataset.screen = 'messages'
 }
 
@@ -188,6 +225,7 @@ function itemRow(item, selected, onPick) {
   const call_ = item.kind === 'call'
   const side = item.incoming ? 'in' : 'out'
   const box = h('input', { type: 'checkbox', class: 'pick', value: item.id, 'aria-label': `Select the ${call_ ? 'call' : 'text'} at ${item.time}` })
+  box.checked = selected.has(item.id)
   box.addEventListener('change', () => {
     if (box.checked) selected.add(item.id)
     else selected.delete(item.id)
@@ -209,9 +247,7 @@ function itemRow(item, selected, onPick) {
       (item.parts ?? []).map((p) => part(p)),
       h('p', { class: 'stamp' }, when, item.incoming ? ' · received' : ' · sent', status, stampNotes(item)))
   }
-  const search = [item.body, item.subject, item.contact_name, item.number_raw, ...(item.shown_numbers ?? []), call_ ? callWords(item) : '']
-    .filter(Boolean).join('\n').toLowerCase()
-  const li = h('li', { class: `item ${call_ ? 'call' : 'text'} ${side}`, dataset: { id: item.id, search }, title: `From ${item.source}` },
+  const li = h('li', { class: `item ${call_ ? 'call' : 'text'} ${side}${box.checked ? ' selected' : ''}`, dataset: { id: item.id }, title: `From ${item.source}` },
     h('label', { class: 'picker' }, box), content)
   return li
 }
