@@ -37,6 +37,9 @@ pub enum HistoryStatus {
 /// What the person is told when a revision does not check out, at unlock or after the
 /// whole walk. Reports made now do not say it, so the person is told what to keep.
 pub fn warning(problem: &ChainError) -> String {
+    // The chain's own sentence ends with a full stop; inside the brackets it goes.
+    let problem = problem.to_string();
+    let problem = problem.trim_end_matches('.');
     format!(
         "Warning: the journal's history does not check out ({problem}). Your entries are still shown. Keep a copy of this journal folder exactly as it is, and tell your attorney or advocate before you hand over a report."
     )
