@@ -591,19 +591,48 @@ fn child(args: &[String]) -> Res<()> {
                 ..Scope::default()
             });
             options.max_bytes = (cap > 0).then_some(cap);
+            // "memory-all": every picture kept for the whole report, as before 2026-12-05.
+            if args.get(5).map(String::as_str) == Some("memory-all") {
+                options.pictures_kept_bytes = u64::MAX;
+            }
             let before = status_kib("VmRSS:");
             reset_peak();
-            let (secs, report) = time(|| Ok(render(&journal, &options)?))?;
-            let largest = report
-                .volumes
-                .iter()
-                .map(|v| v.pdf.len())
-                .max()
-                .unwrap_or(0);
+            // "files": written a volume at a time, as `export report` and the app do; else
+            // made in memory, as the evidence packet takes it.
+            let (secs, sizes) = if args.get(5).map(String::as_str) == Some("files") {
+                let dir = std::env::temp_dir()
+                    .join(format!("daybook-perf-report-{}", std::process::id()));
+                fs::create_dir_all(&dir)?;
+                let written = time(|| {
+                    Ok(daybook::report::chronological::render_to_files(
+                        &journal,
+                        &options,
+                        &dir.join("report.pdf"),
+                        &|| false,
+                    )?)
+                });
+                fs::remove_dir_all(&dir)?;
+                let (secs, written) = written?;
+                (
+                    secs,
+                    written
+                        .volumes
+                        .iter()
+                        .map(|(v, _)| v.size)
+                        .collect::<Vec<_>>(),
+                )
+            } else {
+                let (secs, report) = time(|| Ok(render(&journal, &options)?))?;
+                (
+                    secs,
+                    report.volumes.iter().map(|v| v.pdf.len() as u64).collect(),
+                )
+            };
             println!(
-                "child rss_before_kib={before} hwm_kib={} secs={secs:.3} volumes={} largest={largest}",
+                "child rss_before_kib={before} hwm_kib={} secs={secs:.3} volumes={} largest={}",
                 status_kib("VmHWM:"),
-                report.volumes.len()
+                sizes.len(),
+                sizes.iter().max().copied().unwrap_or(0)
             );
         }
         other => return Err(format!("unknown child {other:?}").into()),

@@ -428,3 +428,57 @@ fn bad_sizes_and_taken_names_write_nothing() {
     );
     assert!(out.exists() && !t.path("r-vol1.pdf").exists());
 }
+
+/// The report written a volume at a time (`render_to_files`, what `export report` and the app
+/// use, so that one volume's PDF is in memory at once) is byte for byte the report made in
+/// memory; so is a report whose pictures were all let go after layout and decrypted again as
+/// their volume was written. A cancel between volumes leaves nothing behind.
+#[test]
+fn volumes_written_one_at_a_time_are_the_report_made_in_memory() {
+    use daybook::report::chronological::{render, render_to_files, ReportError, ReportOptions};
+    let t = TestDir::new();
+    demo(&t);
+    let passphrase = age::secrecy::SecretString::from(util::PASSPHRASE.to_string());
+    let (journal, _) =
+        daybook::Journal::open(&t.journal, daybook::Unlock::Passphrase(&passphrase)).unwrap();
+    let mut options = ReportOptions::new(Default::default());
+    options.generated_at = "2026-12-05T08:00:00Z".parse().unwrap();
+    options.max_bytes = Some(CAP);
+    let in_memory: Vec<Vec<u8>> = render(&journal, &options)
+        .unwrap()
+        .volumes
+        .into_iter()
+        .map(|v| v.pdf)
+        .collect();
+    assert!(in_memory.len() >= 3, "{} volumes", in_memory.len());
+
+    let out = t.path("streamed.pdf");
+    let written = render_to_files(&journal, &options, &out, &|| false).unwrap();
+    assert_eq!(written.volumes.len(), in_memory.len());
+    for ((made, path), pdf) in written.volumes.iter().zip(&in_memory) {
+        assert_eq!(&std::fs::read(path).unwrap(), pdf, "{}", path.display());
+        assert_eq!(made.size, pdf.len() as u64);
+    }
+
+    let mut let_go = options.clone();
+    let_go.pictures_kept_bytes = 0;
+    let again: Vec<Vec<u8>> = render(&journal, &let_go)
+        .unwrap()
+        .volumes
+        .into_iter()
+        .map(|v| v.pdf)
+        .collect();
+    assert!(
+        again == in_memory,
+        "pictures decrypted again print the same"
+    );
+
+    let asked = std::cell::Cell::new(0);
+    let cancel_second = || {
+        asked.set(asked.get() + 1);
+        asked.get() >= 2
+    };
+    let result = render_to_files(&journal, &options, &t.path("cancelled.pdf"), &cancel_second);
+    assert!(matches!(result, Err(ReportError::Cancelled)));
+    assert!(volume_files(t.tmp.path(), "cancelled").is_empty());
+}

@@ -93,10 +93,29 @@ pub(super) fn report_section(args: &Args, spec: &Spec) -> Res<()> {
     drop(journal);
 
     let root = set.root.to_str().ok_or("path")?;
-    for (label, cap) in [("--max-mb 10", "10000000"), ("one file", "0")] {
+    for (label, cap, how) in [
+        (
+            "--max-mb 10, written a volume at a time",
+            "10000000",
+            "files",
+        ),
+        ("--max-mb 10, in memory (packet)", "10000000", "memory"),
+        (
+            "--max-mb 10, in memory, every picture kept (before)",
+            "10000000",
+            "memory-all",
+        ),
+        ("one file, written", "0", "files"),
+        ("one file, in memory (packet)", "0", "memory"),
+        (
+            "one file, in memory, every picture kept (before)",
+            "0",
+            "memory-all",
+        ),
+    ] {
         let kv = run_child(
             &set.recovery,
-            &["report", root, &from.to_string(), &to.to_string(), cap],
+            &["report", root, &from.to_string(), &to.to_string(), cap, how],
         )?;
         let hwm = field(&kv, "hwm_kib")? as u64;
         let vols = field(&kv, "volumes")?;
@@ -105,8 +124,9 @@ pub(super) fn report_section(args: &Args, spec: &Spec) -> Res<()> {
             &format!("report peak memory (VmHWM), {label}"),
             mib(hwm),
             format!(
-                "{vols} volume(s), largest {:.1} MB; RSS before {}",
+                "{vols} volume(s), largest {:.1} MB, {:.2} s; RSS before {}",
                 largest / 1e6,
+                field(&kv, "secs")?,
                 mib(field(&kv, "rss_before_kib")? as u64)
             ),
             hwm as f64 * 1024.0 / image_bytes as f64,

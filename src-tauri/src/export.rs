@@ -105,6 +105,7 @@ impl ExportRequest {
             generated_at: chrono::Utc::now(),
             redaction,
             max_bytes: (self.max_mb > 0).then(|| u64::from(self.max_mb) * 1_000_000),
+            pictures_kept_bytes: daybook::report::chronological::PICTURES_KEPT_BYTES,
         })
     }
 
@@ -246,16 +247,23 @@ pub async fn export_report(
         return Ok(None);
     };
     let options = request.report_options()?;
+    // Written a volume at a time as it is made (memory stays at about one volume), all or
+    // nothing; Cancel is heard between volumes.
     let report = with_journal(&state, |journal| {
-        daybook::report::chronological::render(journal, &options)
+        daybook::report::chronological::render_to_files(journal, &options, &path, &|| {
+            state.cancelled()
+        })
     })?;
-    let files = report.files(&path);
-    deliver_all(&state, &files)?;
-    let paths: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    remember_exported(&state, report.volumes.iter().map(|(_, p)| p.clone()));
+    let paths: Vec<String> = report
+        .volumes
+        .iter()
+        .map(|(_, p)| p.display().to_string())
+        .collect();
     let over_cap: Vec<String> = report
         .volumes
         .iter()
-        .filter_map(|v| v.over_cap.clone())
+        .filter_map(|(v, _)| v.over_cap.clone())
         .collect();
     let mut summary = if paths.len() == 1 {
         format!(

@@ -487,15 +487,24 @@ fn incident(config: &Config, command: IncidentCommand) -> Result<()> {
 }
 
 fn export(config: &Config, command: ExportCommand) -> Result<()> {
-    use crate::report::chronological::render;
+    use crate::report::chronological::{render_to_files, ReportError};
+    use crate::report::volumes::WriteError;
     match command {
         ExportCommand::Report { out, scope } => {
             if out.symlink_metadata().is_ok() {
                 return Err(CliError::Exists { path: out });
             }
             let journal = config.unlock()?;
-            let report = render(&journal, &report_options(&journal, &scope)?)?;
-            write_report(&out, &report)?;
+            let options = report_options(&journal, &scope)?;
+            let report =
+                render_to_files(&journal, &options, &out, &|| false).map_err(|e| match e {
+                    ReportError::Write(WriteError::Exists { path }) => CliError::Exists { path },
+                    ReportError::Write(WriteError::Io { path, source }) => {
+                        CliError::Write { path, source }
+                    }
+                    other => other.into(),
+                })?;
+            say_report_written(&out, &report)?;
         }
         ExportCommand::OfficerSheet {
             out,
@@ -708,12 +717,21 @@ fn packet_key(path: &Path, identity: Option<&Path>) -> Result<crate::packet::Pac
     })
 }
 
-/// Writes a report to `out`, or, when it came out in volumes, to `STEM-vol1.pdf` ... beside
-/// it. Nothing is written unless every name is free, and a failure removes what was written.
-fn write_report(out: &Path, report: &crate::report::chronological::Report) -> Result<()> {
-    warn_over_cap(report);
-    if let [only] = report.volumes.as_slice() {
-        write_new_file(out, &only.pdf)?;
+/// Says where a report went (written by `render_to_files`, a volume at a time): `out`, or,
+/// when it came out in volumes, `STEM-vol1.pdf` ... beside it.
+fn say_report_written(
+    out: &Path,
+    report: &crate::report::chronological::WrittenReport,
+) -> Result<()> {
+    for (volume, _) in &report.volumes {
+        if let Some(reason) = &volume.over_cap {
+            eprintln!(
+                "Warning: volume {} is over the size limit. {reason}",
+                volume.number
+            );
+        }
+    }
+    if report.volumes.len() == 1 {
         print_line!(
             "Wrote {} ({} pages, {} incidents, {} exhibits; privacy profile: {}).",
             out.display(),
@@ -728,11 +746,6 @@ fn write_report(out: &Path, report: &crate::report::chronological::Report) -> Re
         }
         return Ok(());
     }
-    let files = report.files(out);
-    crate::report::volumes::write_all_new(&files).map_err(|e| match e {
-        crate::report::volumes::WriteError::Exists { path } => CliError::Exists { path },
-        crate::report::volumes::WriteError::Io { path, source } => CliError::Write { path, source },
-    })?;
     print_line!(
         "The report is larger than one file may be, so it is in {} volumes ({} pages, {} incidents, {} exhibits; privacy profile: {}):",
         report.volumes.len(),
@@ -741,13 +754,13 @@ fn write_report(out: &Path, report: &crate::report::chronological::Report) -> Re
         report.exhibits,
         report.redaction.key()
     );
-    for ((path, _), volume) in files.iter().zip(&report.volumes) {
+    for (volume, path) in &report.volumes {
         print_line!(
             "  {}  pages {}-{}, {}",
             path.display(),
             volume.first_page,
             volume.last_page,
-            crate::evidence::human_size(volume.pdf.len() as u64)
+            crate::evidence::human_size(volume.size)
         );
     }
     Ok(())
@@ -784,6 +797,7 @@ fn report_options(
         generated_at: chrono::Utc::now(),
         redaction: scope.redact,
         max_bytes: Some((scope.max_mb * 1_000_000.0) as u64),
+        pictures_kept_bytes: crate::report::chronological::PICTURES_KEPT_BYTES,
     })
 }
 

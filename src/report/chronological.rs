@@ -50,6 +50,10 @@ pub enum ReportError {
     Empty,
     #[error("The report's page numbers did not settle, so it was not written. Please report this problem; a different --max-mb may work meanwhile.")]
     Unsettled,
+    #[error(transparent)]
+    Write(#[from] volumes::WriteError),
+    #[error("Cancelled. Nothing was written.")]
+    Cancelled,
 }
 
 #[derive(Debug, Clone)]
@@ -64,7 +68,12 @@ pub struct ReportOptions {
     /// Largest size of one PDF file. A larger report is split into volumes; `None` keeps it
     /// in one file whatever its size.
     pub max_bytes: Option<u64>,
+    /// Bytes of prepared pictures kept in memory while the report is laid out; pictures past
+    /// it are decrypted again when their volume is written ([`PICTURES_KEPT_BYTES`] by default).
+    pub pictures_kept_bytes: u64,
 }
+
+pub use exhibit_pages::PICTURES_KEPT_BYTES;
 
 impl ReportOptions {
     /// Letter paper, generated now, no court redaction profile, the 10 MB default cap.
@@ -75,6 +84,7 @@ impl ReportOptions {
             generated_at: Utc::now(),
             redaction: Profile::None,
             max_bytes: Some(volumes::DEFAULT_MAX_BYTES),
+            pictures_kept_bytes: PICTURES_KEPT_BYTES,
         }
     }
 }
@@ -142,12 +152,186 @@ pub fn render_for_packet(
     render_printed(journal, &select(journal, &options.scope)?, options)
 }
 
-/// The report, and the redacted selection it was laid out from.
+/// The report written to `out` (or, in volumes, to `STEM-vol1.pdf` ... beside it; see
+/// [`volumes::output_paths`]) a volume at a time, so that no more than one volume's PDF is in
+/// memory at once. Nothing is written unless every name is free; a failure or `cancelled()`
+/// (asked between volumes) removes what was written: a report is whole or absent.
+pub fn render_to_files(
+    journal: &Journal,
+    options: &ReportOptions,
+    out: &std::path::Path,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<WrittenReport, ReportError> {
+    let selection = select(journal, &options.scope)?;
+    let mut files = FilesOut {
+        out: out.to_path_buf(),
+        paths: Vec::new(),
+        written: Vec::new(),
+        cancelled,
+    };
+    let (made, facts, _) = lay_out_and_write(journal, &selection, options, &mut files)?;
+    let paths = std::mem::take(&mut files.written);
+    Ok(WrittenReport {
+        volumes: made.into_iter().zip(paths).collect(),
+        pages: facts.pages,
+        incidents: facts.incidents,
+        exhibits: facts.exhibits,
+        redaction: facts.redaction,
+    })
+}
+
+/// A report written to files by [`render_to_files`].
+pub struct WrittenReport {
+    /// Each volume, with where it was written.
+    pub volumes: Vec<(Made, std::path::PathBuf)>,
+    pub pages: usize,
+    pub incidents: usize,
+    pub exhibits: usize,
+    pub redaction: Profile,
+}
+
+/// One volume as made, without its bytes.
+#[derive(Debug, Clone)]
+pub struct Made {
+    /// 1-based.
+    pub number: usize,
+    /// Printed page numbers of its first and last page.
+    pub first_page: usize,
+    pub last_page: usize,
+    /// As [`Volume::over_cap`].
+    pub over_cap: Option<String>,
+    /// Bytes of its PDF.
+    pub size: u64,
+}
+
+/// What a report says of itself beside its volumes.
+struct Facts {
+    pages: usize,
+    incidents: usize,
+    exhibits: usize,
+    redaction: Profile,
+}
+
+/// Where a report's volumes go as they are made. A report that comes out over its size cap
+/// is laid out again, and its volumes made again from the start (`begin`).
+trait VolumeOut {
+    /// A new set of `count` volumes: whatever an earlier set put is let go.
+    fn begin(&mut self, count: usize) -> Result<(), ReportError>;
+    fn put(&mut self, number: usize, pdf: Vec<u8>) -> Result<(), ReportError>;
+}
+
+/// Volumes kept in memory, for callers that take the whole report (the evidence packet).
+#[derive(Default)]
+struct MemoryOut(Vec<Vec<u8>>);
+
+impl VolumeOut for MemoryOut {
+    fn begin(&mut self, count: usize) -> Result<(), ReportError> {
+        self.0 = Vec::with_capacity(count);
+        Ok(())
+    }
+
+    fn put(&mut self, _: usize, pdf: Vec<u8>) -> Result<(), ReportError> {
+        self.0.push(pdf);
+        Ok(())
+    }
+}
+
+/// Volumes written to their files as they are made; what was written is removed again when
+/// the report does not finish (on `begin` for a new set, and when dropped unfinished).
+struct FilesOut<'c> {
+    out: std::path::PathBuf,
+    paths: Vec<std::path::PathBuf>,
+    written: Vec<std::path::PathBuf>,
+    cancelled: &'c dyn Fn() -> bool,
+}
+
+impl FilesOut<'_> {
+    fn remove_written(&mut self) {
+        for path in self.written.drain(..) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+impl VolumeOut for FilesOut<'_> {
+    fn begin(&mut self, count: usize) -> Result<(), ReportError> {
+        self.remove_written();
+        self.paths = volumes::output_paths(&self.out, count);
+        if let Some(taken) = self.paths.iter().find(|p| p.symlink_metadata().is_ok()) {
+            return Err(volumes::WriteError::Exists {
+                path: taken.clone(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    fn put(&mut self, number: usize, pdf: Vec<u8>) -> Result<(), ReportError> {
+        if (self.cancelled)() {
+            return Err(ReportError::Cancelled);
+        }
+        let path =
+            self.paths.get(number - 1).cloned().ok_or_else(|| {
+                LayoutError::PageNumbering(format!("volume {number} has no file"))
+            })?;
+        crate::fsutil::write_new(&path, &pdf).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AlreadyExists {
+                volumes::WriteError::Exists { path: path.clone() }
+            } else {
+                volumes::WriteError::Io {
+                    path: path.clone(),
+                    source,
+                }
+            }
+        })?;
+        self.written.push(path);
+        Ok(())
+    }
+}
+
+impl Drop for FilesOut<'_> {
+    fn drop(&mut self) {
+        self.remove_written();
+    }
+}
+
+/// The report in memory, and the redacted selection it was laid out from.
 fn render_printed(
     journal: &Journal,
     selection: &Selection,
     options: &ReportOptions,
 ) -> Result<(Report, Selection), ReportError> {
+    let mut kept = MemoryOut::default();
+    let (made, facts, selection) = lay_out_and_write(journal, selection, options, &mut kept)?;
+    let volumes = made
+        .into_iter()
+        .zip(kept.0)
+        .map(|(m, pdf)| Volume {
+            number: m.number,
+            pdf,
+            first_page: m.first_page,
+            last_page: m.last_page,
+            over_cap: m.over_cap,
+        })
+        .collect();
+    let report = Report {
+        volumes,
+        pages: facts.pages,
+        incidents: facts.incidents,
+        exhibits: facts.exhibits,
+        redaction: facts.redaction,
+    };
+    Ok((report, selection))
+}
+
+/// Lays the report out until its page numbers settle and its volumes fit their cap, and puts
+/// the volumes into `out`; gives what they are and the redacted selection.
+fn lay_out_and_write(
+    journal: &Journal,
+    selection: &Selection,
+    options: &ReportOptions,
+    out: &mut dyn VolumeOut,
+) -> Result<(Vec<Made>, Facts, Selection), ReportError> {
     if selection.incidents.is_empty() {
         return Err(ReportError::Empty);
     }
@@ -165,20 +349,20 @@ fn render_printed(
                 plan = next;
                 continue 'layout;
             }
-            let made = context.volumes(&pass, &plan)?;
+            let made = context.volumes(&pass, &plan, out)?;
             let Some(cap) = options.max_bytes else {
-                return Ok((context.report(made, &plan), context.selection));
+                return Ok((made, context.facts(&plan), context.selection));
             };
             let over = made
                 .iter()
-                .position(|v| v.over_cap.is_none() && v.pdf.len() as u64 > cap);
+                .position(|v| v.over_cap.is_none() && v.size > cap);
             match over {
-                None => return Ok((context.report(made, &plan), context.selection)),
+                None => return Ok((made, context.facts(&plan), context.selection)),
                 Some(k) => {
                     if headroom.len() <= k {
                         headroom.resize(k + 1, 0);
                     }
-                    let excess = made[k].pdf.len() as u64 - cap;
+                    let excess = made[k].size - cap;
                     headroom[k] += excess + cap / 50;
                     tries += 1;
                     if tries >= MAX_PASSES {
@@ -192,6 +376,8 @@ fn render_printed(
 }
 
 struct Context<'a> {
+    /// For pictures decrypted again as their volume is written.
+    journal: &'a Journal,
     /// As printed: redacted.
     selection: Selection,
     options: &'a ReportOptions,
@@ -232,7 +418,7 @@ impl Pass {
 
 impl<'a> Context<'a> {
     fn load(
-        journal: &Journal,
+        journal: &'a Journal,
         selection: &Selection,
         options: &'a ReportOptions,
     ) -> Result<Self, ReportError> {
@@ -258,7 +444,7 @@ impl<'a> Context<'a> {
                 histories.insert(incident.id.clone(), history);
             }
         }
-        let images = prepare_pictures(journal, &selection)?;
+        let images = prepare_pictures(journal, &selection, options.pictures_kept_bytes)?;
         let zone = selection
             .incidents
             .last()
@@ -272,6 +458,7 @@ impl<'a> Context<'a> {
         )?;
         let public_key = hex::encode(journal.signing_key()?.verifying_key().as_bytes());
         Ok(Self {
+            journal,
             selection,
             options,
             redactor,

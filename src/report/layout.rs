@@ -482,7 +482,35 @@ impl Image {
             ImageData::Jpeg { bytes, .. } => bytes.len() as u64,
             ImageData::Rgb { deflated, .. } => deflated.len() as u64,
             ImageData::PngStream { idat, .. } => idat.len() as u64,
+            ImageData::Deferred { stored, .. } => *stored,
         }
+    }
+
+    /// The same image without its data: placed and measured like this one, and loaded again
+    /// only when a volume that shows it is written ([`Layout::finish_loading`] asks for it by
+    /// `token`). A report with more pictures than it keeps in memory holds only their sizes.
+    pub fn deferred(&self, token: u64) -> Self {
+        Self {
+            data: Arc::new(ImageData::Deferred {
+                token,
+                stored: self.stored_size(),
+            }),
+            key: self.key,
+            width: self.width,
+            height: self.height,
+            orientation: self.orientation,
+        }
+    }
+
+    /// Whether the image's data is held (not [`Image::deferred`]).
+    pub fn is_loaded(&self) -> bool {
+        !matches!(*self.data, ImageData::Deferred { .. })
+    }
+
+    /// Whether `other` is this image: the same source file, placed the same way.
+    fn same_as(&self, other: &Image) -> bool {
+        (self.key, self.width, self.height, self.orientation)
+            == (other.key, other.width, other.height, other.orientation)
     }
 }
 
@@ -506,6 +534,8 @@ enum ImageData {
         colors: u8,
         idat: Vec<u8>,
     },
+    /// Not held: loaded by its `token` when written (see [`Image::deferred`]).
+    Deferred { token: u64, stored: u64 },
 }
 
 /// A position some link or bookmark resolves to: page index and y of the top of the target.
@@ -1356,7 +1386,24 @@ impl Layout {
     }
 
     /// Serialise. Printed/labelled page numbers start at `first_number` and the "of M" total is `total` (volumes of one report share one continuous numbering); for a single document pass (1, page_count()).
-    pub fn finish(mut self, first_number: usize, total: usize) -> Result<Vec<u8>, LayoutError> {
+    pub fn finish(self, first_number: usize, total: usize) -> Result<Vec<u8>, LayoutError> {
+        self.finish_loading(first_number, total, &mut |_| {
+            Err(LayoutError::InvalidImage(
+                "a picture was left to load later, and nothing loads it".into(),
+            ))
+        })
+    }
+
+    /// [`Layout::finish`] for a document with [`Image::deferred`] images: `load(token)` gives
+    /// each one back, prepared again, one at a time as the PDF is written, and it is let go
+    /// once written. A loaded image that is not the one laid out (another file, other
+    /// dimensions) stops the writing.
+    pub fn finish_loading(
+        mut self,
+        first_number: usize,
+        total: usize,
+        load: &mut dyn FnMut(u64) -> Result<Image, LayoutError>,
+    ) -> Result<Vec<u8>, LayoutError> {
         if self.pages.is_empty() {
             self.open_page();
         }
@@ -1382,7 +1429,7 @@ impl Layout {
         for i in 0..count {
             self.decorate(i, first_number + i, total);
         }
-        pdf::write(&self, first_number)
+        pdf::write(&self, first_number, load)
     }
 
     /// Where every anchor and bookmark points once the flow has ended: marks still waiting for

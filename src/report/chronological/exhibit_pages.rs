@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::report::layout::Image;
+
 use super::*;
 
 /// How tall a video still is printed: two fit on a page with their labels.
@@ -17,25 +19,43 @@ pub(super) enum Prepared {
     Video(Result<crate::report::Stills, String>),
 }
 
+/// Bytes of prepared pictures a report keeps in memory for its layout passes. Pictures past
+/// it keep only their size and dimensions and are decrypted and prepared again when the
+/// volume that shows them is written, so a report's memory does not grow with its pictures:
+/// a report of a few hundred photos stays at this, one of a few dozen is as fast as before.
+pub const PICTURES_KEPT_BYTES: u64 = 48 * 1024 * 1024;
+
 /// Each picture and video exhibit decrypted and prepared for embedding, by exhibit number.
 /// Decrypting (here, through the journal) and preparing (parsing a JPEG, checking a PNG's data,
 /// converting a HEIC, taking a video's stills, on a second thread) overlap, one exhibit apart;
-/// at most two decrypted files wait between them.
+/// at most two decrypted files wait between them. Pictures past `kept_bytes` are
+/// kept as [`crate::report::layout::Image::deferred`], their token the exhibit number.
 pub(super) fn prepare_pictures(
     journal: &Journal,
     selection: &Selection,
+    kept_bytes: u64,
 ) -> Result<HashMap<usize, Prepared>, ReportError> {
     type Work = (usize, AttachmentKind, String, Vec<u8>);
     let (to_worker, work) = std::sync::mpsc::sync_channel::<Work>(2);
     std::thread::scope(|scope| {
         let worker = scope.spawn(move || {
+            let mut kept = 0u64;
             work.into_iter()
                 .map(|(number, kind, mime, bytes)| {
                     let prepared = match kind {
                         AttachmentKind::Video => {
                             Prepared::Video(crate::report::video_stills(&bytes))
                         }
-                        _ => Prepared::Picture(crate::report::picture(&mime, &bytes)),
+                        _ => {
+                            let mut shown = crate::report::picture(&mime, &bytes);
+                            if let Some(shown) = &mut shown {
+                                kept += shown.image.stored_size();
+                                if kept > kept_bytes {
+                                    shown.image = shown.image.deferred(number as u64);
+                                }
+                            }
+                            Prepared::Picture(shown)
+                        }
                     };
                     (number, prepared)
                 })
@@ -79,6 +99,27 @@ pub(super) fn prepare_pictures(
 }
 
 impl Context<'_> {
+    /// A picture exhibit kept only by its size ([`PICTURES_KEPT_BYTES`]), decrypted and
+    /// prepared again for the volume that shows it.
+    pub(super) fn load_picture(&self, token: u64) -> Result<Image, LayoutError> {
+        let lost = || {
+            LayoutError::InvalidImage(format!("picture exhibit {token} could not be read again"))
+        };
+        let exhibit = self
+            .selection
+            .exhibits
+            .iter()
+            .find(|e| e.number as u64 == token)
+            .ok_or_else(lost)?;
+        let bytes = self
+            .journal
+            .attachment_bytes(&exhibit.attachment)
+            .map_err(|e| LayoutError::InvalidImage(e.to_string()))?;
+        crate::report::picture(&exhibit.attachment.mime, &bytes)
+            .map(|shown| shown.image)
+            .ok_or_else(lost)
+    }
+
     /// The exhibit index as a section of its own (`level` 1) or inside the master index (2).
     pub(super) fn exhibit_index(&self, l: &mut Layout, plan: &Plan, level: u8) {
         l.bookmark(EXHIBIT_INDEX, level);

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use super::plan::{Plan, MASTER_INDEX};
-use super::{group_hex, profile_name, Context, Pass, Report, ReportError, Volume};
+use super::{group_hex, profile_name, Context, Facts, Made, Pass, ReportError, VolumeOut};
 use crate::report::exhibits::Exhibit;
 use crate::report::layout::{Layout, LayoutError, Style};
 use crate::report::volumes::{self, VOLUME_OVERHEAD};
@@ -29,11 +29,18 @@ impl Context<'_> {
         }
     }
 
-    /// Serialises each volume: volume 1 from the report's own cover, later ones behind a cover
-    /// of their own.
-    pub(super) fn volumes(&self, pass: &Pass, plan: &Plan) -> Result<Vec<Volume>, ReportError> {
+    /// Serialises each volume, one at a time, into `out`: volume 1 from the report's own
+    /// cover, later ones behind a cover of their own. A volume's pictures kept only by size
+    /// are decrypted again while it is written, and let go with it.
+    pub(super) fn volumes(
+        &self,
+        pass: &Pass,
+        plan: &Plan,
+        out: &mut dyn VolumeOut,
+    ) -> Result<Vec<Made>, ReportError> {
         let count = plan.count();
-        let mut out = Vec::with_capacity(count);
+        out.begin(count)?;
+        let mut made = Vec::with_capacity(count);
         for (k, range) in (1..).zip(&plan.volumes) {
             let front = if k == 1 {
                 Layout::new(self.doc_info(k, count))?
@@ -52,16 +59,19 @@ impl Context<'_> {
             let volume = pass
                 .layout
                 .volume(&front, range.clone(), self.doc_info(k, count))?;
-            let pdf = volume.finish(first_page, plan.total())?;
-            out.push(Volume {
+            let pdf = volume.finish_loading(first_page, plan.total(), &mut |token| {
+                self.load_picture(token)
+            })?;
+            made.push(Made {
                 number: k,
                 first_page,
                 last_page,
                 over_cap: self.over_cap(&pdf, plan, range, &pass.keep_together),
-                pdf,
+                size: pdf.len() as u64,
             });
+            out.put(k, pdf)?;
         }
-        Ok(out)
+        Ok(made)
     }
 
     /// A volume over the cap that cannot be cut further holds one exhibit (or the cover and
@@ -107,9 +117,8 @@ impl Context<'_> {
         ))
     }
 
-    pub(super) fn report(&self, volumes: Vec<Volume>, plan: &Plan) -> Report {
-        Report {
-            volumes,
+    pub(super) fn facts(&self, plan: &Plan) -> Facts {
+        Facts {
             pages: plan.total(),
             incidents: self.selection.incidents.len(),
             exhibits: self.selection.exhibits.len(),

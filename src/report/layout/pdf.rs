@@ -37,7 +37,11 @@ fn pdf_err(context: &str, e: impl std::fmt::Display) -> LayoutError {
     LayoutError::Pdf(format!("{context}: {e}"))
 }
 
-pub(super) fn write(layout: &Layout, first_number: usize) -> Result<Vec<u8>, LayoutError> {
+pub(super) fn write(
+    layout: &Layout,
+    first_number: usize,
+    load: &mut dyn FnMut(u64) -> Result<super::Image, LayoutError>,
+) -> Result<Vec<u8>, LayoutError> {
     let font_ids = subset_tags(layout);
     let mut doc = PdfDocument::new(&layout.info.title);
     for (face, id) in FaceId::ALL.iter().zip(&font_ids) {
@@ -50,10 +54,23 @@ pub(super) fn write(layout: &Layout, first_number: usize) -> Result<Vec<u8>, Lay
             .insert(id.clone(), PdfFont::new(face.parsed.clone()));
     }
     for (i, image) in layout.images.iter().enumerate() {
+        let xobject = match &*image.data {
+            ImageData::Deferred { token, .. } => {
+                let loaded = load(*token)?;
+                if !loaded.same_as(image) || !loaded.is_loaded() {
+                    return Err(LayoutError::InvalidImage(
+                        "a picture changed while the report was being written".into(),
+                    ));
+                }
+                image_xobject(&loaded.data)
+            }
+            data => image_xobject(data),
+        }
+        .ok_or_else(|| LayoutError::InvalidImage("a picture was not loaded".into()))?;
         doc.resources
             .xobjects
             .map
-            .insert(image_id(i), XObject::External(image_xobject(&image.data)));
+            .insert(image_id(i), XObject::External(xobject));
     }
     for page in &layout.pages {
         let mut ops = Vec::new();
@@ -144,7 +161,7 @@ fn name(n: &str) -> DictItem {
 
 /// Image XObjects are written as raw streams rather than printpdf `RawImage`s, because
 /// printpdf decodes and re-encodes JPEGs; evidence must stay byte-identical.
-fn image_xobject(image: &ImageData) -> ExternalXObject {
+fn image_xobject(image: &ImageData) -> Option<ExternalXObject> {
     let mut dict = BTreeMap::new();
     dict.insert("Type".to_string(), name("XObject"));
     dict.insert("Subtype".to_string(), name("Image"));
@@ -188,8 +205,10 @@ fn image_xobject(image: &ImageData) -> ExternalXObject {
             dict.insert("DecodeParms".to_string(), DictItem::Dict { map: parms });
             idat.clone()
         }
+        // `write` loads it first.
+        ImageData::Deferred { .. } => return None,
     };
-    ExternalXObject {
+    Some(ExternalXObject {
         stream: ExternalStream {
             dict,
             content,
@@ -198,7 +217,7 @@ fn image_xobject(image: &ImageData) -> ExternalXObject {
         width: None,
         height: None,
         dpi: None,
-    }
+    })
 }
 
 fn jpeg_dict(info: &JpegInfo, dict: &mut BTreeMap<String, DictItem>) {

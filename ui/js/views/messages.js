@@ -128,7 +128,7 @@ async function showThread(view, key) {
   const filter = input({ type: 'search', id: 'thread-search', value: state.text, placeholder: 'Words in the texts…' })
   const chosen = h('span', { class: 'chosen', id: 'selection-count', 'aria-live': 'polite' }, 'Nothing selected')
   const make = h('button', { type: 'button', class: 'primary', id: 'make-incident', disabled: true, onclick: () => makeIncident(thread, [...selected]) }, 'Make an incident from the selection')
-  const cite = h('button', { type: 'button', id: 'cite-incident', disabled: true, onclick: () => addToIncident(thread, [...selected]) }, 'Add to an existing incident…')
+  const cite = h('button', { type: 'button', id: 'cite-incident', disabled: true, onclick: () => addToIncident(thread, [...selected], items.filter((i) => selected.has(i.id)).map((i) => i.at)) }, 'Add to an existing incident…')
   const onPick = () => {
     chosen.textContent = selected.size ? `${plural(selected.size, 'text or call', 'texts and calls')} selected` : 'Nothing selected'
     make.disabled = cite.disabled = selected.size === 0
@@ -331,19 +331,41 @@ async function makeIncident(thread, ids) {
   }
 }
 
-async function addToIncident(thread, ids) {
-  let rows
+// The incidents offered are those within a month of the chosen texts and calls (a journal
+// can hold a million incidents; a list of all of them would not be read, or drawn), up to 200.
+const NEAR_DAYS = 31
+const OFFERED = 200
+
+async function addToIncident(thread, ids, times) {
+  const days = times.map((t) => t.slice(0, 10)).sort()
+  const shift = (day, by) => {
+    const d = new Date(`${day}T12:00:00Z`)
+    d.setUTCDate(d.getUTCDate() + by)
+    return d.toISOString().slice(0, 10)
+  }
+  const query = days.length ? { from: shift(days[0], -NEAR_DAYS), to: shift(days[days.length - 1], NEAR_DAYS) } : {}
+  let page
   try {
-    rows = (await call('timeline', { query: {} })).rows
+    page = await call('timeline', { query, limit: OFFERED })
   } catch (error) {
     return say(error.message, 'error')
   }
-  if (!rows.length) return say('There is no incident yet. Use “Make an incident from the selection”.', 'warning')
+  const rows = page.rows
+  if (!rows.length) {
+    return say(days.length
+      ? 'There is no incident within a month of these texts and calls. Use “Make an incident from the selection”, or open the incident from the timeline and cite them there.'
+      : 'There is no incident yet. Use “Make an incident from the selection”.', 'warning')
+  }
   const which = select(rows.slice().reverse().map((r) => [r.id, `#${r.number}, ${r.local.replace('T', ' ').slice(0, 16)} ${r.abbreviation}: ${(r.summary || '(no description)').slice(0, 60)}`]), rows[rows.length - 1].id, { id: 'cite-which' })
+  const offered = days.length
+    ? h('p', { class: 'hint', id: 'cite-offered' }, page.next_after != null
+      ? `The first ${rows.length} of ${page.total} incidents within a month of these texts and calls.`
+      : 'Incidents within a month of these texts and calls.')
+    : null
   const dialog = h('dialog', { id: 'cite-dialog', 'aria-labelledby': 'cite-title' },
     h('form', { method: 'dialog' },
       h('h2', { id: 'cite-title' }, `Add ${plural(ids.length, 'text or call', 'texts and calls')} to an incident`),
-      field('Incident', which),
+      ...[offered, field('Incident', which)].filter(Boolean),
       h('div', { class: 'actions' },
         h('button', { type: 'submit', class: 'primary', value: 'ok', id: 'cite-confirm' }, 'Add them'),
         h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel'),
