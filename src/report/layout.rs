@@ -405,10 +405,16 @@ impl Image {
     /// protected person does not control. Reads width, height and components from its header
     /// (grey, RGB and CMYK; progressive too) and the EXIF orientation before that goes.
     pub fn jpeg(bytes: &[u8]) -> Result<Self, LayoutError> {
+        Self::jpeg_keyed(bytes, Sha256::digest(bytes).into())
+    }
+
+    /// [`Image::jpeg`] for bytes whose SHA-256 is known (an attachment's, checked as it was
+    /// decrypted): the same picture placed twice is still stored once.
+    pub fn jpeg_keyed(bytes: &[u8], sha256: [u8; 32]) -> Result<Self, LayoutError> {
         let info = jpeg::parse(bytes)?;
         let (width, height) = info.display_size();
         Ok(Self {
-            key: Sha256::digest(bytes).into(),
+            key: sha256,
             data: Arc::new(ImageData::Jpeg {
                 bytes: jpeg::without_metadata(bytes)?,
                 info,

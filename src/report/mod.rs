@@ -25,11 +25,41 @@ pub(crate) struct Shown {
 /// TIFF and WebP converted. `None` for what cannot be shown (the original file still goes in
 /// the evidence packet).
 pub(crate) fn picture(mime: &str, bytes: &[u8]) -> Option<Shown> {
+    picture_of(mime, bytes, None)
+}
+
+/// What the journal already knows of a picture's bytes, which spares the report work on them:
+/// their SHA-256 (the journal checked it as it decrypted them), and whether this report
+/// already checked them once (a picture decrypted again for its volume).
+#[derive(Clone, Copy)]
+pub(crate) struct Known {
+    pub sha256: [u8; 32],
+    pub checked: bool,
+}
+
+impl Known {
+    /// From an attachment's stored SHA-256 (hex), which `attachment_bytes` checks.
+    pub(crate) fn of(attachment: &crate::evidence::Attachment, checked: bool) -> Option<Self> {
+        let mut sha256 = [0u8; 32];
+        hex::decode_to_slice(&attachment.sha256, &mut sha256).ok()?;
+        Some(Self { sha256, checked })
+    }
+}
+
+/// [`picture`], with what is known of the bytes: the SHA-256 is not computed again, and a
+/// PNG already checked is not decoded again.
+pub(crate) fn picture_of(mime: &str, bytes: &[u8], known: Option<Known>) -> Option<Shown> {
     let image = match mime {
-        "image/jpeg" => layout::Image::jpeg(bytes).ok(),
-        "image/png" => match png_stream(bytes) {
+        "image/jpeg" => match known {
+            Some(k) => layout::Image::jpeg_keyed(bytes, k.sha256).ok(),
+            None => layout::Image::jpeg(bytes).ok(),
+        },
+        "image/png" => match png_stream(bytes, !known.is_some_and(|k| k.checked)) {
             Some((w, h, colors, idat)) => {
-                let key = <sha2::Sha256 as sha2::Digest>::digest(bytes).into();
+                let key = match known {
+                    Some(k) => k.sha256,
+                    None => <sha2::Sha256 as sha2::Digest>::digest(bytes).into(),
+                };
                 layout::Image::png_stream(w, h, colors, idat, key).ok()
             }
             None => decode_png(bytes).and_then(|(w, h, rgb)| layout::Image::rgb(w, h, &rgb).ok()),
@@ -108,9 +138,10 @@ fn blend_white(r: u8, g: u8, b: u8, a: u8) -> [u8; 3] {
 
 /// A PNG whose compressed pixels a PDF can take as they are: 8-bit grey or RGB, not
 /// interlaced, no transparency or palette. Returns (width, height, colours, IDAT data), or
-/// `None` for every other PNG (those are decoded instead). The stream is checked by decoding
-/// it once, so a damaged file is never embedded as a broken picture.
-pub(crate) fn png_stream(bytes: &[u8]) -> Option<(u32, u32, u8, Vec<u8>)> {
+/// `None` for every other PNG (those are decoded instead). With `check`, the stream is checked
+/// by decoding it once, so a damaged file is never embedded as a broken picture (a report
+/// that decrypts a picture again, its SHA-256 checked, has checked it before).
+pub(crate) fn png_stream(bytes: &[u8], check: bool) -> Option<(u32, u32, u8, Vec<u8>)> {
     const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
     let mut rest = bytes.strip_prefix(SIGNATURE)?;
     let (mut header, mut idat) = (None, Vec::with_capacity(bytes.len()));
@@ -137,12 +168,14 @@ pub(crate) fn png_stream(bytes: &[u8]) -> Option<(u32, u32, u8, Vec<u8>)> {
         (8, 2, 0, 0, 0) => 3,
         _ => return None,
     };
-    // Decoding checks every chunk's CRC and that the stream inflates to the whole image.
-    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
-        .read_info()
-        .ok()?;
-    let mut buf = vec![0; reader.output_buffer_size()];
-    reader.next_frame(&mut buf).ok()?;
+    if check {
+        // Decoding checks every chunk's CRC and that the stream inflates to the whole image.
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .ok()?;
+        let mut buf = vec![0; reader.output_buffer_size()];
+        reader.next_frame(&mut buf).ok()?;
+    }
     (!idat.is_empty()).then_some((width, height, colors, idat))
 }
 
@@ -166,16 +199,16 @@ mod tests {
 
     #[test]
     fn png_stream_takes_plain_rgb_and_grey_only() {
-        let (w, h, colors, idat) = super::png_stream(&encode(png::ColorType::Rgb, 3))
+        let (w, h, colors, idat) = super::png_stream(&encode(png::ColorType::Rgb, 3), true)
             .expect("8-bit RGB is embedded as is");
         assert_eq!((w, h, colors), (7, 5, 3));
         // The IDAT data is a zlib stream (0x78 ...) that inflates to filtered rows.
         assert_eq!(idat[0], 0x78);
         assert_eq!(
-            super::png_stream(&encode(png::ColorType::Grayscale, 1)).map(|s| s.2),
+            super::png_stream(&encode(png::ColorType::Grayscale, 1), true).map(|s| s.2),
             Some(1)
         );
-        assert!(super::png_stream(&encode(png::ColorType::Rgba, 4)).is_none());
+        assert!(super::png_stream(&encode(png::ColorType::Rgba, 4), true).is_none());
     }
 
     #[test]
@@ -183,7 +216,7 @@ mod tests {
         let mut bytes = encode(png::ColorType::Rgb, 3);
         let idat = bytes.windows(4).position(|w| w == b"IDAT").unwrap();
         bytes[idat + 6] ^= 0xff;
-        assert!(super::png_stream(&bytes).is_none());
-        assert!(super::png_stream(b"not a png").is_none());
+        assert!(super::png_stream(&bytes, true).is_none());
+        assert!(super::png_stream(b"not a png", true).is_none());
     }
 }

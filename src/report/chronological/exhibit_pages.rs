@@ -35,19 +35,25 @@ pub(super) fn prepare_pictures(
     selection: &Selection,
     kept_bytes: u64,
 ) -> Result<HashMap<usize, Prepared>, ReportError> {
-    type Work = (usize, AttachmentKind, String, Vec<u8>);
+    type Work = (
+        usize,
+        AttachmentKind,
+        String,
+        Option<crate::report::Known>,
+        Vec<u8>,
+    );
     let (to_worker, work) = std::sync::mpsc::sync_channel::<Work>(2);
     std::thread::scope(|scope| {
         let worker = scope.spawn(move || {
             let mut kept = 0u64;
             work.into_iter()
-                .map(|(number, kind, mime, bytes)| {
+                .map(|(number, kind, mime, known, bytes)| {
                     let prepared = match kind {
                         AttachmentKind::Video => {
                             Prepared::Video(crate::report::video_stills(&bytes))
                         }
                         _ => {
-                            let mut shown = crate::report::picture(&mime, &bytes);
+                            let mut shown = crate::report::picture_of(&mime, &bytes, known);
                             if let Some(shown) = &mut shown {
                                 kept += shown.image.stored_size();
                                 if kept > kept_bytes {
@@ -77,7 +83,13 @@ pub(super) fn prepare_pictures(
                 // A failed send means the worker has stopped, which only a panic does.
                 Ok(bytes) => {
                     if to_worker
-                        .send((e.number, kind, e.attachment.mime.clone(), bytes))
+                        .send((
+                            e.number,
+                            kind,
+                            e.attachment.mime.clone(),
+                            crate::report::Known::of(&e.attachment, false),
+                            bytes,
+                        ))
                         .is_err()
                     {
                         break;
@@ -115,7 +127,8 @@ impl Context<'_> {
             .journal
             .attachment_bytes(&exhibit.attachment)
             .map_err(|e| LayoutError::InvalidImage(e.to_string()))?;
-        crate::report::picture(&exhibit.attachment.mime, &bytes)
+        let known = crate::report::Known::of(&exhibit.attachment, true);
+        crate::report::picture_of(&exhibit.attachment.mime, &bytes, known)
             .map(|shown| shown.image)
             .ok_or_else(lost)
     }
