@@ -189,6 +189,7 @@ fn report_options() -> ReportOptions {
         redaction: Default::default(),
         // One file, as these harnesses check a single report.
         max_bytes: None,
+        pictures_kept_bytes: daybook::report::chronological::PICTURES_KEPT_BYTES,
     }
 }
 

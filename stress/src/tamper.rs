@@ -142,6 +142,7 @@ fn build(root: &Path) -> Result<Fixture> {
         redaction: Default::default(),
         // One file, as these harnesses check a single report.
         max_bytes: None,
+        pictures_kept_bytes: daybook::report::chronological::PICTURES_KEPT_BYTES,
     };
     let report = render_selection(&j, &selection, &options)
         .map_err(|e| crate::common::HarnessError::Other(e.to_string()))?;
