@@ -269,6 +269,14 @@ async fn phone_backup_imported_threads_shown_number_marked_incident_made() {
     app.click(&pick(7)).await;
     app.click("#cite-incident").await;
     app.find("#cite-which").await;
+    // Offered: the incidents near the chosen texts, not every incident of the journal.
+    assert_eq!(
+        app.text("#cite-offered").await,
+        "Incidents within a month of these texts and calls."
+    );
+    if let Some(shots) = &shots {
+        app.screenshot(&shots.join("app-messages-cite.png")).await;
+    }
     app.js("const s = document.querySelector('#cite-which'); s.value = s.options[s.options.length - 1].value; s.dispatchEvent(new Event('change'))")
         .await;
     app.click("#cite-confirm").await;
