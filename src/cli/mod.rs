@@ -667,7 +667,7 @@ fn packet(
         };
     }
     let (report, selection) = crate::report::chronological::render_for_packet(&journal, &options)?;
-    warn_over_cap(&report);
+    warn_over_cap(report.volumes.iter().map(|v| (v.number, &v.over_cap)));
     let reports = crate::packet::ReportFile::volumes_of(report);
     let summary = match &target {
         None => crate::packet::export_packet(&journal, &selection, &reports, out, contents)?,
@@ -723,14 +723,7 @@ fn say_report_written(
     out: &Path,
     report: &crate::report::chronological::WrittenReport,
 ) -> Result<()> {
-    for (volume, _) in &report.volumes {
-        if let Some(reason) = &volume.over_cap {
-            eprintln!(
-                "Warning: volume {} is over the size limit. {reason}",
-                volume.number
-            );
-        }
-    }
+    warn_over_cap(report.volumes.iter().map(|(v, _)| (v.number, &v.over_cap)));
     if report.volumes.len() == 1 {
         print_line!(
             "Wrote {} ({} pages, {} incidents, {} exhibits; privacy profile: {}).",
@@ -766,13 +759,11 @@ fn say_report_written(
     Ok(())
 }
 
-fn warn_over_cap(report: &crate::report::chronological::Report) {
-    for volume in &report.volumes {
-        if let Some(reason) = &volume.over_cap {
-            eprintln!(
-                "Warning: volume {} is over the size limit. {reason}",
-                volume.number
-            );
+/// Warns of each volume over the size cap: (volume number, why it could not be smaller).
+fn warn_over_cap<'a>(volumes: impl Iterator<Item = (usize, &'a Option<String>)>) {
+    for (number, over_cap) in volumes {
+        if let Some(reason) = over_cap {
+            eprintln!("Warning: volume {number} is over the size limit. {reason}");
         }
     }
 }

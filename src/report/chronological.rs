@@ -274,16 +274,7 @@ impl VolumeOut for FilesOut<'_> {
             self.paths.get(number - 1).cloned().ok_or_else(|| {
                 LayoutError::PageNumbering(format!("volume {number} has no file"))
             })?;
-        crate::fsutil::write_new(&path, &pdf).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::AlreadyExists {
-                volumes::WriteError::Exists { path: path.clone() }
-            } else {
-                volumes::WriteError::Io {
-                    path: path.clone(),
-                    source,
-                }
-            }
-        })?;
+        volumes::write_one_new(&path, &pdf)?;
         self.written.push(path);
         Ok(())
     }

@@ -151,19 +151,26 @@ pub fn write_all_new(files: &[(PathBuf, &[u8])]) -> Result<(), WriteError> {
         });
     }
     for (i, (path, bytes)) in files.iter().enumerate() {
-        if let Err(source) = crate::fsutil::write_new(path, bytes) {
+        if let Err(e) = write_one_new(path, bytes) {
             for (written, _) in &files[..i] {
                 let _ = std::fs::remove_file(written);
             }
-            let path = path.clone();
-            return Err(if source.kind() == io::ErrorKind::AlreadyExists {
-                WriteError::Exists { path }
-            } else {
-                WriteError::Io { path, source }
-            });
+            return Err(e);
         }
     }
     Ok(())
+}
+
+/// Writes one new file (never over an existing one), synced, or says why not.
+pub(crate) fn write_one_new(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    crate::fsutil::write_new(path, bytes).map_err(|source| {
+        let path = path.to_path_buf();
+        if source.kind() == io::ErrorKind::AlreadyExists {
+            WriteError::Exists { path }
+        } else {
+            WriteError::Io { path, source }
+        }
+    })
 }
 
 /// True when `name` is a file name court e-filing systems accept.
