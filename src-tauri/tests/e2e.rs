@@ -586,6 +586,119 @@ async fn a_change_to_the_history_is_found_after_unlock() {
     app.close().await;
 }
 
+/// A timeline longer than the window keeps only the rows near it: scrolled to its end, the page
+/// holds a few hundred of its 1,500 rows, the last among them; scrolled back, the rows passed
+/// are drawn again where they were, and a row holding the focus is never taken away.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_timeline_keeps_only_the_rows_near_the_window() {
+    use daybook::journal::{Journal, KdfCost};
+    use secrecy::SecretString;
+
+    const INCIDENTS: u32 = 1_500;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let journal = tmp.path().join("journal");
+    let passphrase = SecretString::from(PASSPHRASE.to_string());
+    let (mut j, _) = Journal::create(&journal, &passphrase, KdfCost::LogN(17)).expect("journal");
+    for i in 0..INCIDENTS {
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date")
+            + chrono::Days::new(u64::from(i / 4));
+        let input = serde_json::from_value(serde_json::json!({
+            "occurred_at": format!("{day}T{:02}:15", 8 + i % 4),
+            "timezone": "America/Chicago",
+            "description": format!("Row {i}: he drove past the house again."),
+        }))
+        .expect("input");
+        j.add_incident(&input).expect("incident");
+    }
+    j.lock();
+
+    let app = App::start_with(tmp, journal, &[]).await;
+    app.fill("#passphrase", PASSPHRASE).await;
+    app.click("#unlock-button").await;
+    app.wait_text("#count", "1500 incidents").await;
+    // Where a row is on screen (null when it is not in the page).
+    // Where a row is on screen (null when it is not in the page).
+    let top = "const top = (number) => {
+                 const row = [...document.querySelectorAll('button.incident .number')]
+                   .find((n) => n.textContent === '#' + number)
+                 return row ? Math.round(row.getBoundingClientRect().top) : null
+               }";
+
+    // The focus on the first row, then half a screenful at a time to the end, as a person
+    // scrolls, noting how many rows the page holds at each step.
+    app.js("document.querySelector('button.incident').focus(); return null")
+        .await;
+    let step = format!(
+        "{top}
+         const seen = {{ drawn: document.querySelectorAll('button.incident').length,
+           y: window.scrollY, row: top(700), last: top({INCIDENTS}), height: window.innerHeight }}
+         window.scrollBy(0, window.innerHeight / 2)
+         return seen"
+    );
+    let mut most = 0;
+    let mut marked = None;
+    for _ in 0..2_000 {
+        let seen = app.js(&step).await;
+        most = most.max(seen["drawn"].as_u64().expect("a count"));
+        let (row, height) = (
+            seen["row"].as_i64(),
+            seen["height"].as_i64().expect("height"),
+        );
+        if marked.is_none() && row.is_some_and(|y| y > 100 && y < height - 50) {
+            // Row 700 on screen: where the window was, and where the row was in it.
+            marked = Some((seen["y"].clone(), seen["row"].clone()));
+        }
+        if !seen["last"].is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        !app.js(&format!("{top};\n return top({INCIDENTS})"))
+            .await
+            .is_null(),
+        "the end of the list was reached"
+    );
+    assert!(
+        most < u64::from(INCIDENTS) / 2,
+        "at most {most} of {INCIDENTS} rows were in the page at once"
+    );
+    assert!(
+        app.js(&format!("{top};\n return top(700)")).await.is_null(),
+        "row 700 was let go"
+    );
+    assert_eq!(
+        app.js("return document.activeElement.querySelector('.number').textContent")
+            .await,
+        "#1",
+        "the row holding the focus stays"
+    );
+
+    // Back to where row 700 came on screen: it is drawn again, in the same place.
+    let (y, was) = marked.expect("row 700 was passed on the way");
+    app.js(&format!("window.scrollTo(0, {y}); return null"))
+        .await;
+    // Drawn again once every chunk near the window has its rows and gave up the height it kept.
+    let settled = "return document.querySelector('.chunk[style*=height]:not(:empty)') === null
+                     && [...document.querySelectorAll('.chunk')].some((c) => c.contains(
+                          document.elementFromPoint(innerWidth / 2, innerHeight / 2)))";
+    let mut again = serde_json::Value::Null;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if app.js(settled).await == true {
+            again = app.js(&format!("{top};\n return top(700)")).await;
+            break;
+        }
+    }
+    assert_eq!(again, was, "row 700 is drawn again where it was");
+    assert_eq!(
+        app.js("return window.scrollY").await,
+        y,
+        "the window did not move"
+    );
+    app.close().await;
+}
+
 /// Not a test: the drag source `drop_on_window` starts (this binary again, with the file to
 /// offer in DAYBOOK_E2E_DRAG_FILE and the app's display in DISPLAY). Without them it does
 /// nothing. A small window at the screen's bottom right offers the file as `text/uri-list`,

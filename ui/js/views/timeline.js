@@ -79,12 +79,18 @@ export async function showTimeline(view) {
 
 // The list is read a page at a time: the first page as soon as the timeline opens, then the
 // next whenever the end of the list comes within MORE_AHEAD of the window, so a journal of
-// any size shows its first rows at once and the window never holds more than was scrolled
-// past (src-tauri/tests/app_figures.rs measures both).
+// any size shows its first rows at once (src-tauri/tests/app_figures.rs measures it).
+//
+// Each page is drawn as a chunk of the list. A chunk further than KEEP_AROUND from the window
+// is emptied and keeps only its height, and is asked for again (by the same keyset it was
+// first read with) when it comes near, so the page holds a few hundred rows however far the
+// list is scrolled: a page that kept every row it had drawn slowed with every screenful and
+// never reached the end of 100,000 incidents.
 const FIRST_ROWS = 200
 const MORE_ROWS = 200
 const ROWS_PER_FRAME = 50
 const MORE_AHEAD = '2000px'
+const KEEP_AROUND = '3000px'
 // Counts the questions asked; only the latest one's answer is drawn.
 let asking = 0
 
@@ -96,19 +102,31 @@ function showPages(list, query, first, started, asked) {
     return
   }
   const kindLabel = new Map(app.vocabulary.incident_kinds.map((k) => [k.key, k.label]))
-  let month = null
-  let ol = null
-  const draw = (rows) => {
+  const current = () => asked === asking && list.isConnected
+  const more = h('p', { class: 'more', 'aria-hidden': 'true' }, 'Loading more…')
+  const chunks = new Map()
+
+  // A chunk: the keyset it was read with, how many rows it holds, the month the chunk before
+  // it ends in (its first month continues that one's list), and whether its rows are drawn.
+  const newChunk = (after, previous) => {
+    const chunk = { el: h('div', { class: 'chunk' }), after, count: 0, index: chunks.size, lastMonth: null, continues: previous?.lastMonth ?? null, drawn: true, busy: true, near: true, month: null, ol: null }
+    chunks.set(chunk.el, chunk)
+    return chunk
+  }
+  const draw = (chunk, rows) => {
     const fragment = document.createDocumentFragment()
     for (const row of rows) {
       const key = row.local.slice(0, 7)
-      if (key !== month) {
-        month = key
-        const id = `m-${key}`
-        ol = h('ol', { class: 'incidents', 'aria-labelledby': id })
-        fragment.append(h('section', { class: 'month' }, h('h2', { id }, monthTitle(row.local)), ol))
+      if (key !== chunk.month) {
+        // A month that goes on from the chunk before gets its heading again (it stays at the
+        // top of the window while its rows pass), hidden from screen readers, who heard it.
+        const again = chunk.month === null && key === chunk.continues
+        chunk.month = key
+        const id = `m-${key}${again ? `-${chunk.index}` : ''}`
+        chunk.ol = h('ol', { class: 'incidents', 'aria-labelledby': id })
+        fragment.append(h('section', { class: 'month' }, h('h2', { id, 'aria-hidden': again ? 'true' : null }, monthTitle(row.local)), chunk.ol))
       }
-      ol.append(h('li', {},
+      chunk.ol.append(h('li', {},
         h('button', { type: 'button', class: 'incident', dataset: { id: row.id }, onclick: () => openEditor(row.id) },
           h('span', { class: 'when' }, `${formatLocal(row.local)} ${row.abbreviation}`, row.approximate ? ' (approx.)' : ''),
           h('span', { class: 'number' }, `#${row.number}`),
@@ -120,23 +138,89 @@ function showPages(list, query, first, started, asked) {
             row.amended ? h('span', { class: 'badge amended' }, 'Amended') : null),
         )))
     }
-    list.append(fragment)
+    chunk.el.append(fragment)
+    chunk.lastMonth = chunk.month
   }
-  const current = () => asked === asking && list.isConnected
   // A page is drawn a few rows per frame, so no frame waits long for the rows of a page.
-  const drawInFrames = async (rows) => {
+  const drawInFrames = async (chunk, rows) => {
     for (let i = 0; i < rows.length && current(); i += ROWS_PER_FRAME) {
       if (i > 0) await new Promise(afterPaint)
-      draw(rows.slice(i, i + ROWS_PER_FRAME))
-      if (more.isConnected) list.append(more)
+      draw(chunk, rows.slice(i, i + ROWS_PER_FRAME))
     }
   }
-  const more = h('p', { class: 'more', 'aria-hidden': 'true' }, 'Loading more…')
-  draw(first.rows.slice(0, ROWS_PER_FRAME))
+
+  // Chunks far from the window are emptied; near ones are drawn again. The observer says when
+  // a chunk comes near or goes away; `settle` makes its rows agree with that once it is not
+  // busy being drawn.
+  const keeper = new IntersectionObserver((entries) => {
+    if (!current()) return keeper.disconnect()
+    for (const entry of entries) {
+      const chunk = chunks.get(entry.target)
+      if (!chunk) continue
+      chunk.near = entry.isIntersecting
+      settle(chunk)
+    }
+  }, { rootMargin: `${KEEP_AROUND} 0px ${KEEP_AROUND} 0px` })
+  const settle = (chunk) => {
+    if (chunk.busy || !current()) return
+    if (!chunk.near && chunk.drawn && !chunk.el.contains(document.activeElement)) {
+      chunk.el.style.height = `${chunk.el.getBoundingClientRect().height}px`
+      chunk.el.replaceChildren()
+      chunk.drawn = false
+    } else if (chunk.near && !chunk.drawn) {
+      redraw(chunk)
+    }
+  }
+  const redraw = async (chunk) => {
+    chunk.busy = true
+    try {
+      const page = await call('timeline', { query, after: chunk.after, limit: chunk.count })
+      if (!current()) return
+      chunk.month = chunk.ol = null
+      await drawInFrames(chunk, page.rows)
+      if (!current()) return
+      // What is on screen stays where it was: if the chunk starts above the window and its
+      // drawn height is not the one it kept (the window was resized), the window follows.
+      const below = chunk.el.nextElementSibling
+      const was = below?.getBoundingClientRect().top
+      chunk.el.style.height = ''
+      chunk.drawn = true
+      if (below && chunk.el.getBoundingClientRect().top < 0) {
+        window.scrollBy(0, below.getBoundingClientRect().top - was)
+      }
+    } catch (error) {
+      say(error.message, 'error')
+    } finally {
+      chunk.busy = false
+    }
+    settle(chunk)
+  }
+  // A chunk that held the focus was kept; once the focus leaves it, it may go.
+  // (A property, not a listener: each new answer replaces the one before's.)
+  list.onfocusout = (event) => {
+    const chunk = chunks.get(event.target.closest?.('.chunk'))
+    if (chunk) setTimeout(() => settle(chunk), 0)
+  }
+  const addChunk = async (after, rows, previous) => {
+    const chunk = newChunk(after, previous)
+    chunk.count = rows.length
+    list.insertBefore(chunk.el, more.isConnected ? more : null)
+    keeper.observe(chunk.el)
+    await drawInFrames(chunk, rows)
+    chunk.busy = false
+    settle(chunk)
+    return chunk
+  }
+
+  const firstChunk = newChunk(null, null)
+  firstChunk.count = first.rows.length
+  list.append(firstChunk.el)
+  draw(firstChunk, first.rows.slice(0, ROWS_PER_FRAME))
   afterPaint(() => {
     window.daybookTimelineMs ??= performance.now() - started
     window.daybookFirstRowsAt ??= performance.now()
   })
+  let last = firstChunk
   let next = first.next_after
   let loading = true
   // Below the rows: while it is near the window, the next page is asked for. Both a scroll
@@ -148,10 +232,11 @@ function showPages(list, query, first, started, asked) {
     loading = true
     try {
       while (next != null && current() && nearEnd(more)) {
-        const page = await call('timeline', { query, after: next, limit: MORE_ROWS })
+        const after = next
+        const page = await call('timeline', { query, after, limit: MORE_ROWS })
         if (!current()) break
         next = page.next_after
-        await drawInFrames(page.rows)
+        last = await addChunk(after, page.rows, last)
       }
     } catch (error) {
       say(error.message, 'error')
@@ -168,10 +253,13 @@ function showPages(list, query, first, started, asked) {
     observer.disconnect()
     window.removeEventListener('scroll', onScroll)
     more.remove()
+    if (!current()) keeper.disconnect()
     if (next == null && current()) window.daybookTimelineAllMs = performance.now() - started
   }
   // The rest of the first page after the first rows are on screen.
-  new Promise(afterPaint).then(() => drawInFrames(first.rows.slice(ROWS_PER_FRAME))).then(() => {
+  new Promise(afterPaint).then(() => drawInFrames(firstChunk, first.rows.slice(ROWS_PER_FRAME))).then(() => {
+    firstChunk.busy = false
+    keeper.observe(firstChunk.el)
     loading = false
     if (next == null || !current()) return stop()
     observer.observe(more)
