@@ -9,6 +9,8 @@ mod commands;
 mod export;
 mod history;
 mod messages;
+#[cfg(target_os = "linux")]
+mod paint;
 mod phone_import;
 mod state;
 mod watch;
@@ -133,6 +135,9 @@ fn forget_recent_files() {
 }
 
 fn main() -> ExitCode {
+    // First, while this is the only thread: the environment WebKit's processes will read.
+    #[cfg(target_os = "linux")]
+    paint::choose();
     let options = match options() {
         Ok(o) => o,
         Err(message) => {
