@@ -13,6 +13,7 @@ pub const COMMANDS: &[&str] = &[
     "set_settings",
     "vocabulary",
     "timeline",
+    "timeline_total",
     "get_incident",
     "add_incident",
     "edit_incident",

@@ -295,7 +295,33 @@ pub async fn timeline(
     query: Value,
     after: Option<i64>,
     limit: Option<usize>,
+    count: Option<bool>,
 ) -> Answer<daybook::journal::TimelinePage> {
+    let (filter, words) = timeline_filter(query)?;
+    with_journal(&state, |journal| match (limit, count) {
+        // The window shows the rows first and asks for the count after (`timeline_total`).
+        (Some(limit), Some(false)) => {
+            journal.timeline_page_uncounted(&filter, &words, after, limit)
+        }
+        (Some(limit), _) => journal.timeline_page(&filter, &words, after, limit),
+        (None, _) => journal
+            .timeline(&filter, &words)
+            .map(|rows| daybook::journal::TimelinePage {
+                total: Some(rows.len()),
+                rows,
+                next_after: None,
+            }),
+    })
+}
+
+/// How many incidents the timeline lists for a filter and search.
+#[tauri::command(async)]
+pub fn timeline_total(state: State<'_, AppState>, query: Value) -> Answer<usize> {
+    let (filter, words) = timeline_filter(query)?;
+    with_journal(&state, |journal| journal.timeline_total(&filter, &words))
+}
+
+fn timeline_filter(query: Value) -> Result<(IncidentFilter, String), String> {
     let query: TimelineQuery = parse("filter", query)?;
     if let (Some(from), Some(to)) = (query.from, query.to) {
         if to < from {
@@ -309,16 +335,7 @@ pub async fn timeline(
         order_id: query.order_id.filter(|o| !o.is_empty()),
         reported: query.reported,
     };
-    with_journal(&state, |journal| match limit {
-        Some(limit) => journal.timeline_page(&filter, &query.text, after, limit),
-        None => journal
-            .timeline(&filter, &query.text)
-            .map(|rows| daybook::journal::TimelinePage {
-                total: Some(rows.len()),
-                rows,
-                next_after: None,
-            }),
-    })
+    Ok((filter, query.text))
 }
 
 #[tauri::command(async)]

@@ -187,6 +187,7 @@ fn main() -> ExitCode {
             commands::set_settings,
             commands::vocabulary,
             commands::timeline,
+            commands::timeline_total,
             commands::get_incident,
             commands::add_incident,
             commands::edit_incident,

@@ -19,6 +19,7 @@ const ALLOWED_COMMANDS = new Set([
   'set_settings',
   'vocabulary',
   'timeline',
+  'timeline_total',
   'get_incident',
   'add_incident',
   'edit_incident',

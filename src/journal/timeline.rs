@@ -148,11 +148,47 @@ impl Journal {
         after: Option<i64>,
         limit: usize,
     ) -> Result<TimelinePage> {
-        self.paged(filter, words, after, limit, DENSE_MATCHES)
+        self.paged(filter, words, after, limit, DENSE_MATCHES, true)
+    }
+
+    /// [`Journal::timeline_page`] without the count of all matches (`total` is `None`):
+    /// counting a million incidents takes longer than reading a page, so the window shows its
+    /// first rows at once and asks [`Journal::timeline_total`] after.
+    pub fn timeline_page_uncounted(
+        &self,
+        filter: &IncidentFilter,
+        words: &str,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<TimelinePage> {
+        self.paged(filter, words, after, limit, DENSE_MATCHES, false)
+    }
+
+    /// How many incidents [`Journal::timeline`] lists for this filter and search.
+    pub fn timeline_total(&self, filter: &IncidentFilter, words: &str) -> Result<usize> {
+        match self.dense_matches(words, DENSE_MATCHES)? {
+            // Deleted incidents leave the search index, so with no other filter every match
+            // is listed.
+            Some(numbers) if *filter == IncidentFilter::default() => Ok(numbers.len()),
+            _ => self.timeline_count(filter, words),
+        }
+    }
+
+    /// The numbers of the incidents a search finds, when there are more than `dense_above`
+    /// of them (then its pages walk the timeline); `None` for a rarer word or no search.
+    fn dense_matches(&self, words: &str, dense_above: usize) -> Result<Option<HashSet<i64>>> {
+        Ok(match fts_query(words) {
+            Some(query) if !words.trim().is_empty() => {
+                let numbers = self.matching_numbers(&query)?;
+                (numbers.len() > dense_above).then_some(numbers)
+            }
+            _ => None,
+        })
     }
 
     /// [`Journal::timeline_page`], with the number of matches above which a search walks the
-    /// timeline (tests set it to 0 to check that path on a small journal).
+    /// timeline (tests set it to 0 to check that path on a small journal), and whether a
+    /// first page counts every match.
     fn paged(
         &self,
         filter: &IncidentFilter,
@@ -160,6 +196,7 @@ impl Journal {
         after: Option<i64>,
         limit: usize,
         dense_above: usize,
+        count: bool,
     ) -> Result<TimelinePage> {
         let limit = limit.max(1);
         // A word found in many incidents ("truck" in 30% of a million) is paged by walking the
@@ -167,19 +204,14 @@ impl Journal {
         // where reading every match and sorting them by time read them all (5.9 s for the
         // first page at 1,000,000 incidents; docs/performance.md). Rarer words are found
         // through the search index as before.
-        let dense = match fts_query(words) {
-            Some(query) if !words.trim().is_empty() => {
-                let numbers = self.matching_numbers(&query)?;
-                (numbers.len() > dense_above).then_some(numbers)
-            }
-            _ => None,
-        };
+        let dense = self.dense_matches(words, dense_above)?;
         let (rows, more) = match &dense {
             Some(numbers) => self.timeline_rows(filter, "", after, Some(limit), Some(numbers))?,
             None => self.timeline_rows(filter, words, after, Some(limit), None)?,
         };
         let total = match (after, &dense) {
             (Some(_), _) => None,
+            (None, _) if !count => None,
             (None, _) if !more => Some(rows.len()),
             // Deleted incidents leave the search index, so with no other filter every match
             // is listed.
@@ -501,12 +533,21 @@ mod tests {
             let mut pages = 0;
             loop {
                 let page = journal
-                    .paged(filter, words, after, limit, dense_above)
+                    .paged(filter, words, after, limit, dense_above, true)
                     .unwrap();
                 pages += 1;
                 assert!(page.rows.len() <= limit);
                 let expected_total = (after.is_none()).then_some(whole.len());
                 assert_eq!(page.total, expected_total, "{filter:?} {words:?} {limit}");
+                // The same page uncounted, and the count asked for on its own.
+                let uncounted = journal
+                    .paged(filter, words, after, limit, dense_above, false)
+                    .unwrap();
+                assert_eq!(uncounted.total, None);
+                assert_eq!(
+                    (&uncounted.rows, uncounted.next_after),
+                    (&page.rows, page.next_after)
+                );
                 joined.extend(page.rows);
                 match page.next_after {
                     Some(number) => after = Some(number),
@@ -514,6 +555,7 @@ mod tests {
                 }
             }
             assert_eq!(joined, whole, "{filter:?} {words:?} pages of {limit}");
+            assert_eq!(journal.timeline_total(filter, words).unwrap(), whole.len());
             assert_eq!(pages, whole.len().div_ceil(limit).max(1), "{limit}");
         }
     }

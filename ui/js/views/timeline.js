@@ -62,12 +62,18 @@ export async function showTimeline(view) {
     window.daybookTimelineMs = window.daybookTimelineAllMs = window.daybookFirstRowsAt = null
     try {
       const started = performance.now()
-      const page = await call('timeline', { query, limit: FIRST_ROWS })
+      // The rows first, the count of all after them: counting a million incidents takes
+      // longer than reading a page.
+      const page = await call('timeline', { query, limit: FIRST_ROWS, count: false })
       if (asked !== asking) return
       window.daybookTimelineCallMs = performance.now() - started
       const filtered = Object.values(state).some(Boolean)
-      count.textContent = `${page.total} incident${page.total === 1 ? '' : 's'}${filtered ? ' match' : ''}`
+      count.textContent = ''
       showPages(list, query, page, started, asked)
+      await new Promise(afterPaint)
+      const total = page.next_after == null ? page.rows.length : await call('timeline_total', { query })
+      if (asked !== asking) return
+      count.textContent = `${total} incident${total === 1 ? '' : 's'}${filtered ? ' match' : ''}`
     } catch (error) {
       if (asked === asking) say(error.message, 'error')
     }
@@ -118,13 +124,15 @@ function showPages(list, query, first, started, asked) {
     for (const row of rows) {
       const key = row.local.slice(0, 7)
       if (key !== chunk.month) {
-        // A month that goes on from the chunk before gets its heading again (it stays at the
-        // top of the window while its rows pass), hidden from screen readers, who heard it.
+        // A month that goes on from the chunk before gets its heading again, marked as going
+        // on (it stays at the top of the window while its rows pass), hidden from screen
+        // readers, who heard it.
         const again = chunk.month === null && key === chunk.continues
         chunk.month = key
         const id = `m-${key}${again ? `-${chunk.index}` : ''}`
         chunk.ol = h('ol', { class: 'incidents', 'aria-labelledby': id })
-        fragment.append(h('section', { class: 'month' }, h('h2', { id, 'aria-hidden': again ? 'true' : null }, monthTitle(row.local)), chunk.ol))
+        const title = again ? `${monthTitle(row.local)}, continued` : monthTitle(row.local)
+        fragment.append(h('section', { class: again ? 'month continued' : 'month' }, h('h2', { id, 'aria-hidden': again ? 'true' : null }, title), chunk.ol))
       }
       chunk.ol.append(h('li', {},
         h('button', { type: 'button', class: 'incident', dataset: { id: row.id }, onclick: () => openEditor(row.id) },
@@ -174,7 +182,7 @@ function showPages(list, query, first, started, asked) {
   const redraw = async (chunk) => {
     chunk.busy = true
     try {
-      const page = await call('timeline', { query, after: chunk.after, limit: chunk.count })
+      const page = await call('timeline', { query, after: chunk.after, limit: chunk.count, count: false })
       if (!current()) return
       chunk.month = chunk.ol = null
       await drawInFrames(chunk, page.rows)
