@@ -115,6 +115,13 @@ for (const type of ['keydown', 'pointerdown', 'wheel']) {
 
 document.getElementById('quick-exit').addEventListener('click', quickExit)
 
+// Headings that stay at the top of a list (the timeline's months) stay just under the
+// header, whose height changes as it wraps on a narrow window or with larger text.
+const header = document.querySelector('header')
+new ResizeObserver(() => {
+  document.documentElement.style.setProperty('--header-height', `${header.getBoundingClientRect().height}px`)
+}).observe(header)
+
 on('locked', (reason) => {
   document.querySelectorAll('dialog[open]').forEach((d) => d.close())
   start(reason === 'sleep'
