@@ -696,6 +696,26 @@ async fn a_long_timeline_keeps_only_the_rows_near_the_window() {
         y,
         "the window did not move"
     );
+    if let Some(shots) = std::env::var_os("DAYBOOK_SCREENSHOTS") {
+        // Where one chunk ends and the next goes on with the same month (rows 600 and 601).
+        for _ in 0..100 {
+            let at = app
+                .js(&format!(
+                    "{top};\n const at = top(601)
+                     if (at === null) window.scrollBy(0, -innerHeight / 3)
+                     else window.scrollBy(0, at - innerHeight / 2)
+                     return at"
+                ))
+                .await;
+            if !at.is_null() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        app.screenshot(&std::path::PathBuf::from(shots).join("app-timeline-long.png"))
+            .await;
+    }
     app.close().await;
 }
 

@@ -359,9 +359,29 @@ impl App {
         serde_json::from_value(found).expect("a list of names")
     }
 
+    /// What the person sees: the window's pixels as the X server shows them (ffmpeg's
+    /// x11grab). WebDriver's own screenshot waits for minutes while a modal dialog is open
+    /// when WebKitGTK paints without compositing, as the app chooses on a computer with no
+    /// GPU (src-tauri/src/paint.rs), Xvfb included.
     pub async fn screenshot(&self, path: &Path) {
-        let png = self.client.screenshot().await.expect("screenshot");
-        std::fs::write(path, png).expect("write screenshot");
+        let area = self
+            .js("return [screenX, screenY, innerWidth, innerHeight]")
+            .await;
+        let at = |i: usize| area[i].as_i64().expect("the window's place and size");
+        let grabbed = Command::new("ffmpeg")
+            .args(["-y", "-loglevel", "error", "-f", "x11grab", "-video_size"])
+            .arg(format!("{}x{}", at(2), at(3)))
+            .arg("-i")
+            .arg(format!("{}+{},{}", self.display, at(0), at(1)))
+            .args(["-frames:v", "1"])
+            .arg(path)
+            .output()
+            .expect("ffmpeg runs (scripts/packages.sh installs it)");
+        assert!(
+            grabbed.status.success(),
+            "ffmpeg grabbed the window: {}",
+            String::from_utf8_lossy(&grabbed.stderr)
+        );
     }
 
     pub async fn close(self) {
