@@ -71,7 +71,7 @@ export async function showTimeline(view) {
       count.textContent = ''
       showPages(list, query, page, started, asked)
       await new Promise(afterPaint)
-      const total = page.next_after == null ? page.rows.length : await call('timeline_total', { query })
+      const total = page.total ?? await call('timeline_total', { query })
       if (asked !== asking) return
       count.textContent = `${total} incident${total === 1 ? '' : 's'}${filtered ? ' match' : ''}`
     } catch (error) {
