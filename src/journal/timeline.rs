@@ -167,11 +167,15 @@ impl Journal {
 
     /// How many incidents [`Journal::timeline`] lists for this filter and search.
     pub fn timeline_total(&self, filter: &IncidentFilter, words: &str) -> Result<usize> {
-        match self.dense_matches(words, DENSE_MATCHES)? {
-            // Deleted incidents leave the search index, so with no other filter every match
-            // is listed.
-            Some(numbers) if *filter == IncidentFilter::default() => Ok(numbers.len()),
-            _ => self.timeline_count(filter, words),
+        // The search index's matches count them only with no other filter; reading them for a
+        // filtered search would be work thrown away.
+        let dense = match *filter == IncidentFilter::default() {
+            true => self.dense_matches(words, DENSE_MATCHES)?,
+            false => None,
+        };
+        match known_total(filter, dense.as_ref()) {
+            Some(total) => Ok(total),
+            None => self.timeline_count(filter, words),
         }
     }
 
@@ -211,14 +215,14 @@ impl Journal {
             None => self.timeline_rows(filter, words, after, Some(limit), None)?,
         };
         // Uncounted, a first page still says the count when it is known already.
-        let total = match (after, &dense) {
-            (Some(_), _) => None,
-            (None, _) if !more => Some(rows.len()),
-            // Deleted incidents leave the search index, so with no other filter every match
-            // is listed.
-            (None, Some(numbers)) if *filter == IncidentFilter::default() => Some(numbers.len()),
-            (None, _) if !count => None,
-            (None, _) => Some(self.timeline_count(filter, words)?),
+        let total = match after {
+            Some(_) => None,
+            None if !more => Some(rows.len()),
+            None => match known_total(filter, dense.as_ref()) {
+                Some(total) => Some(total),
+                None if count => Some(self.timeline_count(filter, words)?),
+                None => None,
+            },
         };
         let next_after = if more {
             rows.last().map(|r| r.number)
@@ -343,6 +347,15 @@ pub(super) fn after_clause(param: usize) -> String {
     format!(
         "(i.occurred_utc, i.number) > (SELECT occurred_utc, number FROM incidents WHERE number = ?{param})"
     )
+}
+
+/// The count of all matches when it is known without counting: a common word's matches
+/// from the search index, with no other filter (deleted incidents leave the search index, so
+/// every match is listed).
+fn known_total(filter: &IncidentFilter, dense: Option<&HashSet<i64>>) -> Option<usize> {
+    dense
+        .filter(|_| *filter == IncidentFilter::default())
+        .map(HashSet::len)
 }
 
 fn summary(description: &str) -> String {

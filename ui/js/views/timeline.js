@@ -114,8 +114,9 @@ function showPages(list, query, first, started, asked) {
 
   // A chunk: the keyset it was read with, how many rows it holds, the month the chunk before
   // it ends in (its first month continues that one's list), and whether its rows are drawn.
-  const newChunk = (after, previous) => {
-    const chunk = { el: h('div', { class: 'chunk' }), after, count: 0, index: chunks.size, lastMonth: null, continues: previous?.lastMonth ?? null, drawn: true, busy: true, near: true, month: null, ol: null }
+  // `month` is the month its rows drawn so far end in.
+  const newChunk = (after, count, previous) => {
+    const chunk = { el: h('div', { class: 'chunk' }), after, count, index: chunks.size, continues: previous?.month ?? null, drawn: true, busy: true, near: true, month: null, ol: null }
     chunks.set(chunk.el, chunk)
     return chunk
   }
@@ -147,7 +148,6 @@ function showPages(list, query, first, started, asked) {
         )))
     }
     chunk.el.append(fragment)
-    chunk.lastMonth = chunk.month
   }
   // A page is drawn a few rows per frame, so no frame waits long for the rows of a page.
   const drawInFrames = async (chunk, rows) => {
@@ -210,8 +210,7 @@ function showPages(list, query, first, started, asked) {
     if (chunk) setTimeout(() => settle(chunk), 0)
   }
   const addChunk = async (after, rows, previous) => {
-    const chunk = newChunk(after, previous)
-    chunk.count = rows.length
+    const chunk = newChunk(after, rows.length, previous)
     list.insertBefore(chunk.el, more.isConnected ? more : null)
     keeper.observe(chunk.el)
     await drawInFrames(chunk, rows)
@@ -220,8 +219,7 @@ function showPages(list, query, first, started, asked) {
     return chunk
   }
 
-  const firstChunk = newChunk(null, null)
-  firstChunk.count = first.rows.length
+  const firstChunk = newChunk(null, first.rows.length, null)
   list.append(firstChunk.el)
   draw(firstChunk, first.rows.slice(0, ROWS_PER_FRAME))
   afterPaint(() => {
