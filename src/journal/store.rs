@@ -5,14 +5,25 @@ use std::sync::LazyLock;
 
 use include_dir::{include_dir, Dir};
 use rusqlite::{Connection, OpenFlags};
-use rusqlite_migration::Migrations;
+use rusqlite_migration::{HookError, Migrations, MigrationsBuilder};
 
+use super::communications::{define_index_functions, fill_index};
 use super::keys::DataKey;
 
 static MIGRATIONS_DIR: Dir = include_dir!("$CARGO_MANIFEST_DIR/migrations");
 
-static MIGRATIONS: LazyLock<Result<Migrations<'static>, rusqlite_migration::Error>> =
-    LazyLock::new(|| Migrations::from_directory(&MIGRATIONS_DIR));
+/// The migration whose hook fills the texts-and-calls search index with the records already
+/// stored (it needs Rust to build what each record's entry holds).
+const MESSAGE_SEARCH_MIGRATION: usize = 13;
+
+pub(crate) static MIGRATIONS: LazyLock<Result<Migrations<'static>, rusqlite_migration::Error>> =
+    LazyLock::new(|| {
+        Ok(MigrationsBuilder::from_directory(&MIGRATIONS_DIR)?
+            .edit(MESSAGE_SEARCH_MIGRATION, |m| {
+                m.set_up_hook(|tx: &rusqlite::Transaction| fill_index(tx).map_err(HookError::from))
+            })
+            .finalize())
+    });
 
 /// SQLite marks itself started before SQLCipher's own start-up (run right after, outside
 /// SQLite's lock) has finished, and until it has, `PRAGMA key` fails on every connection with
@@ -76,6 +87,7 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Stor
          PRAGMA foreign_keys = ON;
          PRAGMA cache_size = -262144;",
     )?;
+    define_index_functions(&conn)?;
     let migrations = MIGRATIONS
         .as_ref()
         .map_err(|e| StoreError::Migration(e.to_string()))?;

@@ -24,11 +24,12 @@ mod cite;
 mod extract;
 pub use extract::Extract;
 mod import;
+mod search;
+pub use search::define_index_functions;
+pub(crate) use search::fill_index;
+pub use search::{fields_match, search_words, SearchedFields};
 mod threads;
-pub use threads::{
-    fields_match, search_words, ConversationPage, RecordCursor, RecordGroup, SearchedFields,
-    ThreadPart,
-};
+pub use threads::{ConversationPage, RecordCursor, RecordGroup, ThreadPart};
 
 use std::collections::HashMap;
 use std::io;
