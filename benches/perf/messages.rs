@@ -36,6 +36,8 @@ struct Figures {
     /// The search's first page of his conversation (what the open conversation shows).
     search_his: f64,
     search_common: f64,
+    /// The common word's first page of his conversation.
+    common_his: f64,
     common_floor: f64,
     common_matches: u64,
     import_more: f64,
@@ -237,6 +239,7 @@ fn figures(args: &Args, n: usize) -> Res<Figures> {
         let search_his = time(|| Ok(journal.conversation_page(&parts, &words, None, PAGE)?))?.0;
         let common = vec![COMMON_WORD.to_string()];
         let (search_common, common_groups) = time(|| Ok(journal.record_groups(&common)?))?;
+        let common_his = time(|| Ok(journal.conversation_page(&parts, &common, None, PAGE)?))?.0;
         let common_floor = time(|| {
             ops::read_all(
                 &conn,
@@ -282,6 +285,7 @@ fn figures(args: &Args, n: usize) -> Res<Figures> {
             search_matches: groups.iter().map(|g| g.records).sum(),
             search_his,
             search_common,
+            common_his,
             common_floor,
             common_matches: common_groups.iter().map(|g| g.records).sum(),
             import_more,
@@ -308,6 +312,7 @@ fn figures(args: &Args, n: usize) -> Res<Figures> {
         search_matches: first.search_matches,
         search_his: med(|x| x.search_his),
         search_common: med(|x| x.search_common),
+        common_his: med(|x| x.common_his),
         common_floor: med(|x| x.common_floor),
         common_matches: first.common_matches,
         import_more: med(|x| x.import_more),
@@ -349,11 +354,11 @@ pub(super) fn messages_section(args: &Args) -> Res<()> {
             x.report_pages,
         );
     }
-    println!("\n| records | search \"{SEARCH_WORD}\" (LIKE in SQL; matches) | its first {PAGE} of his conversation | search \"{COMMON_WORD}\" (LIKE in SQL; matches) |");
-    println!("|---|---|---|---|");
+    println!("\n| records | search \"{SEARCH_WORD}\" (LIKE in SQL; matches) | its first {PAGE} of his conversation | search \"{COMMON_WORD}\" (LIKE in SQL; matches) | its first {PAGE} of his conversation |");
+    println!("|---|---|---|---|---|");
     for x in &all {
         println!(
-            "| {} | {} ({}; {}) | {} | {} ({}; {}) |",
+            "| {} | {} ({}; {}) | {} | {} ({}; {}) | {} |",
             x.records,
             ms(x.search),
             ms(x.search_floor),
@@ -362,6 +367,7 @@ pub(super) fn messages_section(args: &Args) -> Res<()> {
             ms(x.search_common),
             ms(x.common_floor),
             x.common_matches,
+            ms(x.common_his),
         );
     }
     Ok(())

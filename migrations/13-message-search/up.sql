@@ -13,7 +13,7 @@
 -- counts matches by (thread, call or text, hidden caller, the phone's label, and the time), so
 -- a search's counts per conversation are read from the index alone: reading the matching
 -- records themselves decrypted most of a million-record journal for a common word. The text is
--- not kept (contentless: it is in `communications`); the UNINDEXED columns are
+-- not kept (contentless: it is in `communications`); the UNINDEXED columns' values are
 -- (contentless_unindexed). Records are found by their id, not by rowid: a rowid table without
 -- an INTEGER PRIMARY KEY may be renumbered by a VACUUM. The table is derived, nothing in the
 -- hash chain covers it, and it can be rebuilt from `communications` at any time.
@@ -31,6 +31,12 @@ CREATE VIRTUAL TABLE communication_search USING fts5 (
     contentless_unindexed = 1,
     tokenize = 'trigram case_sensitive 1'
 );
+
+-- How the entries were made (search::INDEX_FORMAT: the folding's Unicode version and the
+-- way numbers are printed). When it is not the running version's, every entry is made again
+-- at unlock (search::keep_index_current), so the index never answers by older rules than
+-- the search checks with. The hook fills it.
+CREATE TABLE communication_search_format (format TEXT NOT NULL) STRICT;
 
 CREATE TRIGGER communication_search_insert AFTER INSERT ON communications
 BEGIN

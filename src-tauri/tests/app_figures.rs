@@ -114,7 +114,9 @@ async fn wait_for(app: &App, name: &str) -> serde_json::Value {
 
 /// Scrolls the window down two screenfuls per frame (a quick flick) until `done` (a JS expression) holds, and
 /// returns the frames' count, the longest and median gap between two, and how many were over
-/// 50 ms.
+/// 50 ms, with what changed in the page before each of those: rows drawn (a chunk read and
+/// drawn, or drawn again), rows let go (a chunk emptied), both, or neither (painting, or
+/// JavaScript's garbage collection).
 async fn scroll_to_end(app: &App, done: &str) -> serde_json::Value {
     app.js(&format!(
         "window.daybookScroll = null
@@ -123,9 +125,18 @@ async fn scroll_to_end(app: &App, done: &str) -> serde_json::Value {
          const started = last
          let worst = {{ gap: 0, at: 0, y: 0 }}
          let rows = 0
+         let added = 0, removed = 0
+         new MutationObserver((changes) => {{
+           for (const c of changes) {{ added += c.addedNodes.length; removed += c.removedNodes.length }}
+         }}).observe(document.body, {{ childList: true, subtree: true }})
+         const slow = {{ rows_drawn: 0, rows_let_go: 0, both: 0, neither: 0 }}
          const frame = (t) => {{
            const gap = t - last
            gaps.push(gap); last = t
+           if (gap > 50) {{
+             slow[added && removed ? 'both' : added ? 'rows_drawn' : removed ? 'rows_let_go' : 'neither']++
+           }}
+           added = 0; removed = 0
            if (gaps.length % 25 === 0) rows = Math.max(rows, document.querySelectorAll('button.incident').length)
            // A scroll by script is not use the app hears; a person's wheel is (auto-lock).
            if (gaps.length % 200 === 0) document.dispatchEvent(new WheelEvent('wheel'))
@@ -135,7 +146,8 @@ async fn scroll_to_end(app: &App, done: &str) -> serde_json::Value {
              window.daybookScroll = {{ frames: gaps.length, max: sorted[sorted.length - 1],
                max_at_ms: Math.round(worst.at), max_at_y: worst.y,
                median: sorted[sorted.length >> 1], p99: sorted[Math.floor(sorted.length * 0.99)],
-               over50: gaps.filter((g) => g > 50).length, ms: Math.round(t - started),
+               over50: gaps.filter((g) => g > 50).length, over50_after: slow,
+               ms: Math.round(t - started),
                most_rows_in_page: rows }}
              return
            }}

@@ -7,7 +7,7 @@ use include_dir::{include_dir, Dir};
 use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{HookError, Migrations, MigrationsBuilder};
 
-use super::communications::{define_index_functions, fill_index};
+use super::communications::{define_index_functions, fill_index, keep_index_current};
 use super::keys::DataKey;
 
 static MIGRATIONS_DIR: Dir = include_dir!("$CARGO_MANIFEST_DIR/migrations");
@@ -20,7 +20,11 @@ pub(crate) static MIGRATIONS: LazyLock<Result<Migrations<'static>, rusqlite_migr
     LazyLock::new(|| {
         Ok(MigrationsBuilder::from_directory(&MIGRATIONS_DIR)?
             .edit(MESSAGE_SEARCH_MIGRATION, |m| {
-                m.set_up_hook(|tx: &rusqlite::Transaction| fill_index(tx).map_err(HookError::from))
+                m.set_up_hook(|tx: &rusqlite::Transaction| {
+                    define_index_functions(tx)
+                        .and_then(|()| fill_index(tx))
+                        .map_err(HookError::from)
+                })
             })
             .finalize())
     });
@@ -94,6 +98,7 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Stor
     migrations
         .to_latest(&mut conn)
         .map_err(|e| StoreError::Migration(e.to_string()))?;
+    keep_index_current(&conn).map_err(|e| StoreError::Migration(e.to_string()))?;
     Ok(conn)
 }
 
@@ -120,6 +125,7 @@ pub fn integrity_problems(conn: &Connection) -> Result<Vec<String>, StoreError> 
 /// Brings a test's in-memory database to the latest schema.
 #[cfg(test)]
 pub(crate) fn migrate_for_test(conn: &mut Connection) {
+    define_index_functions(conn).expect("search functions");
     MIGRATIONS
         .as_ref()
         .expect("migrations")

@@ -26,8 +26,8 @@ pub use extract::Extract;
 mod import;
 mod search;
 pub use search::define_index_functions;
-pub(crate) use search::fill_index;
 pub use search::{fields_match, search_words, SearchedFields};
+pub(crate) use search::{fill_index, keep_index_current};
 mod threads;
 pub use threads::{ConversationPage, RecordCursor, RecordGroup, ThreadPart};
 

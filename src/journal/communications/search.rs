@@ -13,14 +13,29 @@
 //! enough. Tests hold the index to `fields_match` record by record.
 
 use rusqlite::functions::{Context, FunctionFlags};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use super::Communication;
 use crate::phone::{numbers, Status};
 
-/// The words a search is made of, lowercased.
+/// The words a search is made of, folded as the text they are looked for in (`fold`).
 pub fn search_words(text: &str) -> Vec<String> {
-    text.split_whitespace().map(str::to_lowercase).collect()
+    text.split_whitespace().map(fold).collect()
+}
+
+/// Lowercased, with the three characters SQLite's trigram tokenizer does not keep as they are
+/// made U+FFFD: it drops NUL, and reads U+FFFE and U+FFFF as U+FFFD (sqlite3.c, `READ_UTF8`,
+/// `fts5TriTokenize`). Both the text searched and the words are folded this way, so the index
+/// and `fields_match` read the same characters (a NUL in a word would also end the index's
+/// query early).
+fn fold(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            '\0' | '\u{FFFE}' | '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
 }
 
 /// A record's fields a search looks in.
@@ -52,7 +67,7 @@ fn printed_numbers(fields: &SearchedFields<'_>) -> Vec<String> {
         .thread
         .split(' ')
         .filter(|n| !n.is_empty())
-        .map(|n| numbers::display(n).to_lowercase())
+        .map(|n| fold(&numbers::display(n)))
         .collect()
 }
 
@@ -70,7 +85,7 @@ fn haystack(fields: &SearchedFields<'_>, printed: Option<&[String]>) -> String {
     .into_iter()
     .flatten()
     {
-        hay.push_str(&part.to_lowercase());
+        hay.push_str(&fold(part));
         hay.push('\n');
     }
     for (i, n) in fields
@@ -79,7 +94,7 @@ fn haystack(fields: &SearchedFields<'_>, printed: Option<&[String]>) -> String {
         .filter(|n| !n.is_empty())
         .enumerate()
     {
-        hay.push_str(&n.to_lowercase());
+        hay.push_str(&fold(n));
         hay.push('\n');
         if let Some(p) = printed.and_then(|p| p.get(i)) {
             hay.push_str(p);
@@ -218,11 +233,50 @@ fn with_fields(
     }))
 }
 
-/// Fills the index with the records already stored (migration 13's hook), merged into one
-/// segment: written in one go, FTS5 leaves many small segments whose merging the next imports
-/// would pay for (an import of 1,000 records into 100,000 took 2.5x as long).
+/// How the index's entries are made, beyond its schema: the Unicode version of Rust's
+/// lowercasing (`fold`) and this number, raised whenever what an entry holds changes (the
+/// fields, `fold`, or how `numbers::display` prints: `numbers_are_printed_as_the_index_has_them`
+/// fails when an update of the phone-number library prints them otherwise).
+fn index_format() -> String {
+    let (major, minor, patch) = char::UNICODE_VERSION;
+    format!("1; unicode {major}.{minor}.{patch}")
+}
+
+/// Makes every entry again when they were made by other rules than this version's
+/// (`index_format`): a record's entry is made once, when it is stored, and the search
+/// checks by the running version's rules. Called at every unlock; a no-op but for one read.
+pub fn keep_index_current(conn: &Connection) -> rusqlite::Result<()> {
+    let made: Option<String> = conn
+        .query_row("SELECT format FROM communication_search_format", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if made.as_deref() == Some(index_format().as_str()) {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "BEGIN IMMEDIATE;
+         INSERT INTO communication_search (communication_search) VALUES ('delete-all');",
+    )?;
+    let filled = fill_index(conn).and_then(|()| conn.execute_batch("COMMIT;"));
+    if filled.is_err() {
+        let _ = conn.execute_batch("ROLLBACK;");
+    }
+    filled
+}
+
+/// Fills the index with the records already stored (migration 13's hook, and
+/// `keep_index_current`), merged into one segment: written in one go, FTS5 leaves many small
+/// segments whose merging the next imports would pay for (an import of 1,000 records into
+/// 100,000 took 2.5x as long). Records what rules the entries were made by. The index
+/// functions must be defined (`define_index_functions`): once FTS5 has run a statement on
+/// the connection they can no longer be defined again while it holds it.
 pub fn fill_index(conn: &Connection) -> rusqlite::Result<()> {
-    define_index_functions(conn)?;
+    conn.execute("DELETE FROM communication_search_format", [])?;
+    conn.execute(
+        "INSERT INTO communication_search_format (format) VALUES (?1)",
+        [index_format()],
+    )?;
     conn.execute_batch(
         "INSERT INTO communication_search (id, thread, call, hidden, contact_name, at_ms,
              haystack, numbers)
@@ -251,7 +305,7 @@ mod tests {
         &'static str,
     );
 
-    const ROWS: [Row; 7] = [
+    const ROWS: [Row; 8] = [
         (
             "c1",
             "Porch light is ON",
@@ -287,6 +341,15 @@ mod tests {
             "received",
         ),
         ("c7", "call 555 0199", "", "", "", "received"),
+        // Characters SQLite's trigram tokenizer changes, and one past the BMP.
+        (
+            "c8",
+            "por\0ch ab\u{FFFF}cd f\u{FFFD}o x😀yz",
+            "",
+            "",
+            "",
+            "received",
+        ),
     ];
 
     fn add(conn: &Connection, (id, body, raw, thread, name, status): Row) {
@@ -380,6 +443,12 @@ mod tests {
             "5550199",
             "555-0199",
             "510-555-0142",
+            "por\0ch",
+            "b\u{FFFF}c",
+            "b\u{FFFD}c",
+            "f\u{FFFF}o",
+            "x😀yz",
+            "😀yz",
         ];
         for search in searches {
             let words = search_words(search);
@@ -392,8 +461,7 @@ mod tests {
                     let named = indexed(&conn, &query.query);
                     assert!(found.is_subset(&named), "{search}: {found:?} {named:?}");
                 }
-                // Only searches of short words go without the index.
-                None => assert!(words.iter().all(|w| w.chars().count() < 3), "{search}"),
+                None => {}
             }
         }
         assert_eq!(
@@ -417,7 +485,25 @@ mod tests {
         assert!(ids("porch").is_empty());
         assert_eq!(ids("gate"), BTreeSet::from(["c1".to_string()]));
         assert!(ids("7946").is_empty());
-        assert_eq!(ids("received").len(), 4);
+        assert_eq!(ids("received").len(), 5);
+
+        // What the Messages screen counts by follows a change too (the subject is indexed).
+        conn.execute(
+            "UPDATE communications SET subject = 'Court date', contact_name = 'Mamá', hidden = 1
+             WHERE id = 'c5'",
+            [],
+        )
+        .unwrap();
+        assert_eq!(ids("court"), BTreeSet::from(["c5".to_string()]));
+        assert_eq!(ids("mamá"), BTreeSet::from(["c5".to_string()]));
+        let (label, hidden): (String, i64) = conn
+            .query_row(
+                "SELECT contact_name, hidden FROM communication_search WHERE id = 'c5'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((label.as_str(), hidden), ("Mamá", 1));
     }
 
     #[test]
@@ -454,6 +540,52 @@ mod tests {
                 true
             ))
         );
+    }
+
+    /// The index keeps numbers as printed when the record was stored: a phone-number library
+    /// that prints them otherwise must raise `index_format`'s number, so they are made again.
+    #[test]
+    fn numbers_are_printed_as_the_index_has_them() {
+        use crate::phone::numbers::display;
+        assert_eq!(display("+15105550100"), "+1 510-555-0100");
+        assert_eq!(display("+442079460958"), "+44 20 7946 0958");
+        assert_eq!(display("+5215555555555"), "+52 15555555555");
+        assert_eq!(display("5550142"), "5550142");
+    }
+
+    /// Entries made by other rules (another version's) are all made again at unlock.
+    #[test]
+    fn entries_made_by_other_rules_are_made_again() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::journal::store::migrate_for_test(&mut conn);
+        conn.execute_batch(
+            "INSERT INTO phone_imports (id, format, body, imported_at) VALUES ('i1', 'f', '{}', 't')",
+        )
+        .unwrap();
+        add(&conn, ROWS[0]);
+        // As if the entry had been made by an older version that left out the status.
+        conn.execute_batch(
+            "INSERT INTO communication_search (communication_search) VALUES ('delete-all');
+             INSERT INTO communication_search (id, thread, call, hidden, contact_name, at_ms,
+                 haystack, numbers)
+             VALUES ('c1', '+15105550100', 0, 0, 'Marcus E', 1, 'porch light is on', '');
+             UPDATE communication_search_format SET format = '0; unicode 1.0.0';",
+        )
+        .unwrap();
+        let ids = |conn: &Connection, search: &str| {
+            indexed(conn, &index_query(&search_words(search)).unwrap().query)
+        };
+        assert!(ids(&conn, "received").is_empty());
+        super::keep_index_current(&conn).unwrap();
+        assert_eq!(ids(&conn, "received"), BTreeSet::from(["c1".to_string()]));
+        assert_eq!(ids(&conn, "porch"), BTreeSet::from(["c1".to_string()]));
+        // Once current, nothing is made again.
+        conn.execute_batch(
+            "INSERT INTO communication_search (communication_search) VALUES ('delete-all')",
+        )
+        .unwrap();
+        super::keep_index_current(&conn).unwrap();
+        assert!(ids(&conn, "porch").is_empty());
     }
 
     #[test]

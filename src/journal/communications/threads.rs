@@ -1,8 +1,10 @@
 //! Conversations at any size: what the Messages screen lists and shows, read so that it does
 //! not grow with the journal. The list comes from the counts migration 12 keeps per thread
 //! (a few rows per conversation, whatever the number of texts), and a conversation is read a
-//! page at a time, newest first, from the thread index. A search reads the records the
-//! search index names (search.rs), and checks each in SQL without building it.
+//! page at a time, newest first, from the thread index. A search's counts come from the
+//! search index (search.rs) when it can look up every word, and otherwise from the records it
+//! names (or every record) checked in SQL without building each one; a search's page of a
+//! conversation checks each of the records it reads.
 
 use rusqlite::functions::FunctionFlags;
 use rusqlite::params_from_iter;
@@ -112,12 +114,23 @@ impl Journal {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// How many records the index names for `query`, read from its lists of records alone.
+    fn index_matches(&self, query: &str) -> Result<u64, JournalError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM communication_search WHERE communication_search MATCH ?1",
+            [query],
+            |r| r.get(0),
+        )?;
+        Ok(count.max(0) as u64)
+    }
+
     /// The groups of the records the index names for `query`, counted from the index alone.
     /// Counted here rather than by SQL's GROUP BY, which sorted every match first (half a
     /// million for a common word at a million records: 0.8 s, of which 0.45 s sorting).
     fn indexed_groups(&self, query: &str) -> Result<Vec<RecordGroup>, JournalError> {
         use rusqlite::types::Type;
         use std::collections::HashMap;
+        use std::fmt::Write;
         let mut stmt = self.conn.prepare_cached(
             "SELECT thread, call, hidden, contact_name, at_ms
              FROM communication_search WHERE communication_search MATCH ?1",
@@ -136,16 +149,16 @@ impl Journal {
             let (call, hidden): (bool, bool) = (r.get(1)?, r.get(2)?);
             let contact = text(3)?;
             let at_ms: i64 = r.get(4)?;
+            // The thread's length first: no label or number can make two groups one key.
+            // (Writing to a String cannot fail.)
             key.clear();
-            for part in [
-                thread,
-                if call { "1" } else { "0" },
-                if hidden { "1" } else { "0" },
-                contact,
-            ] {
-                key.push_str(part);
-                key.push('\u{1f}');
-            }
+            let _ = write!(
+                key,
+                "{}:{thread}{}{}{contact}",
+                thread.len(),
+                call as u8,
+                hidden as u8
+            );
             match groups.get_mut(key.as_str()) {
                 Some(group) => {
                     group.records += 1;
@@ -181,7 +194,12 @@ impl Journal {
             None
         } else {
             self.register_search(words)?;
-            Some(index_query(words))
+            Some(match index_query(words) {
+                Some(index) if self.index_matches(&index.query)? <= LISTED_MATCHES_AT_MOST => {
+                    PageSearch::Listed(index.query)
+                }
+                _ => PageSearch::Walk,
+            })
         };
         let mut found: Vec<Communication> = Vec::new();
         for part in parts {
@@ -266,11 +284,28 @@ fn order_key(c: &Communication) -> (i64, &str, u64) {
     (c.at_ms, c.source.import_id.as_str(), c.source.position)
 }
 
+/// How a conversation's page is searched. Either way every row is checked (`MATCH_CALL`).
+enum PageSearch {
+    /// Only the records the index names for this query: the list of every match in the
+    /// journal is made first, so this is for words with few matches.
+    Listed(String),
+    /// The conversation's records newest first, until a page of matches is found: for words
+    /// the index cannot look up, or with so many matches that listing them all would cost
+    /// more than reading the conversation until a page of them is found.
+    Walk,
+}
+
+/// Up to how many matches in the whole journal a conversation's page is read from the list
+/// of them (`PageSearch::Listed`). Listing costs a lookup for each match (half a million for
+/// "you" at a million records, for every page); a word with more matches than this (at a
+/// million records, one in 50 or more) is found by reading the conversation itself within a
+/// few pages' worth of records.
+const LISTED_MATCHES_AT_MOST: u64 = 20_000;
+
 /// One part's page, newest first, one row more than the page to tell whether more follow.
-/// `search`: the words' index query when they have one (`Some(None)`: read every record).
 fn page_query(
     part: &ThreadPart,
-    search: Option<&Option<IndexQuery>>,
+    search: Option<&PageSearch>,
     before: Option<&RecordCursor>,
     limit: usize,
 ) -> (String, Vec<rusqlite::types::Value>) {
@@ -292,9 +327,9 @@ fn page_query(
         args.push(Value::Text(cursor.import_id.clone()));
         args.push(Value::Integer(cursor.position as i64));
     }
-    if let Some(index) = search {
-        if let Some(index) = index {
-            args.push(Value::Text(index.query.clone()));
+    if let Some(search) = search {
+        if let PageSearch::Listed(query) = search {
+            args.push(Value::Text(query.clone()));
             sql.push_str(&format!(
                 " AND id IN (SELECT id FROM communication_search
                     WHERE communication_search MATCH ?{})",
