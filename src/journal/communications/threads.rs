@@ -130,14 +130,13 @@ impl Journal {
     fn indexed_groups(&self, query: &str) -> Result<Vec<RecordGroup>, JournalError> {
         use rusqlite::types::Type;
         use std::collections::HashMap;
-        use std::fmt::Write;
         let mut stmt = self.conn.prepare_cached(
             "SELECT thread, call, hidden, contact_name, at_ms
              FROM communication_search WHERE communication_search MATCH ?1",
         )?;
         let mut rows = stmt.query([query])?;
-        let mut groups: HashMap<String, RecordGroup> = HashMap::new();
-        let mut key = String::new();
+        let mut groups: HashMap<Vec<u8>, RecordGroup> = HashMap::new();
+        let mut key: Vec<u8> = Vec::new();
         while let Some(r) = rows.next()? {
             // Read in place: a String for each of half a million matches is most of the cost.
             let text = |i: usize| -> rusqlite::Result<&str> {
@@ -150,16 +149,12 @@ impl Journal {
             let contact = text(3)?;
             let at_ms: i64 = r.get(4)?;
             // The thread's length first: no label or number can make two groups one key.
-            // (Writing to a String cannot fail.)
             key.clear();
-            let _ = write!(
-                key,
-                "{}:{thread}{}{}{contact}",
-                thread.len(),
-                call as u8,
-                hidden as u8
-            );
-            match groups.get_mut(key.as_str()) {
+            key.extend_from_slice(&(thread.len() as u64).to_le_bytes());
+            key.extend_from_slice(thread.as_bytes());
+            key.extend_from_slice(&[call as u8, hidden as u8]);
+            key.extend_from_slice(contact.as_bytes());
+            match groups.get_mut(key.as_slice()) {
                 Some(group) => {
                     group.records += 1;
                     group.last_ms = group.last_ms.max(at_ms);
