@@ -1,8 +1,9 @@
 //! Section 6 of the perf bench: journals of texts and calls imported from a phone, at the sizes
 //! of `--growth` (records = texts + calls), and what the Messages screen and the report ask of
 //! them (issue 18): the list of conversations, a page of his conversation (the newest, and one
-//! from the middle), searches for a rare and a common word (counts per conversation, and his first page), a month's report, unlock, and an import of
-//! a thousand more records. Each beside the same SQL on the same encrypted file.
+//! from the middle), searches for a rare and a common word (counts per conversation, and his
+//! first page), a month's report, unlock, and an import of a thousand more records. Each
+//! beside the same SQL on the same encrypted file.
 //!
 //! The backups are written by benches/common/phone_history.rs (the phone_import bench's
 //! generator): his texts and calls (three tenths of the records), family and services, no

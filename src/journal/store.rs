@@ -95,11 +95,28 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Stor
     let migrations = MIGRATIONS
         .as_ref()
         .map_err(|e| StoreError::Migration(e.to_string()))?;
-    migrations
-        .to_latest(&mut conn)
-        .map_err(|e| StoreError::Migration(e.to_string()))?;
-    keep_index_current(&conn).map_err(|e| StoreError::Migration(e.to_string()))?;
+    migrations.to_latest(&mut conn).map_err(|e| match e {
+        rusqlite_migration::Error::RusqliteError { err, .. } if is_damage(&err) => {
+            StoreError::Damaged(err.to_string())
+        }
+        e => StoreError::Migration(e.to_string()),
+    })?;
+    keep_index_current(&conn).map_err(|e| {
+        if is_damage(&e) {
+            StoreError::Damaged(e.to_string())
+        } else {
+            StoreError::Migration(e.to_string())
+        }
+    })?;
     Ok(conn)
+}
+
+/// Whether SQLite found the file damaged (the key is known to be right by then).
+fn is_damage(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
 }
 
 /// Runs `PRAGMA integrity_check` and `PRAGMA cipher_integrity_check`; returns what they found

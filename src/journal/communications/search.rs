@@ -214,11 +214,12 @@ pub fn define_index_functions(conn: &Connection) -> rusqlite::Result<()> {
     })
 }
 
-/// Calls `f` with the record in the function's arguments.
-fn with_fields(
+/// Calls `f` with the record in an SQL function's arguments `(body, subject, number_raw,
+/// contact_name, thread, status)`.
+pub(super) fn with_fields<T>(
     ctx: &Context<'_>,
-    f: impl Fn(&SearchedFields<'_>) -> String,
-) -> rusqlite::Result<String> {
+    f: impl Fn(&SearchedFields<'_>) -> T,
+) -> rusqlite::Result<T> {
     let text = |i| ctx.get::<Option<String>>(i);
     let (body, subject, number_raw, contact_name) = (text(0)?, text(1)?, text(2)?, text(3)?);
     let thread: String = ctx.get(4)?;

@@ -10,10 +10,9 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::params_from_iter;
 use serde::{Deserialize, Serialize};
 
-use super::search::{fields_match, index_query, IndexQuery, SearchedFields};
+use super::search::{fields_match, index_query, with_fields, IndexQuery};
 use super::{read_row, Communication, SELECT_COMMUNICATIONS};
 use crate::journal::{Journal, JournalError};
-use crate::phone::Status;
 
 /// The texts or the calls of one thread that share a hidden flag and the phone's label for
 /// the other side, counted.
@@ -245,22 +244,7 @@ impl Journal {
             MATCH_FUNCTION,
             6,
             FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-            move |ctx| {
-                let text = |i| ctx.get::<Option<String>>(i);
-                let (body, subject, number_raw, contact_name) =
-                    (text(0)?, text(1)?, text(2)?, text(3)?);
-                let thread: String = ctx.get(4)?;
-                let status: String = ctx.get(5)?;
-                let fields = SearchedFields {
-                    body: body.as_deref(),
-                    subject: subject.as_deref(),
-                    number_raw: number_raw.as_deref(),
-                    contact_name: contact_name.as_deref(),
-                    thread: &thread,
-                    status_label: Status::from_key(&status).label(),
-                };
-                Ok(fields_match(&fields, &words))
-            },
+            move |ctx| with_fields(ctx, |fields| fields_match(fields, &words)),
         )?;
         Ok(())
     }
