@@ -20,6 +20,8 @@ pub(crate) static MIGRATIONS: LazyLock<Result<Migrations<'static>, rusqlite_migr
     LazyLock::new(|| {
         Ok(MigrationsBuilder::from_directory(&MIGRATIONS_DIR)?
             .edit(MESSAGE_SEARCH_MIGRATION, |m| {
+                // `open` defines the functions before migrating; the hook defines them too for
+                // connections that did not (`Migrations::validate` makes its own).
                 m.set_up_hook(|tx: &rusqlite::Transaction| {
                     define_index_functions(tx)
                         .and_then(|()| fill_index(tx))
@@ -96,27 +98,23 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Stor
         .as_ref()
         .map_err(|e| StoreError::Migration(e.to_string()))?;
     migrations.to_latest(&mut conn).map_err(|e| match e {
-        rusqlite_migration::Error::RusqliteError { err, .. } if is_damage(&err) => {
-            StoreError::Damaged(err.to_string())
-        }
+        rusqlite_migration::Error::RusqliteError { err, .. } => layout_error(err),
         e => StoreError::Migration(e.to_string()),
     })?;
-    keep_index_current(&conn).map_err(|e| {
-        if is_damage(&e) {
-            StoreError::Damaged(e.to_string())
-        } else {
-            StoreError::Migration(e.to_string())
-        }
-    })?;
+    keep_index_current(&conn).map_err(layout_error)?;
     Ok(conn)
 }
 
-/// Whether SQLite found the file damaged (the key is known to be right by then).
-fn is_damage(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
-    )
+/// What an error while the schema or the search index is brought up to date means: the file
+/// is damaged when SQLite says so (the key is known to be right by then), else the update
+/// failed.
+fn layout_error(e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+            StoreError::Damaged(e.to_string())
+        }
+        _ => StoreError::Migration(e.to_string()),
+    }
 }
 
 /// Runs `PRAGMA integrity_check` and `PRAGMA cipher_integrity_check`; returns what they found
