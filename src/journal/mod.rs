@@ -11,10 +11,9 @@ mod checkpoint;
 pub use checkpoint::HistoryCheck;
 mod communications;
 pub use communications::{
-    day_start_ms, define_index_functions, fields_match, is_stated_party, search_words,
-    stated_party, Communication, CommunicationFilter, ConversationPage, Extract, ImportError,
-    MissingPart, PartRef, Participant, PhoneImport, RecordCursor, RecordGroup, SearchedFields,
-    SourceRef, Stopped, ThreadPart,
+    day_start_ms, fields_match, is_stated_party, search_words, stated_party, Communication,
+    CommunicationFilter, ConversationPage, Extract, ImportError, MissingPart, PartRef, Participant,
+    PhoneImport, RecordCursor, RecordGroup, SearchedFields, SourceRef, Stopped, ThreadPart,
 };
 mod incidents;
 mod orders;

@@ -7,26 +7,21 @@ use include_dir::{include_dir, Dir};
 use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{HookError, Migrations, MigrationsBuilder};
 
-use super::communications::{define_index_functions, fill_index, keep_index_current};
+use super::communications::{fill_index, keep_index_current};
 use super::keys::DataKey;
 
 static MIGRATIONS_DIR: Dir = include_dir!("$CARGO_MANIFEST_DIR/migrations");
 
 /// The migration whose hook fills the texts-and-calls search index with the records already
-/// stored (it needs Rust to build what each record's entry holds).
-const MESSAGE_SEARCH_MIGRATION: usize = 13;
+/// stored (it needs Rust to build what each record's entry holds). Migration 13's index, which
+/// it replaces, is left empty: nothing is stored between the two.
+const MESSAGE_SEARCH_MIGRATION: usize = 14;
 
 pub(crate) static MIGRATIONS: LazyLock<Result<Migrations<'static>, rusqlite_migration::Error>> =
     LazyLock::new(|| {
         Ok(MigrationsBuilder::from_directory(&MIGRATIONS_DIR)?
             .edit(MESSAGE_SEARCH_MIGRATION, |m| {
-                // `open` defines the functions before migrating; the hook defines them too for
-                // connections that did not (`Migrations::validate` makes its own).
-                m.set_up_hook(|tx: &rusqlite::Transaction| {
-                    define_index_functions(tx)
-                        .and_then(|()| fill_index(tx))
-                        .map_err(HookError::from)
-                })
+                m.set_up_hook(|tx: &rusqlite::Transaction| fill_index(tx).map_err(HookError::from))
             })
             .finalize())
     });
@@ -93,7 +88,6 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Stor
          PRAGMA foreign_keys = ON;
          PRAGMA cache_size = -262144;",
     )?;
-    define_index_functions(&conn)?;
     let migrations = MIGRATIONS
         .as_ref()
         .map_err(|e| StoreError::Migration(e.to_string()))?;
@@ -140,7 +134,6 @@ pub fn integrity_problems(conn: &Connection) -> Result<Vec<String>, StoreError> 
 /// Brings a test's in-memory database to the latest schema.
 #[cfg(test)]
 pub(crate) fn migrate_for_test(conn: &mut Connection) {
-    define_index_functions(conn).expect("search functions");
     MIGRATIONS
         .as_ref()
         .expect("migrations")

@@ -515,6 +515,8 @@ impl Batch {
             },
         )?;
         tx.execute("DELETE FROM pending_imports WHERE id = ?1", [import_id])?;
+        // Filed in the search index in order of place, as one batch (search_index.rs).
+        super::search_index::index_pending(&tx)?;
         tx.commit()?;
         report.id = Some(import_id.to_string());
         Ok(Some(report))

@@ -25,9 +25,9 @@ mod extract;
 pub use extract::Extract;
 mod import;
 mod search;
-pub use search::define_index_functions;
 pub use search::{fields_match, search_words, SearchedFields};
-pub(crate) use search::{fill_index, keep_index_current};
+mod search_index;
+pub(crate) use search_index::{fill_index, keep_index_current};
 mod threads;
 pub use threads::{ConversationPage, RecordCursor, RecordGroup, ThreadPart};
 

@@ -6,14 +6,13 @@
 //! call"); a word that looks like a phone number also matches its digits however the number
 //! was written. That is substring matching, so the index is an FTS5 trigram index
 //! (sqlite.org/fts5.html, "The Trigram Tokenizer") over the same text the match reads, built
-//! here in Rust and lowercased the same way (migration 13). A trigram phrase matches exactly
+//! here in Rust and lowercased the same way (`index_texts`; `search_index` files it). A trigram phrase matches exactly
 //! where the word is part of the text, so a search whose words all have three letters or more
 //! is answered by the index alone; a shorter word cannot be looked up, and the records the
 //! other words name are checked with `fields_match`, or every record when no word is long
 //! enough. Tests hold the index to `fields_match` record by record.
 
-use rusqlite::functions::{Context, FunctionFlags};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::functions::Context;
 
 use super::Communication;
 use crate::phone::{numbers, Status};
@@ -189,29 +188,18 @@ pub fn index_query(words: &[String]) -> Option<IndexQuery> {
     })
 }
 
-/// The SQL functions the index's triggers (migration 13) compute a record's entry with, from
-/// `(body, subject, number_raw, contact_name, thread, status)`. Every connection that stores a
-/// record needs them: `store::open` defines them on every journal it opens, and without them
-/// storing a record fails rather than leave the record out of the index.
-pub fn define_index_functions(conn: &Connection) -> rusqlite::Result<()> {
-    let flags = FunctionFlags::SQLITE_UTF8
-        | FunctionFlags::SQLITE_DETERMINISTIC
-        | FunctionFlags::SQLITE_INNOCUOUS;
-    conn.create_scalar_function("communication_search_text", 6, flags, |ctx| {
-        with_fields(ctx, |fields| haystack(fields, None))
-    })?;
-    conn.create_scalar_function("communication_search_numbers", 6, flags, |ctx| {
-        with_fields(ctx, |fields| {
-            let printed = printed_numbers(fields);
-            let mut numbers = String::new();
-            for p in &printed {
-                numbers.push_str(p);
-                numbers.push('\n');
-            }
-            numbers.push_str(&digits_of(&haystack(fields, Some(&printed))));
-            numbers
-        })
-    })
+/// What the index holds of a record (`search_index`): its text as `fields_match` reads it,
+/// and the numbers as printed followed by the digits of all of it, which a word that may be a
+/// number is also looked for in.
+pub(super) fn index_texts(fields: &SearchedFields<'_>) -> (String, String) {
+    let printed = printed_numbers(fields);
+    let mut numbers = String::new();
+    for p in &printed {
+        numbers.push_str(p);
+        numbers.push('\n');
+    }
+    numbers.push_str(&digits_of(&haystack(fields, Some(&printed))));
+    (haystack(fields, None), numbers)
 }
 
 /// Calls `f` with the record in an SQL function's arguments `(body, subject, number_raw,
@@ -232,61 +220,6 @@ pub(super) fn with_fields<T>(
         thread: &thread,
         status_label: Status::from_key(&status).label(),
     }))
-}
-
-/// How the index's entries are made, beyond its schema: the Unicode version of Rust's
-/// lowercasing (`fold`) and this number, raised whenever what an entry holds changes (the
-/// fields, `fold`, or how `numbers::display` prints: `numbers_are_printed_as_the_index_has_them`
-/// fails when an update of the phone-number library prints them otherwise).
-fn index_format() -> String {
-    let (major, minor, patch) = char::UNICODE_VERSION;
-    format!("1; unicode {major}.{minor}.{patch}")
-}
-
-/// Makes every entry again when they were made by other rules than this version's
-/// (`index_format`): a record's entry is made once, when it is stored, and the search
-/// checks by the running version's rules. Called at every unlock; a no-op but for one read.
-pub fn keep_index_current(conn: &Connection) -> rusqlite::Result<()> {
-    let made: Option<String> = conn
-        .query_row("SELECT format FROM communication_search_format", [], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    if made.as_deref() == Some(index_format().as_str()) {
-        return Ok(());
-    }
-    conn.execute_batch(
-        "BEGIN IMMEDIATE;
-         INSERT INTO communication_search (communication_search) VALUES ('delete-all');",
-    )?;
-    let filled = fill_index(conn).and_then(|()| conn.execute_batch("COMMIT;"));
-    if filled.is_err() {
-        let _ = conn.execute_batch("ROLLBACK;");
-    }
-    filled
-}
-
-/// Fills the index with the records already stored (migration 13's hook, and
-/// `keep_index_current`), merged into one segment: written in one go, FTS5 leaves many small
-/// segments whose merging the next imports would pay for (an import of 1,000 records into
-/// 100,000 took 2.5x as long). Records what rules the entries were made by. The index
-/// functions must be defined (`define_index_functions`): once FTS5 has run a statement on
-/// the connection they can no longer be defined again while it holds it.
-pub fn fill_index(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM communication_search_format", [])?;
-    conn.execute(
-        "INSERT INTO communication_search_format (format) VALUES (?1)",
-        [index_format()],
-    )?;
-    conn.execute_batch(
-        "INSERT INTO communication_search (id, thread, call, hidden, contact_name, at_ms,
-             haystack, numbers)
-         SELECT id, thread, kind = 'call', hidden, coalesce(contact_name, ''), at_ms,
-             communication_search_text(body, subject, number_raw, contact_name, thread, status),
-             communication_search_numbers(body, subject, number_raw, contact_name, thread, status)
-         FROM communications;
-         INSERT INTO communication_search (communication_search) VALUES ('optimize');",
-    )
 }
 
 #[cfg(test)]
@@ -383,9 +316,14 @@ mod tests {
             .collect()
     }
 
+    /// The ids the index names for `query`, once what is pending is filed (as a search does).
     fn indexed(conn: &Connection, query: &str) -> BTreeSet<String> {
+        super::super::search_index::index_pending(conn).unwrap();
         let mut stmt = conn
-            .prepare("SELECT id FROM communication_search WHERE communication_search MATCH ?1")
+            .prepare(&format!(
+                "SELECT id FROM communications WHERE {}",
+                super::super::search_index::named_by_index(1)
+            ))
             .unwrap();
         let ids = stmt.query_map([query], |r| r.get(0)).unwrap();
         ids.collect::<rusqlite::Result<_>>().unwrap()
@@ -499,7 +437,9 @@ mod tests {
         assert_eq!(ids("mamá"), BTreeSet::from(["c5".to_string()]));
         let (label, hidden): (String, i64) = conn
             .query_row(
-                "SELECT contact_name, hidden FROM communication_search WHERE id = 'c5'",
+                "SELECT g.contact_name, g.hidden FROM communication_search_entry e
+                 JOIN communication_search_group g ON g.number = e.place >> 37
+                 WHERE e.id = 'c5'",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -544,7 +484,7 @@ mod tests {
     }
 
     /// The index keeps numbers as printed when the record was stored: a phone-number library
-    /// that prints them otherwise must raise `index_format`'s number, so they are made again.
+    /// that prints them otherwise must raise `search_index::index_format`'s number, so they are made again.
     #[test]
     fn numbers_are_printed_as_the_index_has_them() {
         use crate::phone::numbers::display;
@@ -564,12 +504,12 @@ mod tests {
         )
         .unwrap();
         add(&conn, ROWS[0]);
+        super::super::search_index::index_pending(&conn).unwrap();
         // As if the entry had been made by an older version that left out the status.
         conn.execute_batch(
             "INSERT INTO communication_search (communication_search) VALUES ('delete-all');
-             INSERT INTO communication_search (id, thread, call, hidden, contact_name, at_ms,
-                 haystack, numbers)
-             VALUES ('c1', '+15105550100', 0, 0, 'Marcus E', 1, 'porch light is on', '');
+             INSERT INTO communication_search (rowid, haystack, numbers)
+             SELECT place, 'porch light is on', '' FROM communication_search_entry;
              UPDATE communication_search_format SET format = '0; unicode 1.0.0';",
         )
         .unwrap();
@@ -577,7 +517,7 @@ mod tests {
             indexed(conn, &index_query(&search_words(search)).unwrap().query)
         };
         assert!(ids(&conn, "received").is_empty());
-        super::keep_index_current(&conn).unwrap();
+        super::super::search_index::keep_index_current(&conn).unwrap();
         assert_eq!(ids(&conn, "received"), BTreeSet::from(["c1".to_string()]));
         assert_eq!(ids(&conn, "porch"), BTreeSet::from(["c1".to_string()]));
         // Once current, nothing is made again.
@@ -585,7 +525,7 @@ mod tests {
             "INSERT INTO communication_search (communication_search) VALUES ('delete-all')",
         )
         .unwrap();
-        super::keep_index_current(&conn).unwrap();
+        super::super::search_index::keep_index_current(&conn).unwrap();
         assert!(ids(&conn, "porch").is_empty());
     }
 

@@ -2,7 +2,7 @@
 //! not grow with the journal. The list comes from the counts migration 12 keeps per thread
 //! (a few rows per conversation, whatever the number of texts), and a conversation is read a
 //! page at a time, newest first, from the thread index. A search's counts come from the
-//! search index (search.rs) when it can look up every word, and otherwise from the records it
+//! search index (search_index.rs) when it can look up every word, and otherwise from the records it
 //! names (or every record) checked in SQL without building each one; a search's page of a
 //! conversation checks each of the records it reads.
 
@@ -11,6 +11,7 @@ use rusqlite::params_from_iter;
 use serde::{Deserialize, Serialize};
 
 use super::search::{fields_match, index_query, with_fields, IndexQuery};
+use super::search_index::{counted_matches, index_pending, named_by_index, CountedGroup};
 use super::{read_row, Communication, SELECT_COMMUNICATIONS};
 use crate::journal::{Journal, JournalError};
 
@@ -77,17 +78,20 @@ impl Journal {
              FROM communication_groups"
                 .to_string()
         } else {
+            index_pending(&self.conn)?;
             match index_query(words) {
-                Some(IndexQuery { query, exact: true }) => return self.indexed_groups(&query),
+                Some(IndexQuery { query, exact: true }) => {
+                    let counted = counted_matches(&self.conn, &query)?;
+                    return Ok(counted.into_iter().map(RecordGroup::from).collect());
+                }
                 index => {
                     self.register_search(words)?;
                     let named = match index {
                         Some(IndexQuery { query, .. }) => {
                             args.push(query);
-                            "id IN (SELECT id FROM communication_search
-                                WHERE communication_search MATCH ?1) AND"
+                            format!("{} AND", named_by_index(1))
                         }
-                        None => "",
+                        None => String::new(),
                     };
                     format!(
                         "SELECT thread, kind = 'call', hidden, coalesce(contact_name, ''),
@@ -123,57 +127,6 @@ impl Journal {
         Ok(count.max(0) as u64)
     }
 
-    /// The groups of the records the index names for `query`, counted from the index alone.
-    /// Counted here rather than by SQL's GROUP BY, which sorted every match first (half a
-    /// million for a common word at a million records: 0.8 s, of which 0.45 s sorting).
-    fn indexed_groups(&self, query: &str) -> Result<Vec<RecordGroup>, JournalError> {
-        use rusqlite::types::Type;
-        use std::collections::HashMap;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT thread, call, hidden, contact_name, at_ms
-             FROM communication_search WHERE communication_search MATCH ?1",
-        )?;
-        let mut rows = stmt.query([query])?;
-        let mut groups: HashMap<Vec<u8>, RecordGroup> = HashMap::new();
-        let mut key: Vec<u8> = Vec::new();
-        while let Some(r) = rows.next()? {
-            // Read in place: a String for each of half a million matches is most of the cost.
-            let text = |i: usize| -> rusqlite::Result<&str> {
-                r.get_ref(i)?.as_str().map_err(|e| {
-                    rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e))
-                })
-            };
-            let thread = text(0)?;
-            let (call, hidden): (bool, bool) = (r.get(1)?, r.get(2)?);
-            let contact = text(3)?;
-            let at_ms: i64 = r.get(4)?;
-            // The thread's length first: no label or number can make two groups one key.
-            key.clear();
-            key.extend_from_slice(&(thread.len() as u64).to_le_bytes());
-            key.extend_from_slice(thread.as_bytes());
-            key.extend_from_slice(&[call as u8, hidden as u8]);
-            key.extend_from_slice(contact.as_bytes());
-            match groups.get_mut(key.as_slice()) {
-                Some(group) => {
-                    group.records += 1;
-                    group.last_ms = group.last_ms.max(at_ms);
-                }
-                None => {
-                    let group = RecordGroup {
-                        numbers: split_thread(thread),
-                        call,
-                        hidden,
-                        contact_name: (!contact.is_empty()).then(|| contact.to_string()),
-                        records: 1,
-                        last_ms: at_ms,
-                    };
-                    groups.insert(key.clone(), group);
-                }
-            }
-        }
-        Ok(groups.into_values().collect())
-    }
-
     /// A page of the conversation made of `parts`: up to `limit` of its records before
     /// `before` (the newest when `None`) that hold every word, oldest first. Each part is
     /// read newest first from the thread index, so a page costs the same at any size.
@@ -187,6 +140,7 @@ impl Journal {
         let search = if words.is_empty() {
             None
         } else {
+            index_pending(&self.conn)?;
             self.register_search(words)?;
             Some(match index_query(words) {
                 Some(index) if self.index_matches(&index.query)? <= LISTED_MATCHES_AT_MOST => {
@@ -250,6 +204,19 @@ impl Journal {
     }
 }
 
+impl From<CountedGroup> for RecordGroup {
+    fn from(counted: CountedGroup) -> Self {
+        RecordGroup {
+            numbers: split_thread(&counted.thread),
+            call: counted.call,
+            hidden: counted.hidden,
+            contact_name: (!counted.contact_name.is_empty()).then_some(counted.contact_name),
+            records: counted.records,
+            last_ms: counted.last_ms,
+        }
+    }
+}
+
 fn split_thread(thread: &str) -> Vec<String> {
     thread
         .split(' ')
@@ -309,11 +276,7 @@ fn page_query(
     if let Some(search) = search {
         if let PageSearch::Listed(query) = search {
             args.push(Value::Text(query.clone()));
-            sql.push_str(&format!(
-                " AND id IN (SELECT id FROM communication_search
-                    WHERE communication_search MATCH ?{})",
-                args.len()
-            ));
+            sql.push_str(&format!(" AND {}", named_by_index(args.len())));
         }
         sql.push_str(&format!(" AND {MATCH_CALL}"));
     }
