@@ -1002,3 +1002,40 @@ fn conversations_are_counted_and_paged_as_every_record_says() {
         .unwrap();
     assert!(page.records.iter().any(|c| !c.parts.is_empty()));
 }
+
+/// A record dated centuries ahead is not a real phone's: it is named and left out, and the
+/// rest of the backup is imported (the search index tells times apart only up to 2209).
+#[test]
+fn a_record_dated_after_2200_is_left_out_and_named() {
+    let t = journal();
+    // 2300-01-01 UTC.
+    const YEAR_2300: i64 = 10_413_792_000_000;
+    let backup = t.path("far.xml");
+    std::fs::write(
+        &backup,
+        messages_file(&[
+            sms("5105550100", T0, 1, "today", "Marcus"),
+            sms("5105550100", YEAR_2300, 1, "far ahead", "Marcus"),
+        ]),
+    )
+    .unwrap();
+    let out = t
+        .cmd()
+        .args(["import", p(&backup)])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("a message dated after the year 2200"),
+        "{said}"
+    );
+    let stored = messages_json(&t, &[]);
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0]["body"], "today");
+}

@@ -11,7 +11,8 @@
 -- FTS5 writes fastest, and writes whole segments only, when rowids come in order, which
 -- triggers firing record by record in the order of a backup would not give: so the triggers
 -- only note which records are new (communication_search_pending), and Rust files them, in
--- order of place, before the import that stored them commits and at every unlock
+-- order of place (one segment for an import, but where an hour is full), before the import
+-- that stored them commits, at every unlock and before a search
 -- (search_index::index_pending). The tables are derived: nothing in the hash chain covers
 -- them, and they can be rebuilt from `communications` at any time (the hook does).
 DROP TRIGGER communication_search_insert;
@@ -57,8 +58,9 @@ BEGIN
     INSERT INTO communication_search_pending (id) VALUES (new.id) ON CONFLICT DO NOTHING;
 END;
 
--- Records are never deleted or changed once an import commits; these keep the index right
--- should that ever change (they find the entry by reading every entry's id).
+-- Records are never deleted, changed or replaced once an import commits; these keep the index
+-- right should that ever change (they find the entry by reading every entry's id: an index of
+-- the ids would cost 50 MB and a slower import at a million records, for what never happens).
 CREATE TRIGGER communication_search_delete AFTER DELETE ON communications
 BEGIN
     DELETE FROM communication_search_pending WHERE id = old.id;

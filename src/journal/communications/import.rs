@@ -383,6 +383,18 @@ impl Batch {
         target: &Target<'_>,
         record: &PhoneRecord,
     ) -> Result<bool, ImportError> {
+        if record.at_ms >= LATEST_RECORD_MS {
+            let what = if record.kind.is_call() {
+                "call"
+            } else {
+                "message"
+            };
+            self.unreadable(format!(
+                "line {}: a {what} dated after the year 2200",
+                record.line
+            ));
+            return Ok(false);
+        }
         let report = &mut self.report;
         if record.kind.is_call() {
             report.calls += 1;
@@ -522,6 +534,12 @@ impl Batch {
         Ok(Some(report))
     }
 }
+
+/// 2200-01-01 00:00 UTC: a record dated at or after it is not a real phone's and is not
+/// imported (each reader refuses dates before 1970 already). The search index can tell times
+/// apart only up to 2209 (search_index.rs): a backup of made-up dates centuries ahead could
+/// otherwise fill its last hour and fail the whole import.
+const LATEST_RECORD_MS: i64 = 7_258_118_400_000;
 
 /// What is being imported and where it is kept.
 struct Target<'a> {

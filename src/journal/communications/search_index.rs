@@ -109,7 +109,7 @@ pub fn index_pending(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Makes every entry again when they were made by other rules than this version's
 /// (`index_format`), then files what is pending. A record's entry is made once, when it is
-/// stored, and the search checks by the running version's rules. Called at every unlock.
+/// filed, and the search checks by the running version's rules. Called at every unlock.
 pub fn keep_index_current(conn: &Connection) -> rusqlite::Result<()> {
     let made: Option<String> = conn
         .query_row("SELECT format FROM communication_search_format", [], |r| {
@@ -253,6 +253,15 @@ pub struct CountedGroup {
 /// The records the index names for `query` (FTS5 query syntax), counted per conversation
 /// with the latest time of each, from their places and the times of the last few.
 pub fn counted_matches(conn: &Connection, query: &str) -> rusqlite::Result<Vec<CountedGroup>> {
+    // One read: places are numbered again when the index is filled again (`fill_index`), and
+    // the times and conversations looked up must be those of the places listed.
+    conn.execute_batch("SAVEPOINT search_read")?;
+    let counted = count_places(conn, query);
+    conn.execute_batch("RELEASE search_read")?;
+    counted
+}
+
+fn count_places(conn: &Connection, query: &str) -> rusqlite::Result<Vec<CountedGroup>> {
     let places: Vec<i64> = {
         let mut stmt = conn.prepare_cached(
             "SELECT rowid FROM communication_search WHERE communication_search MATCH ?1
@@ -442,6 +451,15 @@ mod tests {
         assert_eq!(group_of(p1), group_of(p2));
         assert_ne!(group_of(p1), group_of(p3));
         assert!(p2 < p1, "hour 2 before hour 9 in one conversation");
+        // Written in order of place, FTS5 wrote the batch as one segment.
+        let segments: i64 = conn
+            .query_row(
+                "SELECT count(DISTINCT segid) FROM communication_search_idx",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(segments, 1);
         add(&conn, "x4", "+3", at(6, 0), "porch");
         assert_eq!(
             counted(&conn, "porch"),

@@ -325,3 +325,54 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod search_tests {
+    use super::ThreadPart;
+    use crate::journal::{search_words, Journal, KdfCost};
+    use age::secrecy::SecretString;
+
+    /// A record stored by any way but an import (which files it before it commits) is filed
+    /// in the search index before a search reads it.
+    #[test]
+    fn a_search_files_what_is_pending_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let passphrase = SecretString::from("correct horse battery staple 42".to_string());
+        let (journal, _) =
+            Journal::create(&dir.path().join("j"), &passphrase, KdfCost::LogN(10)).unwrap();
+        journal
+            .conn
+            .execute_batch(
+                "INSERT INTO phone_imports (id, format, body, imported_at)
+                 VALUES ('i1', 'f', '{}', 't');
+                 INSERT INTO communications (id, import_id, position, line, byte_start,
+                     byte_end, kind, at_ms, status, incoming, thread, hidden, body, content_key)
+                 VALUES ('c1', 'i1', 1, 1, 0, 1, 'sms', 1000, 'received', 1, '+15105550100',
+                     0, 'on the porch', 'c1');",
+            )
+            .unwrap();
+        let words = search_words("porch");
+        let groups = journal.record_groups(&words).unwrap();
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert_eq!((groups[0].records, groups[0].last_ms), (1, 1000));
+
+        journal
+            .conn
+            .execute_batch(
+                "INSERT INTO communications (id, import_id, position, line, byte_start,
+                     byte_end, kind, at_ms, status, incoming, thread, hidden, body, content_key)
+                 VALUES ('c2', 'i1', 2, 2, 0, 1, 'sms', 2000, 'received', 1, '+15105550100',
+                     0, 'porch again', 'c2');",
+            )
+            .unwrap();
+        let part = ThreadPart {
+            numbers: vec!["+15105550100".into()],
+            withheld_calls: None,
+        };
+        let page = journal
+            .conversation_page(&[part], &words, None, 10)
+            .unwrap();
+        let ids: Vec<&str> = page.records.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["c1", "c2"]);
+    }
+}
