@@ -55,14 +55,14 @@ function buildNav() {
 }
 
 export async function start(notice) {
-  app.status = await call('status')
+  // Asked together: each answer is a round trip, and after unlock the first rows wait on both.
+  const [status, vocabulary] = await Promise.all([call('status'), app.vocabulary ?? call('vocabulary')])
+  app.status = status
+  app.vocabulary = vocabulary
   showHistoryAlert()
   buildNav()
   clear(app.view)
-  if (app.status.unlocked) {
-    app.vocabulary ??= await call('vocabulary')
-    return go('timeline')
-  }
+  if (app.status.unlocked) return go('timeline')
   resetTimeline()
   resetMessages()
   revokeAllUrls()

@@ -15,6 +15,11 @@ export function resetTimeline() {
 }
 
 export async function showTimeline(view) {
+  // The first page is asked for beside the orders, not after them: each answer is a round
+  // trip to the core, and the first rows are what a person waits for after unlock.
+  const first = { query: queryOf(state), started: performance.now() }
+  first.page = call('timeline', { query: first.query, limit: FIRST_ROWS, count: false })
+  first.page.catch(() => {}) // Said by `refresh`, which waits for it.
   const orders = await call('list_orders').catch(() => [])
   const search = input({ type: 'search', id: 'search', value: state.text, placeholder: 'Words, names, places, report numbers…' })
   const from = input({ type: 'date', id: 'filter-from', value: state.from })
@@ -46,25 +51,20 @@ export async function showTimeline(view) {
   )
 
   let timer
-  const refresh = async () => {
+  // `early`: a first page already asked for, used when it asked the same question.
+  const refresh = async (early) => {
     Object.assign(state, { text: search.value, from: from.value, to: to.value, kind: kind.value, order_id: order.value, reported: reported.value })
-    const query = {
-      text: state.text,
-      from: state.from || null,
-      to: state.to || null,
-      kind: state.kind || null,
-      order_id: state.order_id || null,
-      reported: state.reported === '' ? null : state.reported === 'yes',
-    }
+    const query = queryOf(state)
+    const same = early?.query && JSON.stringify(early.query) === JSON.stringify(query)
     // Only the latest question's answer is shown: a slow answer to an older one must not
     // replace a quick answer to what was typed after it.
     const asked = ++asking
     window.daybookTimelineMs = window.daybookTimelineAllMs = window.daybookFirstRowsAt = null
     try {
-      const started = performance.now()
+      const started = same ? early.started : performance.now()
       // The rows first, the count of all after them: counting a million incidents takes
       // longer than reading a page.
-      const page = await call('timeline', { query, limit: FIRST_ROWS, count: false })
+      const page = await (same ? early.page : call('timeline', { query, limit: FIRST_ROWS, count: false }))
       if (asked !== asking) return
       window.daybookTimelineCallMs = performance.now() - started
       const filtered = Object.values(state).some(Boolean)
@@ -78,9 +78,21 @@ export async function showTimeline(view) {
       if (asked === asking) say(error.message, 'error')
     }
   }
-  search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(refresh, 150) })
-  for (const control of [from, to, kind, order, reported]) control.addEventListener('change', refresh)
-  await refresh()
+  search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => refresh(), 150) })
+  for (const control of [from, to, kind, order, reported]) control.addEventListener('change', () => refresh())
+  await refresh(first)
+}
+
+/** What the `timeline` command is asked, from the search and filters. */
+function queryOf(filters) {
+  return {
+    text: filters.text,
+    from: filters.from || null,
+    to: filters.to || null,
+    kind: filters.kind || null,
+    order_id: filters.order_id || null,
+    reported: filters.reported === '' ? null : filters.reported === 'yes',
+  }
 }
 
 // The list is read a page at a time: the first page as soon as the timeline opens, then the
@@ -95,6 +107,9 @@ export async function showTimeline(view) {
 const FIRST_ROWS = 200
 const MORE_ROWS = 200
 const ROWS_PER_FRAME = 50
+// The first frame draws what fills a tall window (rows are 60 px or more), no more: it is
+// the frame a person waits for after unlock, and this machine paints in software.
+const FIRST_FRAME_ROWS = 20
 const MORE_AHEAD = '2000px'
 const KEEP_AROUND = '3000px'
 // Counts the questions asked; only the latest one's answer is drawn.
@@ -221,7 +236,7 @@ function showPages(list, query, first, started, asked) {
 
   const firstChunk = newChunk(null, first.rows.length, null)
   list.append(firstChunk.el)
-  draw(firstChunk, first.rows.slice(0, ROWS_PER_FRAME))
+  draw(firstChunk, first.rows.slice(0, FIRST_FRAME_ROWS))
   afterPaint(() => {
     window.daybookTimelineMs ??= performance.now() - started
     window.daybookFirstRowsAt ??= performance.now()
@@ -263,7 +278,7 @@ function showPages(list, query, first, started, asked) {
     if (next == null && current()) window.daybookTimelineAllMs = performance.now() - started
   }
   // The rest of the first page after the first rows are on screen.
-  new Promise(afterPaint).then(() => drawInFrames(firstChunk, first.rows.slice(ROWS_PER_FRAME))).then(() => {
+  new Promise(afterPaint).then(() => drawInFrames(firstChunk, first.rows.slice(FIRST_FRAME_ROWS))).then(() => {
     firstChunk.busy = false
     keeper.observe(firstChunk.el)
     loading = false
