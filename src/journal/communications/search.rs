@@ -202,24 +202,53 @@ pub(super) fn index_texts(fields: &SearchedFields<'_>) -> (String, String) {
     (haystack(fields, None), numbers)
 }
 
+/// A record's searched fields as SQL gives them, in the order `(body, subject, number_raw,
+/// contact_name, thread, status)`: an SQL function's arguments (`with_fields`) or a row's
+/// columns (`search_index`).
+pub(super) struct StoredFields {
+    body: Option<String>,
+    subject: Option<String>,
+    number_raw: Option<String>,
+    contact_name: Option<String>,
+    thread: String,
+    status: String,
+}
+
+impl StoredFields {
+    /// Reads the six fields, `get(0)` being the body.
+    pub(super) fn read(
+        get: impl Fn(usize) -> rusqlite::Result<Option<String>>,
+    ) -> rusqlite::Result<Self> {
+        Ok(StoredFields {
+            body: get(0)?,
+            subject: get(1)?,
+            number_raw: get(2)?,
+            contact_name: get(3)?,
+            thread: get(4)?.unwrap_or_default(),
+            status: get(5)?.unwrap_or_default(),
+        })
+    }
+
+    pub(super) fn fields(&self) -> SearchedFields<'_> {
+        SearchedFields {
+            body: self.body.as_deref(),
+            subject: self.subject.as_deref(),
+            number_raw: self.number_raw.as_deref(),
+            contact_name: self.contact_name.as_deref(),
+            thread: &self.thread,
+            status_label: Status::from_key(&self.status).label(),
+        }
+    }
+}
+
 /// Calls `f` with the record in an SQL function's arguments `(body, subject, number_raw,
 /// contact_name, thread, status)`.
 pub(super) fn with_fields<T>(
     ctx: &Context<'_>,
     f: impl Fn(&SearchedFields<'_>) -> T,
 ) -> rusqlite::Result<T> {
-    let text = |i| ctx.get::<Option<String>>(i);
-    let (body, subject, number_raw, contact_name) = (text(0)?, text(1)?, text(2)?, text(3)?);
-    let thread: String = ctx.get(4)?;
-    let status: String = ctx.get(5)?;
-    Ok(f(&SearchedFields {
-        body: body.as_deref(),
-        subject: subject.as_deref(),
-        number_raw: number_raw.as_deref(),
-        contact_name: contact_name.as_deref(),
-        thread: &thread,
-        status_label: Status::from_key(&status).label(),
-    }))
+    let stored = StoredFields::read(|i| ctx.get(i))?;
+    Ok(f(&stored.fields()))
 }
 
 #[cfg(test)]

@@ -27,8 +27,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::search::{index_texts, SearchedFields};
-use crate::phone::Status;
+use super::search::{index_texts, StoredFields};
 
 const TURN_BITS: u32 = 16;
 const HOUR_BITS: u32 = 21;
@@ -196,19 +195,8 @@ fn file_records(conn: &Connection, from: &str) -> rusqlite::Result<()> {
     for (start, at_ms, rowid) in records {
         let place = free_place(conn, start)?;
         let (id, texts) = read.query_row([rowid], |r| {
-            let text = |i| r.get::<_, Option<String>>(i);
-            let (body, subject, number_raw, contact_name) =
-                (text(1)?, text(2)?, text(3)?, text(4)?);
-            let (thread, status): (String, String) = (r.get(5)?, r.get(6)?);
-            let fields = SearchedFields {
-                body: body.as_deref(),
-                subject: subject.as_deref(),
-                number_raw: number_raw.as_deref(),
-                contact_name: contact_name.as_deref(),
-                thread: &thread,
-                status_label: Status::from_key(&status).label(),
-            };
-            Ok((r.get::<_, String>(0)?, index_texts(&fields)))
+            let stored = StoredFields::read(|i| r.get(i + 1))?;
+            Ok((r.get::<_, String>(0)?, index_texts(&stored.fields())))
         })?;
         add_entry.execute(params![place, id, at_ms])?;
         add_text.execute(params![place, texts.0, texts.1])?;
