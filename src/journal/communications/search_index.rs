@@ -28,6 +28,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::search::{index_texts, StoredFields};
+use super::RecordGroup;
 
 const TURN_BITS: u32 = 16;
 const HOUR_BITS: u32 = 21;
@@ -227,20 +228,9 @@ fn free_place(conn: &Connection, start: i64) -> rusqlite::Result<i64> {
     }
 }
 
-/// A search's matches in one conversation, as the Messages screen counts them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CountedGroup {
-    pub thread: String,
-    pub call: bool,
-    pub hidden: bool,
-    pub contact_name: String,
-    pub records: u64,
-    pub last_ms: i64,
-}
-
 /// The records the index names for `query` (FTS5 query syntax), counted per conversation
 /// with the latest time of each, from their places and the times of the last few.
-pub fn counted_matches(conn: &Connection, query: &str) -> rusqlite::Result<Vec<CountedGroup>> {
+pub fn counted_matches(conn: &Connection, query: &str) -> rusqlite::Result<Vec<RecordGroup>> {
     // One read: places are numbered again when the index is filled again (`fill_index`), and
     // the times and conversations looked up must be those of the places listed.
     conn.execute_batch("SAVEPOINT search_read")?;
@@ -249,7 +239,7 @@ pub fn counted_matches(conn: &Connection, query: &str) -> rusqlite::Result<Vec<C
     counted
 }
 
-fn count_places(conn: &Connection, query: &str) -> rusqlite::Result<Vec<CountedGroup>> {
+fn count_places(conn: &Connection, query: &str) -> rusqlite::Result<Vec<RecordGroup>> {
     let places: Vec<i64> = {
         let mut stmt = conn.prepare_cached(
             "SELECT rowid FROM communication_search WHERE communication_search MATCH ?1
@@ -272,17 +262,17 @@ fn count_places(conn: &Connection, query: &str) -> rusqlite::Result<Vec<CountedG
         let (mine, after) = rest.split_at(len);
         rest = after;
         let last_ms = latest_of(mine, |place| time_of.query_row([place], |r| r.get(0)))?;
-        let (thread, call, hidden, contact_name) = group.query_row([number], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?;
-        counted.push(CountedGroup {
-            thread,
-            call,
-            hidden,
-            contact_name,
-            records: mine.len() as u64,
-            last_ms,
-        });
+        counted.push(group.query_row([number], |r| {
+            let thread: String = r.get(0)?;
+            Ok(RecordGroup::stored(
+                &thread,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                mine.len() as u64,
+                last_ms,
+            ))
+        })?);
     }
     Ok(counted)
 }
@@ -322,8 +312,7 @@ pub fn named_by_index(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::{
-        counted_matches, group_of, hour_of, index_pending, latest_of, CountedGroup, HOUR_MS,
-        LAST_HOUR, LAST_TURN,
+        counted_matches, group_of, hour_of, index_pending, latest_of, HOUR_MS, LAST_HOUR, LAST_TURN,
     };
     use crate::journal::communications::search::{index_query, search_words};
     use rusqlite::Connection;
@@ -364,7 +353,7 @@ mod tests {
         let mut counted: Vec<_> = counted_matches(conn, &query)
             .unwrap()
             .into_iter()
-            .map(|g: CountedGroup| (g.thread, g.records, g.last_ms))
+            .map(|g| (g.numbers.join(" "), g.records, g.last_ms))
             .collect();
         counted.sort();
         counted

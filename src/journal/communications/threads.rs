@@ -2,16 +2,16 @@
 //! not grow with the journal. The list comes from the counts migration 12 keeps per thread
 //! (a few rows per conversation, whatever the number of texts), and a conversation is read a
 //! page at a time, newest first, from the thread index. A search's counts come from the
-//! search index (search_index.rs) when it can look up every word, and otherwise from the records it
-//! names (or every record) checked in SQL without building each one; a search's page of a
-//! conversation checks each of the records it reads.
+//! search index (search_index.rs) when it can look up every word, and otherwise from the
+//! records it names (or every record) checked in SQL without building each one; a search's
+//! page of a conversation checks each of the records it reads.
 
 use rusqlite::functions::FunctionFlags;
 use rusqlite::params_from_iter;
 use serde::{Deserialize, Serialize};
 
 use super::search::{fields_match, index_query, with_fields, IndexQuery};
-use super::search_index::{counted_matches, index_pending, named_by_index, CountedGroup};
+use super::search_index::{counted_matches, index_pending, named_by_index};
 use super::{read_row, Communication, SELECT_COMMUNICATIONS};
 use crate::journal::{Journal, JournalError};
 
@@ -81,8 +81,7 @@ impl Journal {
             index_pending(&self.conn)?;
             match index_query(words) {
                 Some(IndexQuery { query, exact: true }) => {
-                    let counted = counted_matches(&self.conn, &query)?;
-                    return Ok(counted.into_iter().map(RecordGroup::from).collect());
+                    return Ok(counted_matches(&self.conn, &query)?)
                 }
                 index => {
                     self.register_search(words)?;
@@ -104,15 +103,14 @@ impl Journal {
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
             let thread: String = r.get(0)?;
-            let contact: String = r.get(3)?;
-            Ok(RecordGroup {
-                numbers: split_thread(&thread),
-                call: r.get(1)?,
-                hidden: r.get(2)?,
-                contact_name: (!contact.is_empty()).then_some(contact),
-                records: r.get::<_, i64>(4)?.max(0) as u64,
-                last_ms: r.get(5)?,
-            })
+            Ok(RecordGroup::stored(
+                &thread,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get::<_, i64>(4)?.max(0) as u64,
+                r.get(5)?,
+            ))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -204,15 +202,24 @@ impl Journal {
     }
 }
 
-impl From<CountedGroup> for RecordGroup {
-    fn from(counted: CountedGroup) -> Self {
+impl RecordGroup {
+    /// A group as the tables keep its key: the thread's numbers joined by spaces, and `''`
+    /// for no label (communication_groups, communication_search_group).
+    pub(super) fn stored(
+        thread: &str,
+        call: bool,
+        hidden: bool,
+        contact_name: String,
+        records: u64,
+        last_ms: i64,
+    ) -> Self {
         RecordGroup {
-            numbers: split_thread(&counted.thread),
-            call: counted.call,
-            hidden: counted.hidden,
-            contact_name: (!counted.contact_name.is_empty()).then_some(counted.contact_name),
-            records: counted.records,
-            last_ms: counted.last_ms,
+            numbers: split_thread(thread),
+            call,
+            hidden,
+            contact_name: (!contact_name.is_empty()).then_some(contact_name),
+            records,
+            last_ms,
         }
     }
 }
